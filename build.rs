@@ -1,0 +1,22 @@
+//! Generates include/wx_recover.h from src/ffi/ and gives the shared library its SONAME.
+
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=src/lib.rs");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libwx_recover.so.{major}");
+
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml is valid");
+    match cbindgen::generate_with_config(&crate_dir, config) {
+        Ok(bindings) => {
+            bindings.write_to_file(crate_dir.join("include/wx_recover.h"));
+        }
+        Err(e) => panic!("cbindgen failed to generate include/wx_recover.h: {e}"),
+    }
+}

@@ -1,0 +1,578 @@
+//! The client: builds, signs and sends requests, retries and fails over, and verifies every
+//! answer before the caller sees it. The Authorization header is built here, in `authorization`.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::blocking::{Client as HttpClient, Response};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::{Method, Url};
+use serde_json::{json, Value};
+
+use crate::config::Config;
+use crate::crypto;
+use crate::error::{Error, ErrorKind, Result};
+use crate::limiter::Limiter;
+use crate::model::{check_identifier, Accepted, RecoverOrder, RecoverRequest};
+
+pub const RECOVER_PATH: &str = "/v3/aggracct-bc/wb-channel/control-orders/recover";
+const QUERY_PATH_PREFIX: &str = "/v3/aggracct-bc/wb-channel/control-orders/";
+/// Answers larger than this are refused unread: the documented ones are a few hundred bytes.
+const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+/// The platform's replay window for signed answers.
+const REPLAY_WINDOW_SECS: i64 = 300;
+const BACKOFF_BASE: Duration = Duration::from_millis(100);
+const BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+/// The `Wechatpay-*` headers of a signed answer or notification.
+#[derive(Debug, Clone, Default)]
+pub struct SignedHeaders {
+    pub timestamp: String,
+    pub nonce: String,
+    pub signature: String,
+    pub serial: String,
+    /// `Wechatpay-Signature-Type`; checked when present.
+    pub signature_type: Option<String>,
+}
+
+impl SignedHeaders {
+    fn from_response(headers: &HeaderMap) -> SignedHeaders {
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        SignedHeaders {
+            timestamp: get("Wechatpay-Timestamp").unwrap_or_default(),
+            nonce: get("Wechatpay-Nonce").unwrap_or_default(),
+            signature: get("Wechatpay-Signature").unwrap_or_default(),
+            serial: get("Wechatpay-Serial").unwrap_or_default(),
+            signature_type: get("Wechatpay-Signature-Type"),
+        }
+    }
+}
+
+/// A WeChat Pay client for one merchant. `Send + Sync`: share one per process; it keeps one
+/// connection pool and one rate limiter for every thread that uses it.
+pub struct Client {
+    config: Config,
+    http: HttpClient,
+    limiter: Limiter,
+}
+
+/// One answer as received, before interpretation.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    request_id: Option<String>,
+}
+
+impl Client {
+    pub fn new(config: Config) -> Result<Client> {
+        let mut builder = HttpClient::builder()
+            .https_only(true)
+            .tcp_nodelay(true)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(config.user_agent.clone());
+        if let Some(pem) = &config.ca_cert_pem {
+            let cert =
+                reqwest::Certificate::from_pem(pem).map_err(|e| Error::config("ca_cert", e))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        if let Some(proxy) = &config.proxy {
+            builder = builder.proxy(
+                reqwest::Proxy::all(proxy)
+                    .map_err(|_| Error::config("proxy", "not a usable proxy URL"))?,
+            );
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::config("http client", e))?;
+        let limiter = Limiter::new(config.rate_limit_per_minute);
+        Ok(Client {
+            config,
+            http,
+            limiter,
+        })
+    }
+
+    pub fn from_json(json: &str) -> Result<Client> {
+        Client::new(Config::from_json(json)?)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Client> {
+        Client::new(Config::from_file(path)?)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The value to send as `Wechatpay-Serial`: the key that encrypts sensitive fields.
+    pub fn wechatpay_serial(&self) -> &str {
+        &self.config.encryption_key().serial
+    }
+
+    /// Encrypts a sensitive field for the key named by `wechatpay_serial()`.
+    pub fn encrypt(&self, plaintext: &str) -> Result<String> {
+        if plaintext.len() > crypto::OAEP_MAX_PLAINTEXT {
+            return Err(Error::invalid(
+                "plaintext",
+                "must be at most 214 bytes (RSA-OAEP limit)",
+            ));
+        }
+        crypto::encrypt_oaep(&self.config.encryption_key().key, plaintext.as_bytes())
+    }
+
+    /// The `Authorization` value for a request: `url` is the path and query exactly as sent.
+    pub fn authorization(&self, method: &str, url: &str, body: &[u8]) -> Result<String> {
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(Error::invalid(
+                "method",
+                "must be an upper-case HTTP method",
+            ));
+        }
+        if !url.starts_with('/') || url.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::invalid(
+                "url",
+                "must be the path and query as sent, starting with '/'",
+            ));
+        }
+        let timestamp = unix_now().to_string();
+        let nonce = crypto::nonce()?;
+        let message = crypto::request_message(method, url, &timestamp, &nonce, body);
+        let signature = crypto::sign(&self.config.merchant_key, &message)?;
+        Ok(format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{}\",timestamp=\"{}\",serial_no=\"{}\",signature=\"{}\"",
+            self.config.mchid, nonce, timestamp, self.config.merchant_serial_no, signature
+        ))
+    }
+
+    /// Verifies a signed answer or notification: trusted serial, signature over
+    /// `timestamp\nnonce\nbody\n`, and a timestamp within the replay window.
+    pub fn verify(&self, headers: &SignedHeaders, body: &[u8]) -> Result<()> {
+        let fail = |why: String| Err(Error::new(ErrorKind::Unverified, why));
+        if let Some(t) = &headers.signature_type {
+            if t != "WECHATPAY2-SHA256-RSA2048" {
+                return fail(format!("unsupported Wechatpay-Signature-Type {t:?}"));
+            }
+        }
+        if headers.serial.is_empty()
+            || headers.timestamp.is_empty()
+            || headers.nonce.is_empty()
+            || headers.signature.is_empty()
+        {
+            return fail("missing Wechatpay-Serial, -Timestamp, -Nonce or -Signature".into());
+        }
+        let Some(key) = self.config.verification_key(&headers.serial) else {
+            return fail(format!(
+                "Wechatpay-Serial {:?} is not a configured WeChat Pay key",
+                truncate(&headers.serial, 80)
+            ));
+        };
+        let Ok(ts) = headers.timestamp.parse::<i64>() else {
+            return fail("Wechatpay-Timestamp is not a number".into());
+        };
+        let skew = unix_now() - ts;
+        if skew.abs() >= REPLAY_WINDOW_SECS {
+            return fail(format!(
+                "Wechatpay-Timestamp is {skew} s from the local clock (window {REPLAY_WINDOW_SECS} s): replayed answer or local clock skew"
+            ));
+        }
+        let message = crypto::response_message(&headers.timestamp, &headers.nonce, body);
+        if !crypto::verify(key, &message, &headers.signature) {
+            return fail("Wechatpay-Signature does not verify".into());
+        }
+        Ok(())
+    }
+
+    /// Submits a recover. Every attempt sends the same body bytes (same `out_request_no`), so a
+    /// retry after an unknown outcome is re-entry, never a second recover.
+    pub fn submit(&self, request: &RecoverRequest) -> Result<Accepted> {
+        request.validate()?;
+        let encrypted = self.encrypt(&request.bal_account_no)?;
+        let mut body = json!({
+            "out_request_no": request.out_request_no,
+            "related_webank_punish_no": request.related_webank_punish_no,
+            "related_wxpay_punish_no": request.related_wxpay_punish_no,
+            "mchid": request.mchid,
+            "bal_account_no": encrypted,
+        });
+        if let Some(reason) = &request.recover_reason {
+            body["recover_reason"] = Value::String(reason.clone());
+        }
+        let body = serde_json::to_vec(&body)
+            .map_err(|e| Error::internal(format!("serialising the request: {e}")))?;
+        let (answer, attempts) = self.execute(Method::POST, RECOVER_PATH, Some(&body))?;
+        let parsed = parse_json(&answer)?;
+        let field = |name: &str| {
+            parsed
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let bad = |why: &str| {
+            let mut e = Error::new(ErrorKind::BadResponse, why)
+                .with_request_id(answer.request_id.clone())
+                .with_http_status(answer.status);
+            e.attempts = attempts;
+            e
+        };
+        let wxpay_recover_no =
+            field("wxpay_recover_no").ok_or_else(|| bad("answer has no wxpay_recover_no"))?;
+        match field("out_request_no") {
+            Some(n) if n == request.out_request_no => {}
+            _ => return Err(bad("answer's out_request_no does not match the request")),
+        }
+        Ok(Accepted {
+            wxpay_recover_no,
+            out_request_no: request.out_request_no.clone(),
+            request_id: answer.request_id,
+            attempts,
+        })
+    }
+
+    /// Queries a recover by its `out_request_no` for the target merchant `mchid`.
+    pub fn query(&self, out_request_no: &str, mchid: &str) -> Result<RecoverOrder> {
+        check_identifier("out_request_no", out_request_no)?;
+        if out_request_no.len() > crate::model::OUT_REQUEST_NO_MAX_BYTES {
+            return Err(Error::invalid("out_request_no", "must be at most 64 bytes"));
+        }
+        check_identifier("mchid", mchid)?;
+        let path = format!(
+            "{QUERY_PATH_PREFIX}{}?control_type=RECOVER&mchid={}",
+            percent_encode(out_request_no),
+            percent_encode(mchid)
+        );
+        let (answer, attempts) = self.execute(Method::GET, &path, None)?;
+        let parsed = parse_json(&answer)?;
+        RecoverOrder::from_query_body(&parsed, answer.request_id.clone(), attempts).map_err(
+            |mut e| {
+                e.request_id = answer.request_id.clone();
+                e.http_status = answer.status;
+                e.attempts = attempts;
+                e
+            },
+        )
+    }
+
+    /// Sends with retries, failover and verification. Returns a verified 2xx answer.
+    fn execute(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(Answer, u32)> {
+        let started = Instant::now();
+        let deadline = started + self.config.deadline;
+        let hosts: Vec<&str> = std::iter::once(self.config.base_url.as_str())
+            .chain(self.config.backup_url.as_deref())
+            .collect();
+        let mut host = 0usize;
+        let mut attempts = 0u32;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if !self
+                .limiter
+                .acquire(self.config.rate_limit_wait.min(remaining))
+            {
+                let mut e = Error::new(
+                    ErrorKind::RateLimited,
+                    format!(
+                        "client-side limit of {} requests per minute reached; nothing sent",
+                        self.config.rate_limit_per_minute
+                    ),
+                );
+                e.attempts = attempts;
+                return Err(e);
+            }
+            attempts += 1;
+            let outcome = self.attempt(&method, hosts[host], path_and_query, body, deadline);
+            let err = match outcome {
+                Ok(answer) if (200..300).contains(&answer.status) => {
+                    let headers = SignedHeaders::from_response(&answer.headers);
+                    return match self.verify(&headers, &answer.body) {
+                        Ok(()) => Ok((answer, attempts)),
+                        Err(mut e) => {
+                            e.message = format!(
+                                "{}; the outcome is unknown: re-submit the same out_request_no or query it",
+                                e.message
+                            );
+                            e.http_status = answer.status;
+                            e.request_id = answer.request_id;
+                            e.attempts = attempts;
+                            Err(e)
+                        }
+                    };
+                }
+                Ok(answer) => {
+                    let e = api_error(&answer);
+                    if !(answer.status == 429 || answer.status >= 500) {
+                        let mut e = e;
+                        e.attempts = attempts;
+                        return Err(e);
+                    }
+                    e
+                }
+                Err(e) => {
+                    // The host did not answer: move to the backup (once) for the next attempt.
+                    if host + 1 < hosts.len() {
+                        host += 1;
+                    }
+                    e
+                }
+            };
+            let mut err = err;
+            err.attempts = attempts;
+            if attempts >= self.config.max_attempts {
+                return Err(err);
+            }
+            let pause = backoff(attempts);
+            if Instant::now() + pause >= deadline {
+                return Err(err);
+            }
+            std::thread::sleep(pause);
+        }
+    }
+
+    fn attempt(
+        &self,
+        method: &Method,
+        host: &str,
+        path_and_query: &str,
+        body: Option<&[u8]>,
+        deadline: Instant,
+    ) -> Result<Answer> {
+        let url = Url::parse(&format!("{host}{path_and_query}"))
+            .map_err(|e| Error::internal(format!("request URL: {e}")))?;
+        // Sign the path and query exactly as they go on the wire.
+        let wire_path = match url.query() {
+            Some(q) => format!("{}?{}", url.path(), q),
+            None => url.path().to_string(),
+        };
+        let payload = body.unwrap_or_default();
+        let authorization = self.authorization(method.as_str(), &wire_path, payload)?;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                "deadline_ms passed before the request could be sent",
+            ));
+        }
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .timeout(self.config.timeout.min(remaining))
+            .header(ACCEPT, "application/json")
+            .header(AUTHORIZATION, authorization)
+            .header(USER_AGENT, self.config.user_agent.as_str())
+            .header("Wechatpay-Serial", self.wechatpay_serial());
+        if let Some(b) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(b.to_vec());
+        }
+        let resp = req.send().map_err(transport_error)?;
+        read_answer(resp)
+    }
+}
+
+fn read_answer(resp: Response) -> Result<Answer> {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let request_id = headers
+        .get("Request-ID")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let too_big = || {
+        Error::new(
+            ErrorKind::BadResponse,
+            format!("answer larger than {MAX_RESPONSE_BYTES} bytes refused"),
+        )
+        .with_request_id(request_id.clone())
+        .with_http_status(status)
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    resp.take(MAX_RESPONSE_BYTES + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            io_error(&e)
+                .with_request_id(request_id.clone())
+                .with_http_status(status)
+        })?;
+    if body.len() as u64 > MAX_RESPONSE_BYTES {
+        return Err(too_big());
+    }
+    Ok(Answer {
+        status,
+        headers,
+        body,
+        request_id,
+    })
+}
+
+fn parse_json(answer: &Answer) -> Result<Value> {
+    serde_json::from_slice::<Value>(&answer.body)
+        .ok()
+        .filter(Value::is_object)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadResponse,
+                "verified answer is not a JSON object",
+            )
+            .with_request_id(answer.request_id.clone())
+            .with_http_status(answer.status)
+        })
+}
+
+/// A non-2xx answer: the platform's `{"code","message","detail"}`, or what we can say of it.
+fn api_error(answer: &Answer) -> Error {
+    let parsed: Option<Value> = serde_json::from_slice(&answer.body).ok();
+    let text = |k: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let code = text("code");
+    let message = text("message").unwrap_or_else(|| {
+        let raw = String::from_utf8_lossy(&answer.body);
+        format!(
+            "HTTP {} with a non-JSON body: {}",
+            answer.status,
+            truncate(raw.trim(), 200)
+        )
+    });
+    let mut e = Error::new(ErrorKind::Api, message)
+        .with_request_id(answer.request_id.clone())
+        .with_http_status(answer.status);
+    e.detail = parsed
+        .as_ref()
+        .and_then(|v| v.get("detail"))
+        .map(Value::to_string);
+    e.retry_safe = answer.status == 429 || answer.status >= 500;
+    e.code = code;
+    e
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        return Error::new(
+            ErrorKind::Timeout,
+            "no answer within timeout_ms; the request may have been received",
+        );
+    }
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = source {
+        if !chain.is_empty() {
+            chain.push_str(": ");
+        }
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    if e.is_connect() {
+        Error::new(ErrorKind::Network, format!("could not connect: {chain}"))
+    } else {
+        Error::new(
+            ErrorKind::Network,
+            format!("connection failed: {chain}; the request may have been received"),
+        )
+    }
+}
+
+fn io_error(e: &std::io::Error) -> Error {
+    let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+        || std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<reqwest::Error>())
+            .is_some_and(|r| r.is_timeout());
+    if timed_out {
+        Error::new(
+            ErrorKind::Timeout,
+            "answer body not received within timeout_ms",
+        )
+    } else {
+        Error::new(
+            ErrorKind::Network,
+            format!("reading the answer failed: {e}"),
+        )
+    }
+}
+
+/// Exponential backoff with jitter in [half, full], so many clients do not retry in step.
+fn backoff(attempt: u32) -> Duration {
+    let full = BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    let mut b = [0u8; 2];
+    let r = if openssl::rand::rand_bytes(&mut b).is_ok() {
+        u16::from_le_bytes(b)
+    } else {
+        u16::MAX / 2
+    };
+    let half = full / 2;
+    half + half.mul_f64(r as f64 / u16::MAX as f64)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_unreserved_only() {
+        assert_eq!(percent_encode("Ab-._~9"), "Ab-._~9");
+        assert_eq!(percent_encode("a b/c?d%"), "a%20b%2Fc%3Fd%25");
+        assert_eq!(percent_encode("解"), "%E8%A7%A3");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..20 {
+            let d = backoff(attempt);
+            assert!(d <= BACKOFF_CAP);
+            assert!(d >= BACKOFF_BASE / 2);
+        }
+        assert!(backoff(5) >= Duration::from_millis(800));
+    }
+}

@@ -1,0 +1,224 @@
+//! The recover request, its answers, and the input rules checked before any network I/O.
+
+use serde_json::Value;
+
+use crate::crypto::OAEP_MAX_PLAINTEXT;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A recover (解管) request. `bal_account_no` is the plaintext ledger id; the client encrypts it.
+#[derive(Clone, Default)]
+pub struct RecoverRequest {
+    pub out_request_no: String,
+    pub related_webank_punish_no: String,
+    pub related_wxpay_punish_no: String,
+    pub mchid: String,
+    pub bal_account_no: String,
+    pub recover_reason: Option<String>,
+}
+
+impl std::fmt::Debug for RecoverRequest {
+    // The ledger id is sensitive: keep it out of every debug print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoverRequest")
+            .field("out_request_no", &self.out_request_no)
+            .field("related_webank_punish_no", &self.related_webank_punish_no)
+            .field("related_wxpay_punish_no", &self.related_wxpay_punish_no)
+            .field("mchid", &self.mchid)
+            .field("bal_account_no", &"<redacted>")
+            .field("recover_reason", &self.recover_reason)
+            .finish()
+    }
+}
+
+pub const OUT_REQUEST_NO_MAX_BYTES: usize = 64;
+pub const RECOVER_REASON_MAX_CHARS: usize = 256;
+
+/// Present, non-empty, free of control characters. Used for every identifier the API takes.
+pub fn check_identifier(field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "is required and must not be empty"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+impl RecoverRequest {
+    /// The seed's rules, checked before anything is encrypted or sent. Errors name the field
+    /// and never echo `bal_account_no`.
+    pub fn validate(&self) -> Result<()> {
+        check_identifier("out_request_no", &self.out_request_no)?;
+        if self.out_request_no.len() > OUT_REQUEST_NO_MAX_BYTES {
+            return Err(Error::invalid("out_request_no", "must be at most 64 bytes"));
+        }
+        check_identifier("related_webank_punish_no", &self.related_webank_punish_no)?;
+        check_identifier("related_wxpay_punish_no", &self.related_wxpay_punish_no)?;
+        check_identifier("mchid", &self.mchid)?;
+        check_identifier("bal_account_no", &self.bal_account_no)?;
+        if self.bal_account_no.len() > OAEP_MAX_PLAINTEXT {
+            return Err(Error::invalid(
+                "bal_account_no",
+                "must be at most 214 bytes (RSA-OAEP limit)",
+            ));
+        }
+        if self.out_request_no == self.related_webank_punish_no {
+            return Err(Error::invalid(
+                "out_request_no",
+                "must differ from related_webank_punish_no",
+            ));
+        }
+        if let Some(reason) = &self.recover_reason {
+            if reason.chars().count() > RECOVER_REASON_MAX_CHARS {
+                return Err(Error::invalid(
+                    "recover_reason",
+                    "must be at most 256 characters",
+                ));
+            }
+            if reason.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    "recover_reason",
+                    "must contain visible characters only (no control characters)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The platform accepted the recover. The outcome comes later, by query or notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub wxpay_recover_no: String,
+    pub out_request_no: String,
+    pub request_id: Option<String>,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoverState {
+    /// A state this version does not know; the raw value is in `RecoverOrder::field("recover_state")`.
+    Unknown,
+    Executing,
+    Success,
+    Failed,
+}
+
+impl RecoverState {
+    pub fn parse(s: &str) -> RecoverState {
+        match s {
+            "EXECUTING" => RecoverState::Executing,
+            "SUCCESS" => RecoverState::Success,
+            "FAILED" => RecoverState::Failed,
+            _ => RecoverState::Unknown,
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, RecoverState::Success | RecoverState::Failed)
+    }
+}
+
+/// A recover order as the query returns it. Unknown fields are kept in `raw`.
+#[derive(Debug, Clone)]
+pub struct RecoverOrder {
+    pub state: RecoverState,
+    /// The `recover_order` object exactly as received (after verification).
+    pub raw: Value,
+    pub request_id: Option<String>,
+    pub attempts: u32,
+}
+
+impl RecoverOrder {
+    /// A documented string field (`wxpay_recover_no`, `recover_state`, `error_code`, …).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.raw.get(name).and_then(Value::as_str)
+    }
+
+    pub(crate) fn from_query_body(
+        body: &Value,
+        request_id: Option<String>,
+        attempts: u32,
+    ) -> Result<RecoverOrder> {
+        let raw = body
+            .get("recover_order")
+            .filter(|v| v.is_object())
+            .cloned()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::BadResponse,
+                    "query answer has no recover_order object",
+                )
+            })?;
+        let state = raw
+            .get("recover_state")
+            .and_then(Value::as_str)
+            .map(RecoverState::parse)
+            .ok_or_else(|| {
+                Error::new(ErrorKind::BadResponse, "recover_order has no recover_state")
+            })?;
+        Ok(RecoverOrder {
+            state,
+            raw,
+            request_id,
+            attempts,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> RecoverRequest {
+        RecoverRequest {
+            out_request_no: "R1".into(),
+            related_webank_punish_no: "WB1".into(),
+            related_wxpay_punish_no: "WX1".into(),
+            mchid: "1900000101".into(),
+            bal_account_no: "6222000011112222".into(),
+            recover_reason: Some("核实无误，解除管控".into()),
+        }
+    }
+
+    fn field_of(r: &RecoverRequest) -> String {
+        let e = r.validate().unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        e.message.split(':').next().unwrap().to_string()
+    }
+
+    #[test]
+    fn rules_name_the_field() {
+        assert!(good().validate().is_ok());
+        let mut r = good();
+        r.out_request_no = String::new();
+        assert_eq!(field_of(&r), "out_request_no");
+        r = good();
+        r.out_request_no = "x".repeat(65);
+        assert_eq!(field_of(&r), "out_request_no");
+        r.out_request_no = "x".repeat(64);
+        assert!(r.validate().is_ok());
+        r = good();
+        r.out_request_no = r.related_webank_punish_no.clone();
+        assert_eq!(field_of(&r), "out_request_no");
+        r = good();
+        r.related_wxpay_punish_no = String::new();
+        assert_eq!(field_of(&r), "related_wxpay_punish_no");
+        r = good();
+        r.mchid = "19\n00".into();
+        assert_eq!(field_of(&r), "mchid");
+        r = good();
+        r.bal_account_no = "9".repeat(215);
+        let e = r.validate().unwrap_err();
+        assert!(e.message.starts_with("bal_account_no"));
+        assert!(!e.message.contains("999"));
+        r = good();
+        r.recover_reason = Some("好".repeat(256));
+        assert!(r.validate().is_ok());
+        r.recover_reason = Some("好".repeat(257));
+        assert_eq!(field_of(&r), "recover_reason");
+        r.recover_reason = Some("tab\there".into());
+        assert_eq!(field_of(&r), "recover_reason");
+        assert!(!format!("{:?}", good()).contains("6222000011112222"));
+    }
+}
