@@ -81,8 +81,9 @@ extern "C" {
 const char *wx_version(void);
 
 // A short English name for a status, e.g. "unverified response". Static storage: never free
-// it. Unknown values give "unknown status". Any thread.
-const char *wx_status_str(wx_status status);
+// it. Takes an `int` so that any value is safe to pass (a wx_status converts implicitly);
+// values this version does not define give "unknown status". Any thread.
+const char *wx_status_str(int status);
 
 // Creates a client from a JSON configuration (see docs/c-api.md for the keys). Keys are
 // loaded and checked now, so a bad key fails here and not on the first submit.

@@ -149,12 +149,11 @@ pub extern "C" fn wx_version() -> *const c_char {
 }
 
 /// A short English name for a status, e.g. "unverified response". Static storage: never free
-/// it. Unknown values give "unknown status". Any thread.
+/// it. Takes an `int` so that any value is safe to pass (a wx_status converts implicitly);
+/// values this version does not define give "unknown status". Any thread.
 #[no_mangle]
-pub extern "C" fn wx_status_str(status: wx_status) -> *const c_char {
-    // Read as an integer: a C caller may pass a value this version does not define.
-    let raw = status as i32;
-    let s: &'static str = match raw {
+pub extern "C" fn wx_status_str(status: std::ffi::c_int) -> *const c_char {
+    let s: &'static str = match status {
         0 => "ok\0",
         1 => "invalid argument\0",
         2 => "configuration error\0",
