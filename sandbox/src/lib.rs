@@ -1,0 +1,226 @@
+//! `wx_sandbox`: a local HTTPS stand-in for the WeChat Pay APIv3 endpoints that wx-recover uses
+//! (recover, query, certificates, result notifications), with fault injection.
+//!
+//! See `docs/sandbox.md` for the contract. In-process use:
+//!
+//! ```no_run
+//! let sb = wx_sandbox::Sandbox::start(wx_sandbox::Options {
+//!     state_dir: "/tmp/sb".into(),
+//!     orders: 20,
+//!     ..Default::default()
+//! }).unwrap();
+//! println!("{}", sb.info()["primary_url"]);
+//! sb.inject(serde_json::json!({"kind": "system_error"})).unwrap();
+//! ```
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+mod crypto;
+mod material;
+mod notify;
+mod server;
+mod util;
+
+use server::{Config, Shared};
+
+/// Start options. `state_dir` must be set by the caller.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Directory for keys, certificates, `sandbox.json` and `client.json` (created if missing).
+    pub state_dir: PathBuf,
+    /// Plain `http://` URL that receives result notifications; `None` = no notifications.
+    pub notify_url: Option<String>,
+    /// Time from acceptance (EXECUTING) to the final state (SUCCESS/FAILED). Default 200 ms.
+    pub recover_delay_ms: u64,
+    /// Requests per minute per initiating merchant and per API; 0 = unlimited. Default 200.
+    pub rate_limit_per_minute: u32,
+    /// Number of seeded control orders. Default 1000.
+    pub orders: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            state_dir: PathBuf::new(),
+            notify_url: None,
+            recover_delay_ms: 200,
+            rate_limit_per_minute: 200,
+            orders: 1000,
+        }
+    }
+}
+
+/// A running sandbox. Runs on its own tokio runtime; dropping it shuts everything down.
+pub struct Sandbox {
+    rt: Option<tokio::runtime::Runtime>,
+    shared: Arc<Shared>,
+    info: Value,
+    json_path: PathBuf,
+}
+
+fn invalid(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.into())
+}
+
+fn bind_loopback() -> io::Result<std::net::TcpListener> {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}
+
+impl Sandbox {
+    /// Generates or loads the state dir, binds the three listeners, writes `sandbox.json` and
+    /// `client.json`, and returns once every listener accepts connections.
+    pub fn start(opts: Options) -> io::Result<Sandbox> {
+        if opts.state_dir.as_os_str().is_empty() {
+            return Err(invalid("Options::state_dir must be set"));
+        }
+        if let Some(u) = &opts.notify_url {
+            notify::parse_http_url(u).map_err(invalid)?;
+        }
+        let mat = material::load_or_create(&opts.state_dir)?;
+        let orders = material::seed_orders(opts.orders);
+        let acceptor = server::build_acceptor(&mat)?;
+
+        let primary = bind_loopback()?;
+        let backup = bind_loopback()?;
+        let admin = bind_loopback()?;
+        let pport = primary.local_addr()?.port();
+        let bport = backup.local_addr()?.port();
+        let aport = admin.local_addr()?.port();
+        let primary_url = format!("https://127.0.0.1:{pport}");
+        let backup_url = format!("https://127.0.0.1:{bport}");
+        let admin_url = format!("http://127.0.0.1:{aport}");
+
+        let path_str = |p: &Path| p.to_string_lossy().into_owned();
+        let client_path = mat.dir.join("client.json");
+        let client = json!({
+            "mchid": mat.mchid,
+            "merchant_serial_no": mat.merchant_serial_no,
+            "merchant_private_key": path_str(&mat.merchant_private_key_path),
+            "wechatpay_public_key_id": mat.wechatpay_public_key_id,
+            "wechatpay_public_key": path_str(&mat.wechatpay_public_key_path),
+            "apiv3_key": mat.apiv3_key,
+            "base_url": primary_url,
+            "backup_url": backup_url,
+            "ca_cert": path_str(&mat.ca_cert_path),
+            "rate_limit_per_minute": opts.rate_limit_per_minute,
+        });
+        let info = json!({
+            "primary_url": primary_url,
+            "backup_url": backup_url,
+            "admin_url": admin_url,
+            "ca_cert": path_str(&mat.ca_cert_path),
+            "mchid": mat.mchid,
+            "merchant_serial_no": mat.merchant_serial_no,
+            "merchant_private_key": path_str(&mat.merchant_private_key_path),
+            "wechatpay_public_key_id": mat.wechatpay_public_key_id,
+            "wechatpay_public_key": path_str(&mat.wechatpay_public_key_path),
+            "platform_certificate": path_str(&mat.platform_certificate_path),
+            "platform_certificate_serial": mat.platform_certificate_serial,
+            "apiv3_key": mat.apiv3_key,
+            "orders": orders.iter().map(material::Order::to_json).collect::<Vec<_>>(),
+            "client_config": path_str(&client_path),
+        });
+        let ser = |v: &Value| serde_json::to_vec_pretty(v).map_err(io::Error::other);
+        material::write_atomic(&client_path, &ser(&client)?, 0o600)?;
+        let json_path = mat.dir.join("sandbox.json");
+        material::write_atomic(&json_path, &ser(&info)?, 0o600)?;
+
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("wx-sandbox")
+            .enable_all()
+            .build()?;
+        let cfg = Config {
+            notify_url: opts.notify_url.clone(),
+            recover_delay_ms: opts.recover_delay_ms,
+            rate_limit_per_minute: opts.rate_limit_per_minute,
+        };
+        let shared = Arc::new(Shared::new(
+            mat,
+            cfg,
+            orders,
+            acceptor,
+            [pport, bport],
+            rt.handle().clone(),
+        ));
+        rt.spawn(server::listener_loop(Arc::clone(&shared), 0, primary));
+        rt.spawn(server::listener_loop(Arc::clone(&shared), 1, backup));
+        rt.spawn(server::admin_loop(Arc::clone(&shared), admin));
+        Ok(Sandbox {
+            rt: Some(rt),
+            shared,
+            info,
+            json_path,
+        })
+    }
+
+    /// Exactly the content of `sandbox.json`.
+    pub fn info(&self) -> &Value {
+        &self.info
+    }
+
+    /// `DIR/sandbox.json` (absolute).
+    pub fn json_path(&self) -> &Path {
+        &self.json_path
+    }
+
+    /// Installs a fault; same JSON as `POST /faults`. For `down`, returns once the listener
+    /// socket is closed.
+    pub fn inject(&self, fault: Value) -> Result<(), String> {
+        if let Some(which) = self.shared.apply_fault(&fault)? {
+            self.wait_settled(which);
+        }
+        Ok(())
+    }
+
+    /// Clears faults and brings listeners back (same as `POST /reset`); returns once they accept.
+    pub fn reset(&self) {
+        self.shared.reset();
+        self.wait_settled([true, true]);
+    }
+
+    /// Same as `GET /stats`.
+    pub fn stats(&self) -> Value {
+        self.shared.stats_json()
+    }
+
+    /// Same as `GET /recovers`.
+    pub fn recovers(&self) -> Value {
+        self.shared.recovers_json()
+    }
+
+    /// Stops every listener and background task.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn wait_settled(&self, which: [bool; 2]) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.shared.settled(which) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,1335 @@
+//! Shared state, listeners, request handling, faults and the admin API.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use openssl::ssl::{Ssl, SslAcceptor, SslMethod};
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+
+use crate::crypto::{aes_gcm_encrypt, oaep_decrypt, rsa_sign, rsa_verify};
+use crate::material::{Material, Order};
+use crate::notify;
+use crate::util::{
+    b64, compact_time, has_control, now_unix, parse_query, percent_decode, random_alnum,
+    random_bytes, random_digits, random_hex_upper, rfc3339, unb64,
+};
+
+pub const RECOVER_PATH: &str = "/v3/aggracct-bc/wb-channel/control-orders/recover";
+pub const QUERY_PREFIX: &str = "/v3/aggracct-bc/wb-channel/control-orders/";
+pub const CERTIFICATES_PATH: &str = "/v3/certificates";
+pub const AUTH_SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
+/// Replay window for request timestamps and nonces.
+pub const WINDOW_SECS: i64 = 300;
+const MAX_BODY: usize = 1 << 20;
+const HUGE_PADDING: usize = 4 * 1024 * 1024;
+/// A well-formed public key id that is not the sandbox's (never generated: real ids start `01`).
+pub const WRONG_SERIAL: &str = "PUB_KEY_ID_0999999999999999999999999999";
+
+pub const LISTENER_NAMES: [&str; 2] = ["primary", "backup"];
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Api {
+    Recover,
+    Query,
+    Certificates,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FaultKind {
+    SystemError,
+    Reset,
+    ResetAfterAccept,
+    Delay,
+    BadSignature,
+    SignTest,
+    StaleTimestamp,
+    WrongSerial,
+    NonJson,
+    HugeBody,
+    RateLimited,
+    Down,
+}
+
+impl FaultKind {
+    fn parse(s: &str) -> Option<FaultKind> {
+        Some(match s {
+            "system_error" => FaultKind::SystemError,
+            "reset" => FaultKind::Reset,
+            "reset_after_accept" => FaultKind::ResetAfterAccept,
+            "delay" => FaultKind::Delay,
+            "bad_signature" => FaultKind::BadSignature,
+            "signtest" => FaultKind::SignTest,
+            "stale_timestamp" => FaultKind::StaleTimestamp,
+            "wrong_serial" => FaultKind::WrongSerial,
+            "non_json" => FaultKind::NonJson,
+            "huge_body" => FaultKind::HugeBody,
+            "rate_limited" => FaultKind::RateLimited,
+            "down" => FaultKind::Down,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Fault {
+    kind: FaultKind,
+    remaining: u64,
+    listeners: [bool; 2],
+    ms: u64,
+    api: Option<Api>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RState {
+    Executing,
+    Success,
+    Failed,
+}
+
+impl RState {
+    fn as_str(self) -> &'static str {
+        match self {
+            RState::Executing => "EXECUTING",
+            RState::Success => "SUCCESS",
+            RState::Failed => "FAILED",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct RecoverRecord {
+    out_request_no: String,
+    wxpay_recover_no: String,
+    order_idx: usize,
+    related_webank_punish_no: String,
+    related_wxpay_punish_no: String,
+    mchid: String,
+    bal_plain: String,
+    reason: Option<String>,
+    state: RState,
+    accept_time: i64,
+    finish_time: Option<i64>,
+    accept_count: u64,
+}
+
+#[derive(Default)]
+struct State {
+    recovers: Vec<RecoverRecord>,
+    by_out: HashMap<String, usize>,
+    faults: Vec<Fault>,
+    nonces: HashMap<String, i64>,
+    last_prune: i64,
+    rate: HashMap<(String, Api), VecDeque<Instant>>,
+}
+
+#[derive(Default)]
+struct ListenerStats {
+    connections: AtomicU64,
+    requests: AtomicU64,
+}
+
+pub struct ListenerCtl {
+    up: watch::Sender<bool>,
+    bound: AtomicBool,
+    port: u16,
+    down_epoch: AtomicU64,
+}
+
+pub struct Config {
+    pub notify_url: Option<String>,
+    pub recover_delay_ms: u64,
+    pub rate_limit_per_minute: u32,
+}
+
+pub struct Shared {
+    pub mat: Material,
+    pub cfg: Config,
+    orders: Vec<Order>,
+    by_mchid: HashMap<String, Vec<usize>>,
+    st: Mutex<State>,
+    lstats: [ListenerStats; 2],
+    pub listeners: [ListenerCtl; 2],
+    signature_failures: AtomicU64,
+    recovers_accepted: AtomicU64,
+    pub notifications_delivered: AtomicU64,
+    rid_prefix: String,
+    rid_ctr: AtomicU64,
+    recover_ctr: AtomicU64,
+    acceptor: SslAcceptor,
+    pub handle: tokio::runtime::Handle,
+}
+
+/// Returned from the service function to make hyper drop the connection without answering.
+#[derive(Debug)]
+pub struct Abort;
+
+impl fmt::Display for Abort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection closed by sandbox fault")
+    }
+}
+
+impl std::error::Error for Abort {}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Serial {
+    PubKey,
+    Cert,
+}
+
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    content_type: &'static str,
+    serial: Serial,
+}
+
+impl Answer {
+    fn ok(v: Value, serial: Serial) -> Answer {
+        Answer {
+            status: 200,
+            body: serde_json::to_vec(&v).unwrap_or_default(),
+            content_type: "application/json",
+            serial,
+        }
+    }
+
+    fn err(status: u16, code: &str, message: impl Into<String>) -> Answer {
+        let v = json!({"code": code, "message": message.into()});
+        Answer {
+            status,
+            body: serde_json::to_vec(&v).unwrap_or_default(),
+            content_type: "application/json",
+            serial: Serial::PubKey,
+        }
+    }
+
+    fn err_detail(status: u16, code: &str, message: impl Into<String>, detail: Value) -> Answer {
+        let v = json!({"code": code, "message": message.into(), "detail": detail});
+        Answer {
+            status,
+            body: serde_json::to_vec(&v).unwrap_or_default(),
+            content_type: "application/json",
+            serial: Serial::PubKey,
+        }
+    }
+
+    fn param(message: impl Into<String>) -> Answer {
+        Answer::err(400, "PARAM_ERROR", message)
+    }
+
+    fn param_field(field: &str, message: impl Into<String>) -> Answer {
+        Answer::err_detail(400, "PARAM_ERROR", message, json!({"field": field}))
+    }
+}
+
+fn route(method: &Method, path: &str) -> Option<Api> {
+    if method == Method::POST && path == RECOVER_PATH {
+        return Some(Api::Recover);
+    }
+    if method == Method::GET {
+        if path == CERTIFICATES_PATH {
+            return Some(Api::Certificates);
+        }
+        if let Some(rest) = path.strip_prefix(QUERY_PREFIX) {
+            if !rest.is_empty() && !rest.contains('/') {
+                return Some(Api::Query);
+            }
+        }
+    }
+    None
+}
+
+pub fn build_acceptor(mat: &Material) -> std::io::Result<SslAcceptor> {
+    let e = |e: openssl::error::ErrorStack| std::io::Error::other(e);
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(e)?;
+    b.set_private_key(&mat.server_key).map_err(e)?;
+    b.set_certificate(&mat.server_cert).map_err(e)?;
+    b.check_private_key().map_err(e)?;
+    Ok(b.build())
+}
+
+impl Shared {
+    pub fn new(
+        mat: Material,
+        cfg: Config,
+        orders: Vec<Order>,
+        acceptor: SslAcceptor,
+        ports: [u16; 2],
+        handle: tokio::runtime::Handle,
+    ) -> Shared {
+        let mut by_mchid: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, o) in orders.iter().enumerate() {
+            by_mchid.entry(o.mchid.clone()).or_default().push(i);
+        }
+        let ctl = |port| ListenerCtl {
+            up: watch::channel(true).0,
+            bound: AtomicBool::new(true),
+            port,
+            down_epoch: AtomicU64::new(0),
+        };
+        Shared {
+            mat,
+            cfg,
+            orders,
+            by_mchid,
+            st: Mutex::new(State::default()),
+            lstats: Default::default(),
+            listeners: [ctl(ports[0]), ctl(ports[1])],
+            signature_failures: AtomicU64::new(0),
+            recovers_accepted: AtomicU64::new(0),
+            notifications_delivered: AtomicU64::new(0),
+            rid_prefix: random_hex_upper(16),
+            rid_ctr: AtomicU64::new(1),
+            recover_ctr: AtomicU64::new(1),
+            acceptor,
+            handle,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock must not take the whole sandbox down.
+        self.st.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.rid_ctr.fetch_add(1, Ordering::Relaxed);
+        format!("{}{:016X}", self.rid_prefix, n)
+    }
+
+    // ----- observation -----
+
+    pub fn stats_json(&self) -> Value {
+        let l = |i: usize| {
+            json!({
+                "connections": self.lstats[i].connections.load(Ordering::Relaxed),
+                "requests": self.lstats[i].requests.load(Ordering::Relaxed),
+            })
+        };
+        let st = self.lock();
+        json!({
+            "primary": l(0),
+            "backup": l(1),
+            "recovers_accepted": self.recovers_accepted.load(Ordering::Relaxed),
+            "recover_records": st.recovers.len(),
+            "signature_failures": self.signature_failures.load(Ordering::Relaxed),
+            "notifications_delivered": self.notifications_delivered.load(Ordering::Relaxed),
+            "faults_pending": st.faults.len(),
+            "listeners_up": {
+                "primary": self.listeners[0].bound.load(Ordering::SeqCst),
+                "backup": self.listeners[1].bound.load(Ordering::SeqCst),
+            },
+        })
+    }
+
+    pub fn recovers_json(&self) -> Value {
+        let st = self.lock();
+        Value::Array(
+            st.recovers
+                .iter()
+                .map(|r| {
+                    let mut m = Map::new();
+                    m.insert("out_request_no".into(), json!(r.out_request_no));
+                    m.insert("wxpay_recover_no".into(), json!(r.wxpay_recover_no));
+                    m.insert(
+                        "related_webank_punish_no".into(),
+                        json!(r.related_webank_punish_no),
+                    );
+                    m.insert(
+                        "related_wxpay_punish_no".into(),
+                        json!(r.related_wxpay_punish_no),
+                    );
+                    m.insert("mchid".into(), json!(r.mchid));
+                    m.insert("state".into(), json!(r.state.as_str()));
+                    m.insert("accept_count".into(), json!(r.accept_count));
+                    m.insert("accept_time".into(), json!(rfc3339(r.accept_time)));
+                    if let Some(t) = r.finish_time {
+                        m.insert("finish_time".into(), json!(rfc3339(t)));
+                    }
+                    if let Some(reason) = &r.reason {
+                        m.insert("recover_reason".into(), json!(reason));
+                    }
+                    Value::Object(m)
+                })
+                .collect(),
+        )
+    }
+
+    fn recover_order_json(&self, r: &RecoverRecord) -> Value {
+        let o = &self.orders[r.order_idx];
+        let mut m = Map::new();
+        m.insert("wxpay_recover_no".into(), json!(r.wxpay_recover_no));
+        m.insert("out_request_no".into(), json!(r.out_request_no));
+        m.insert(
+            "related_wxpay_punish_no".into(),
+            json!(r.related_wxpay_punish_no),
+        );
+        m.insert("mchid".into(), json!(r.mchid));
+        m.insert("punish_scene".into(), json!(o.punish_scene));
+        m.insert("punish_rule_version".into(), json!(o.punish_rule_version));
+        m.insert("recover_accept_time".into(), json!(rfc3339(r.accept_time)));
+        if let Some(t) = r.finish_time {
+            m.insert("recover_finish_time".into(), json!(rfc3339(t)));
+        }
+        m.insert("recover_state".into(), json!(r.state.as_str()));
+        if let Some(reason) = &r.reason {
+            m.insert("recover_reason".into(), json!(reason));
+        }
+        if r.state == RState::Failed {
+            m.insert("error_code".into(), json!("LEDGER_STATE_ABNORMAL"));
+            m.insert(
+                "error_message".into(),
+                json!("台账状态异常,解管失败 (sandbox: order seeded to fail)"),
+            );
+        }
+        Value::Object(m)
+    }
+
+    // ----- faults -----
+
+    /// Parses and installs a fault. Returns the listeners that must settle (for `down`).
+    pub fn apply_fault(self: &Arc<Self>, v: &Value) -> Result<Option<[bool; 2]>, String> {
+        let obj = v.as_object().ok_or("fault must be a JSON object")?;
+        let kind_s = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or("fault needs a string \"kind\"")?;
+        let kind =
+            FaultKind::parse(kind_s).ok_or_else(|| format!("unknown fault kind {kind_s:?}"))?;
+        let count = match obj.get("count") {
+            None | Some(Value::Null) => 1,
+            Some(c) => c
+                .as_u64()
+                .filter(|n| *n >= 1)
+                .ok_or("\"count\" must be a positive integer")?,
+        };
+        let listeners = match obj.get("listener") {
+            None | Some(Value::Null) => [true, true],
+            Some(l) => match l.as_str() {
+                Some("primary") => [true, false],
+                Some("backup") => [false, true],
+                Some("both") => [true, true],
+                _ => return Err("\"listener\" must be \"primary\", \"backup\" or \"both\"".into()),
+            },
+        };
+        let ms = match obj.get("ms") {
+            None | Some(Value::Null) => None,
+            Some(m) => Some(m.as_u64().ok_or("\"ms\" must be a non-negative integer")?),
+        };
+        let api = match obj.get("path") {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(match p.as_str() {
+                Some("recover") => Api::Recover,
+                Some("query") => Api::Query,
+                Some("certificates") => Api::Certificates,
+                _ => {
+                    return Err(
+                        "\"path\" must be \"recover\", \"query\" or \"certificates\"".into(),
+                    )
+                }
+            }),
+        };
+        if kind == FaultKind::Down {
+            for (i, on) in listeners.iter().enumerate() {
+                if !on {
+                    continue;
+                }
+                let ctl = &self.listeners[i];
+                let epoch = ctl.down_epoch.fetch_add(1, Ordering::SeqCst) + 1;
+                ctl.up.send_replace(false);
+                if let Some(ms) = ms {
+                    let sh = Arc::clone(self);
+                    self.handle.spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                        let ctl = &sh.listeners[i];
+                        if ctl.down_epoch.load(Ordering::SeqCst) == epoch {
+                            ctl.up.send_replace(true);
+                        }
+                    });
+                }
+            }
+            return Ok(Some(listeners));
+        }
+        let ms = ms.unwrap_or(if kind == FaultKind::Delay { 1000 } else { 0 });
+        self.lock().faults.push(Fault {
+            kind,
+            remaining: count,
+            listeners,
+            ms,
+            api,
+        });
+        Ok(None)
+    }
+
+    /// Clears faults and brings every listener back up.
+    pub fn reset(&self) {
+        self.lock().faults.clear();
+        for ctl in &self.listeners {
+            ctl.down_epoch.fetch_add(1, Ordering::SeqCst);
+            ctl.up.send_replace(true);
+        }
+    }
+
+    /// True when the selected listeners' sockets match their wanted up/down state.
+    pub fn settled(&self, which: [bool; 2]) -> bool {
+        (0..2).all(|i| {
+            !which[i]
+                || *self.listeners[i].up.borrow() == self.listeners[i].bound.load(Ordering::SeqCst)
+        })
+    }
+
+    fn take_fault(&self, lid: usize, api: Option<Api>) -> Option<(FaultKind, u64)> {
+        let mut st = self.lock();
+        let pos = st.faults.iter().position(|f| {
+            f.listeners[lid]
+                && match f.api {
+                    None => true,
+                    Some(a) => Some(a) == api,
+                }
+        })?;
+        let f = &mut st.faults[pos];
+        let out = (f.kind, f.ms);
+        f.remaining -= 1;
+        if f.remaining == 0 {
+            st.faults.remove(pos);
+        }
+        Some(out)
+    }
+
+    // ----- verification -----
+
+    fn verify_auth(
+        &self,
+        method: &Method,
+        pq: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), String> {
+        let h = headers
+            .get(hyper::header::AUTHORIZATION)
+            .ok_or("missing Authorization header")?
+            .to_str()
+            .map_err(|_| "Authorization header is not visible ASCII")?;
+        let rest = h
+            .strip_prefix(AUTH_SCHEME)
+            .and_then(|r| r.strip_prefix(' '))
+            .ok_or("Authorization scheme must be WECHATPAY2-SHA256-RSA2048")?;
+        let mut params: HashMap<&str, &str> = HashMap::new();
+        for part in rest.split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let (k, v) = part
+                .split_once('=')
+                .ok_or("malformed Authorization parameter (expected key=\"value\")")?;
+            let k = k.trim();
+            let v = v
+                .trim()
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .ok_or("Authorization parameter values must be double-quoted")?;
+            if params.insert(k, v).is_some() {
+                return Err(format!("duplicate Authorization parameter {k}"));
+            }
+        }
+        let get = |k: &str| {
+            params
+                .get(k)
+                .copied()
+                .ok_or_else(|| format!("Authorization lacks {k}"))
+        };
+        let mchid = get("mchid")?;
+        let nonce = get("nonce_str")?;
+        let ts = get("timestamp")?;
+        let serial = get("serial_no")?;
+        let sig = get("signature")?;
+        if mchid != self.mat.mchid {
+            return Err("mchid in Authorization is not a merchant known to the sandbox".into());
+        }
+        if !serial.eq_ignore_ascii_case(&self.mat.merchant_serial_no) {
+            return Err("serial_no does not name the merchant API certificate".into());
+        }
+        if ts.is_empty() || ts.len() > 12 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("timestamp must be Unix seconds".into());
+        }
+        let tsn: i64 = ts.parse().map_err(|_| "timestamp must be Unix seconds")?;
+        let now = now_unix();
+        if (now - tsn).abs() >= WINDOW_SECS {
+            return Err("timestamp is outside the 5-minute window".into());
+        }
+        if nonce.is_empty() {
+            return Err("nonce_str is empty".into());
+        }
+        let sig = unb64(sig).ok_or("signature is not valid base64")?;
+        let mut msg = Vec::with_capacity(pq.len() + body.len() + 96);
+        msg.extend_from_slice(method.as_str().as_bytes());
+        msg.push(b'\n');
+        msg.extend_from_slice(pq.as_bytes());
+        msg.push(b'\n');
+        msg.extend_from_slice(ts.as_bytes());
+        msg.push(b'\n');
+        msg.extend_from_slice(nonce.as_bytes());
+        msg.push(b'\n');
+        msg.extend_from_slice(body);
+        msg.push(b'\n');
+        if !rsa_verify(&self.mat.merchant_public, &msg, &sig) {
+            return Err("signature verification failed".into());
+        }
+        let mut st = self.lock();
+        if now - st.last_prune >= 1 {
+            st.nonces.retain(|_, t| now - *t < WINDOW_SECS);
+            st.last_prune = now;
+        }
+        let key = format!("{mchid}\u{0}{nonce}");
+        if st.nonces.contains_key(&key) {
+            return Err("nonce_str was already used".into());
+        }
+        st.nonces.insert(key, tsn);
+        Ok(())
+    }
+
+    fn rate_ok(&self, mchid: &str, api: Api) -> bool {
+        let limit = self.cfg.rate_limit_per_minute;
+        if limit == 0 {
+            return true;
+        }
+        let now = Instant::now();
+        let mut st = self.lock();
+        let q = st.rate.entry((mchid.to_string(), api)).or_default();
+        while let Some(front) = q.front() {
+            if now.duration_since(*front) >= Duration::from_secs(60) {
+                q.pop_front();
+            } else {
+                break;
+            }
+        }
+        if q.len() >= limit as usize {
+            return false;
+        }
+        q.push_back(now);
+        true
+    }
+
+    // ----- API handlers -----
+
+    fn process(
+        self: &Arc<Self>,
+        api: Api,
+        method: &Method,
+        pq: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Answer {
+        let (path, query) = pq.split_once('?').unwrap_or((pq, ""));
+        if let Err(msg) = self.verify_auth(method, pq, headers, body) {
+            self.signature_failures.fetch_add(1, Ordering::Relaxed);
+            return Answer::err(401, "SIGN_ERROR", msg);
+        }
+        let initiator = self.mat.mchid.clone();
+        if !self.rate_ok(&initiator, api) {
+            return Answer::err(
+                429,
+                "FREQUENCY_LIMITED",
+                "too many requests, slow down (rate limit per minute exceeded)",
+            );
+        }
+        let named = headers
+            .get("wechatpay-serial")
+            .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_string());
+        let serial = match named.as_deref() {
+            Some(s) if s == self.mat.wechatpay_public_key_id => Serial::PubKey,
+            Some(s) if s.eq_ignore_ascii_case(&self.mat.platform_certificate_serial) => Serial::Cert,
+            None if api != Api::Recover => Serial::PubKey,
+            None => return Answer::param("missing Wechatpay-Serial header (required with encrypted fields)"),
+            Some(_) if api == Api::Certificates => Serial::PubKey,
+            Some(_) => {
+                return Answer::param(
+                    "Wechatpay-Serial names neither the WeChat Pay public key id nor the platform certificate serial",
+                )
+            }
+        };
+        match api {
+            Api::Recover => self.do_recover(body, serial),
+            Api::Query => self.do_query(path, query, serial),
+            Api::Certificates => self.do_certificates(serial),
+        }
+    }
+
+    fn do_recover(self: &Arc<Self>, body: &[u8], serial: Serial) -> Answer {
+        let v: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => return Answer::param(format!("request body is not valid JSON: {e}")),
+        };
+        let Some(obj) = v.as_object() else {
+            return Answer::param("request body must be a JSON object");
+        };
+        let req = match parse_recover(obj, &self.mat) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        if req.out_request_no == req.related_webank_punish_no {
+            return Answer::err(
+                400,
+                "INVALID_REQUEST",
+                "out_request_no must differ from related_webank_punish_no",
+            );
+        }
+        let Some(idxs) = self.by_mchid.get(&req.mchid) else {
+            return Answer::err(400, "NOT_FOUND", "target merchant (mchid) does not exist");
+        };
+        let Some(&oi) = idxs.iter().find(|&&i| {
+            let o = &self.orders[i];
+            o.related_webank_punish_no == req.related_webank_punish_no
+                && o.related_wxpay_punish_no == req.related_wxpay_punish_no
+        }) else {
+            return Answer::err(404, "NOT_FOUND", "related control order does not exist");
+        };
+        if self.orders[oi].bal_account_no != req.bal_plain {
+            return Answer::err(
+                400,
+                "INVALID_REQUEST",
+                "bal_account_no is not the ledger of the related control order",
+            );
+        }
+        let mut st = self.lock();
+        if let Some(&ri) = st.by_out.get(&req.out_request_no) {
+            let r = &mut st.recovers[ri];
+            let same = r.related_webank_punish_no == req.related_webank_punish_no
+                && r.related_wxpay_punish_no == req.related_wxpay_punish_no
+                && r.mchid == req.mchid
+                && r.bal_plain == req.bal_plain
+                && r.reason == req.reason;
+            if !same {
+                return Answer::err(
+                    400,
+                    "INVALID_REQUEST",
+                    "out_request_no was already used with different request content",
+                );
+            }
+            r.accept_count += 1;
+            self.recovers_accepted.fetch_add(1, Ordering::Relaxed);
+            return Answer::ok(
+                json!({"wxpay_recover_no": r.wxpay_recover_no, "out_request_no": r.out_request_no}),
+                serial,
+            );
+        }
+        if st
+            .recovers
+            .iter()
+            .any(|r| r.order_idx == oi && r.state != RState::Failed)
+        {
+            return Answer::err(
+                400,
+                "ALREADY_EXISTS",
+                "the merchant's control order has already been recovered",
+            );
+        }
+        let now = now_unix();
+        let n = self.recover_ctr.fetch_add(1, Ordering::Relaxed);
+        let wxpay_recover_no = format!(
+            "3{}{:06}{}",
+            compact_time(now),
+            n % 1_000_000,
+            random_digits(4)
+        );
+        let rec = RecoverRecord {
+            out_request_no: req.out_request_no.clone(),
+            wxpay_recover_no: wxpay_recover_no.clone(),
+            order_idx: oi,
+            related_webank_punish_no: req.related_webank_punish_no,
+            related_wxpay_punish_no: req.related_wxpay_punish_no,
+            mchid: req.mchid,
+            bal_plain: req.bal_plain,
+            reason: req.reason,
+            state: RState::Executing,
+            accept_time: now,
+            finish_time: None,
+            accept_count: 1,
+        };
+        let ri = st.recovers.len();
+        st.recovers.push(rec);
+        st.by_out.insert(req.out_request_no.clone(), ri);
+        drop(st);
+        self.recovers_accepted.fetch_add(1, Ordering::Relaxed);
+        let sh = Arc::clone(self);
+        let delay = self.cfg.recover_delay_ms;
+        self.handle.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            sh.finish_recover(ri);
+        });
+        Answer::ok(
+            json!({"wxpay_recover_no": wxpay_recover_no, "out_request_no": req.out_request_no}),
+            serial,
+        )
+    }
+
+    fn finish_recover(self: &Arc<Self>, ri: usize) {
+        let plain = {
+            let mut st = self.lock();
+            let Some(r) = st.recovers.get_mut(ri) else {
+                return;
+            };
+            if r.state != RState::Executing {
+                return;
+            }
+            r.state = if self.orders[r.order_idx].success {
+                RState::Success
+            } else {
+                RState::Failed
+            };
+            r.finish_time = Some(now_unix());
+            let r = r.clone();
+            (self.recover_order_json(&r), r.state)
+        };
+        if let Some(url) = self.cfg.notify_url.clone() {
+            let sh = Arc::clone(self);
+            self.handle.spawn(async move {
+                notify::deliver(sh, url, plain.1 == RState::Success, plain.0).await;
+            });
+        }
+    }
+
+    fn do_query(&self, path: &str, query: &str, serial: Serial) -> Answer {
+        let seg = &path[QUERY_PREFIX.len()..];
+        let Some(out) = percent_decode(seg) else {
+            return Answer::param_field(
+                "out_request_no",
+                "out_request_no in the path is not valid percent-encoded UTF-8",
+            );
+        };
+        let Some(params) = parse_query(query) else {
+            return Answer::param("query string is not valid percent-encoded UTF-8");
+        };
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        match get("control_type") {
+            None | Some("") => {
+                return Answer::param_field("control_type", "missing query parameter control_type")
+            }
+            Some("RECOVER") => {}
+            Some(_) => {
+                return Answer::param_field(
+                    "control_type",
+                    "control_type must be RECOVER (the sandbox only serves recover orders)",
+                )
+            }
+        }
+        let mchid = match get("mchid") {
+            None | Some("") => {
+                return Answer::param_field("mchid", "missing query parameter mchid")
+            }
+            Some(m) => m,
+        };
+        let st = self.lock();
+        let Some(&ri) = st.by_out.get(&out) else {
+            return Answer::err(404, "NOT_FOUND", "control order not found");
+        };
+        let r = &st.recovers[ri];
+        if r.mchid != mchid {
+            return Answer::err(404, "NOT_FOUND", "control order not found");
+        }
+        Answer::ok(
+            json!({"control_scene": "RECOVER", "recover_order": self.recover_order_json(r)}),
+            serial,
+        )
+    }
+
+    fn do_certificates(&self, serial: Serial) -> Answer {
+        let nonce = random_alnum(12);
+        let ct = match aes_gcm_encrypt(
+            self.mat.apiv3_key.as_bytes(),
+            nonce.as_bytes(),
+            b"certificate",
+            &self.mat.platform_certificate_pem,
+        ) {
+            Ok(c) => c,
+            Err(e) => return Answer::err(500, "SYSTEM_ERROR", format!("encryption failed: {e}")),
+        };
+        Answer::ok(
+            json!({"data": [{
+                "serial_no": self.mat.platform_certificate_serial,
+                "effective_time": rfc3339(self.mat.platform_not_before),
+                "expire_time": rfc3339(self.mat.platform_not_after),
+                "encrypt_certificate": {
+                    "algorithm": "AEAD_AES_256_GCM",
+                    "nonce": nonce,
+                    "associated_data": "certificate",
+                    "ciphertext": b64(&ct),
+                }
+            }]}),
+            serial,
+        )
+    }
+
+    /// The five Wechatpay-* headers for a signed message with the given body.
+    pub fn sign_headers(
+        &self,
+        body: &[u8],
+        serial_cert: bool,
+        fault: Option<FaultKind>,
+    ) -> Vec<(&'static str, String)> {
+        let mut ts = now_unix();
+        if fault == Some(FaultKind::StaleTimestamp) {
+            ts -= 600;
+        }
+        let nonce = random_alnum(32);
+        let serial = match (fault, serial_cert) {
+            (Some(FaultKind::WrongSerial), _) => WRONG_SERIAL.to_string(),
+            (_, true) => self.mat.platform_certificate_serial.clone(),
+            (_, false) => self.mat.wechatpay_public_key_id.clone(),
+        };
+        let mut msg = format!("{ts}\n{nonce}\n").into_bytes();
+        msg.extend_from_slice(body);
+        msg.push(b'\n');
+        let sig = match fault {
+            Some(FaultKind::BadSignature) => b64(&random_bytes(256)),
+            Some(FaultKind::SignTest) => format!("WECHATPAY/SIGNTEST/{}", random_alnum(64)),
+            _ => rsa_sign(&self.mat.wechatpay_key, &msg)
+                .map(|s| b64(&s))
+                .unwrap_or_default(),
+        };
+        vec![
+            ("Wechatpay-Timestamp", ts.to_string()),
+            ("Wechatpay-Nonce", nonce),
+            ("Wechatpay-Signature", sig),
+            ("Wechatpay-Serial", serial),
+            ("Wechatpay-Signature-Type", AUTH_SCHEME.to_string()),
+        ]
+    }
+
+    fn build_response(
+        &self,
+        mut ans: Answer,
+        rid: &str,
+        fault: Option<FaultKind>,
+    ) -> Response<Full<Bytes>> {
+        let ok = (200..300).contains(&ans.status);
+        if ok && fault == Some(FaultKind::HugeBody) {
+            if let Ok(Value::Object(mut m)) = serde_json::from_slice::<Value>(&ans.body) {
+                m.insert(
+                    "sandbox_padding".into(),
+                    Value::String("x".repeat(HUGE_PADDING)),
+                );
+                ans.body = serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
+            }
+        }
+        let mut resp = Response::new(Full::new(Bytes::new()));
+        *resp.status_mut() =
+            StatusCode::from_u16(ans.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let h = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(rid) {
+            h.insert("Request-ID", v);
+        }
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(ans.content_type));
+        if ok {
+            for (k, v) in self.sign_headers(&ans.body, ans.serial == Serial::Cert, fault) {
+                if let Ok(v) = HeaderValue::from_str(&v) {
+                    h.insert(k, v);
+                }
+            }
+        }
+        *resp.body_mut() = Full::new(Bytes::from(ans.body));
+        resp
+    }
+}
+
+struct RecoverReq {
+    out_request_no: String,
+    related_webank_punish_no: String,
+    related_wxpay_punish_no: String,
+    mchid: String,
+    bal_plain: String,
+    reason: Option<String>,
+}
+
+fn req_field(obj: &Map<String, Value>, name: &str) -> Result<String, Answer> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Err(Answer::param_field(
+            name,
+            format!("missing required field {name}"),
+        )),
+        Some(Value::String(s)) => {
+            if s.is_empty() {
+                Err(Answer::param_field(
+                    name,
+                    format!("field {name} must not be empty"),
+                ))
+            } else if has_control(s) {
+                Err(Answer::param_field(
+                    name,
+                    format!("field {name} contains control characters"),
+                ))
+            } else {
+                Ok(s.clone())
+            }
+        }
+        Some(_) => Err(Answer::param_field(
+            name,
+            format!("field {name} must be a string"),
+        )),
+    }
+}
+
+fn parse_recover(obj: &Map<String, Value>, mat: &Material) -> Result<RecoverReq, Answer> {
+    let out_request_no = req_field(obj, "out_request_no")?;
+    if out_request_no.len() > 64 {
+        return Err(Answer::param_field(
+            "out_request_no",
+            "field out_request_no is longer than 64 bytes",
+        ));
+    }
+    let related_webank_punish_no = req_field(obj, "related_webank_punish_no")?;
+    let related_wxpay_punish_no = req_field(obj, "related_wxpay_punish_no")?;
+    let mchid = req_field(obj, "mchid")?;
+    let bal_ct = req_field(obj, "bal_account_no")?;
+    let ct = unb64(&bal_ct).ok_or_else(|| {
+        Answer::param_field(
+            "bal_account_no",
+            "field bal_account_no is not base64 (it must be encrypted)",
+        )
+    })?;
+    let pt = oaep_decrypt(&mat.wechatpay_key, &ct).map_err(|_| {
+        Answer::param_field(
+            "bal_account_no",
+            "field bal_account_no could not be decrypted (RSA-OAEP SHA-1 with the WeChat Pay public key expected)",
+        )
+    })?;
+    let bal_plain = String::from_utf8(pt).map_err(|_| {
+        Answer::param_field("bal_account_no", "decrypted bal_account_no is not UTF-8")
+    })?;
+    if bal_plain.is_empty() || has_control(&bal_plain) || bal_plain.len() > 214 {
+        return Err(Answer::param_field(
+            "bal_account_no",
+            "decrypted bal_account_no is empty, too long or contains control characters",
+        ));
+    }
+    let reason = match obj.get("recover_reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            if s.chars().count() > 256 {
+                return Err(Answer::param_field(
+                    "recover_reason",
+                    "field recover_reason is longer than 256 characters",
+                ));
+            }
+            if has_control(s) {
+                return Err(Answer::param_field(
+                    "recover_reason",
+                    "field recover_reason contains control characters",
+                ));
+            }
+            Some(s.clone())
+        }
+        Some(_) => {
+            return Err(Answer::param_field(
+                "recover_reason",
+                "field recover_reason must be a string",
+            ))
+        }
+    };
+    Ok(RecoverReq {
+        out_request_no,
+        related_webank_punish_no,
+        related_wxpay_punish_no,
+        mchid,
+        bal_plain,
+        reason,
+    })
+}
+
+fn log_line(listener: &str, method: &Method, path: &str, status: &str, rid: &str) {
+    eprintln!("wx-sandbox [{listener}] {method} {path} -> {status} Request-ID={rid}");
+}
+
+async fn handle(
+    sh: Arc<Shared>,
+    lid: usize,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Abort> {
+    let rid = sh.next_request_id();
+    sh.lstats[lid].requests.fetch_add(1, Ordering::Relaxed);
+    let lname = LISTENER_NAMES[lid];
+    let method = req.method().clone();
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    let path = req.uri().path().to_string();
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            let ans = Answer::param("request body unreadable or larger than 1 MiB");
+            log_line(lname, &method, &path, "400", &rid);
+            return Ok(sh.build_response(ans, &rid, None));
+        }
+    };
+    let api = route(&method, &path);
+    let fault = sh.take_fault(lid, api);
+    let (fault_kind, fault_ms) = match fault {
+        Some((k, ms)) => (Some(k), ms),
+        None => (None, 0),
+    };
+    // Faults that act before (instead of) processing.
+    match fault_kind {
+        Some(FaultKind::Reset) => {
+            log_line(lname, &method, &path, "reset(fault)", &rid);
+            return Err(Abort);
+        }
+        Some(FaultKind::SystemError) => {
+            log_line(lname, &method, &path, "500(fault)", &rid);
+            let ans = Answer::err(
+                500,
+                "SYSTEM_ERROR",
+                "system error, please retry later (sandbox fault)",
+            );
+            return Ok(sh.build_response(ans, &rid, None));
+        }
+        Some(FaultKind::RateLimited) => {
+            log_line(lname, &method, &path, "429(fault)", &rid);
+            let ans = Answer::err(
+                429,
+                "FREQUENCY_LIMITED",
+                "frequency limited (sandbox fault)",
+            );
+            return Ok(sh.build_response(ans, &rid, None));
+        }
+        Some(FaultKind::NonJson) => {
+            log_line(lname, &method, &path, "200(fault non_json)", &rid);
+            let ans = Answer {
+                status: 200,
+                body: b"<html><head><title>502 Bad Gateway</title></head><body>gateway says hello</body></html>".to_vec(),
+                content_type: "text/html; charset=utf-8",
+                serial: Serial::PubKey,
+            };
+            return Ok(sh.build_response(ans, &rid, None));
+        }
+        _ => {}
+    }
+    let ans = match api {
+        Some(api) => sh.process(api, &method, &pq, &parts.headers, &body),
+        None => Answer::err(404, "NOT_FOUND", "no such API in the sandbox"),
+    };
+    let status = ans.status;
+    match fault_kind {
+        Some(FaultKind::ResetAfterAccept) => {
+            log_line(
+                lname,
+                &method,
+                &path,
+                &format!("{status} then reset(fault)"),
+                &rid,
+            );
+            return Err(Abort);
+        }
+        Some(FaultKind::Delay) => {
+            tokio::time::sleep(Duration::from_millis(fault_ms)).await;
+        }
+        _ => {}
+    }
+    let tag = match fault_kind {
+        Some(k) => format!("{status}(fault {k:?})"),
+        None => status.to_string(),
+    };
+    log_line(lname, &method, &path, &tag, &rid);
+    Ok(sh.build_response(ans, &rid, fault_kind))
+}
+
+async fn wait_down(rx: &mut watch::Receiver<bool>) {
+    loop {
+        if !*rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn serve_tls(sh: Arc<Shared>, lid: usize, tcp: tokio::net::TcpStream) {
+    let mut rx = sh.listeners[lid].up.subscribe();
+    let Ok(ssl) = Ssl::new(sh.acceptor.context()) else {
+        return;
+    };
+    let Ok(mut stream) = tokio_openssl::SslStream::new(ssl, tcp) else {
+        return;
+    };
+    let hs = tokio::time::timeout(
+        Duration::from_secs(10),
+        std::pin::Pin::new(&mut stream).accept(),
+    );
+    match hs.await {
+        Ok(Ok(())) => {}
+        _ => return,
+    }
+    sh.lstats[lid].connections.fetch_add(1, Ordering::Relaxed);
+    let sh2 = Arc::clone(&sh);
+    let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&sh2), lid, req));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = wait_down(&mut rx) => {}
+    }
+}
+
+async fn bind_again(port: u16) -> tokio::net::TcpListener {
+    loop {
+        // std sets SO_REUSEADDR on Unix, so TIME_WAIT leftovers do not block the rebind.
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            if l.set_nonblocking(true).is_ok() {
+                if let Ok(l) = tokio::net::TcpListener::from_std(l) {
+                    return l;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Accept loop for one TLS listener; closes and re-opens the socket on `down` / up.
+pub async fn listener_loop(sh: Arc<Shared>, lid: usize, first: std::net::TcpListener) {
+    let mut rx = sh.listeners[lid].up.subscribe();
+    let mut pending = Some(first);
+    loop {
+        loop {
+            if *rx.borrow_and_update() {
+                break;
+            }
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
+        let listener = match pending.take() {
+            Some(l) => match tokio::net::TcpListener::from_std(l) {
+                Ok(l) => l,
+                Err(_) => bind_again(sh.listeners[lid].port).await,
+            },
+            None => bind_again(sh.listeners[lid].port).await,
+        };
+        sh.listeners[lid].bound.store(true, Ordering::SeqCst);
+        loop {
+            tokio::select! {
+                r = listener.accept() => {
+                    if let Ok((tcp, _)) = r {
+                        let _ = tcp.set_nodelay(true);
+                        tokio::spawn(serve_tls(Arc::clone(&sh), lid, tcp));
+                    }
+                }
+                c = rx.changed() => {
+                    if c.is_err() {
+                        return;
+                    }
+                    if !*rx.borrow_and_update() {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(listener);
+        sh.listeners[lid].bound.store(false, Ordering::SeqCst);
+    }
+}
+
+// ----- admin -----
+
+fn admin_json(status: u16, v: &Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(
+        serde_json::to_vec_pretty(v).unwrap_or_default(),
+    )));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+pub async fn wait_settled(sh: &Shared, which: [bool; 2]) {
+    for _ in 0..2500 {
+        if sh.settled(which) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+async fn admin_handle(
+    sh: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return Ok(admin_json(
+                400,
+                &json!({"code": "PARAM_ERROR", "message": "bad body"}),
+            ))
+        }
+    };
+    let resp = match (method.as_str(), path.as_str()) {
+        ("POST", "/faults") => match serde_json::from_slice::<Value>(&body) {
+            Err(e) => admin_json(
+                400,
+                &json!({"code": "PARAM_ERROR", "message": format!("bad JSON: {e}")}),
+            ),
+            Ok(v) => match sh.apply_fault(&v) {
+                Err(m) => admin_json(400, &json!({"code": "PARAM_ERROR", "message": m})),
+                Ok(which) => {
+                    if let Some(w) = which {
+                        wait_settled(&sh, w).await;
+                    }
+                    admin_json(200, &json!({"ok": true}))
+                }
+            },
+        },
+        ("POST", "/reset") => {
+            sh.reset();
+            wait_settled(&sh, [true, true]).await;
+            admin_json(200, &json!({"ok": true}))
+        }
+        ("GET", "/stats") => admin_json(200, &sh.stats_json()),
+        ("GET", "/recovers") => admin_json(200, &sh.recovers_json()),
+        _ => admin_json(
+            404,
+            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, GET /stats, GET /recovers"}),
+        ),
+    };
+    eprintln!(
+        "wx-sandbox [admin] {method} {path} -> {}",
+        resp.status().as_u16()
+    );
+    Ok(resp)
+}
+
+pub async fn admin_loop(sh: Arc<Shared>, l: std::net::TcpListener) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(l) else {
+        return;
+    };
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let sh = Arc::clone(&sh);
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| admin_handle(Arc::clone(&sh), req));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), svc)
+                .await;
+        });
+    }
+}

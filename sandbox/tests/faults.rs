@@ -1,0 +1,331 @@
+//! Fault injection: every kind, count, listener and path filters, admin HTTP API.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+fn records(e: &Env) -> usize {
+    e.sb.recovers().as_array().expect("array").len()
+}
+
+#[test]
+fn system_error_does_nothing() {
+    let e = start("f-500");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "system_error"}))
+        .expect("inject");
+    c.recover(&c.recover_body(0, "OUT-1"))
+        .expect_err(500, "SYSTEM_ERROR");
+    assert_eq!(records(&e), 0);
+    // Count 1 by default: the retry succeeds.
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-1")).status, 200);
+    assert_eq!(records(&e), 1);
+}
+
+#[test]
+fn count_listener_and_path_filters() {
+    let e = start("f-filter");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "system_error", "count": 2, "listener": "backup", "path": "query"}))
+        .expect("inject");
+    // Other listener and other path untouched.
+    assert_eq!(c.query_on("primary", "X", "1").expect("io").status, 404);
+    assert_eq!(
+        c.recover_on("backup", &c.recover_body(0, "OUT-F"))
+            .expect("io")
+            .status,
+        200
+    );
+    c.query_on("backup", "X", "1")
+        .expect("io")
+        .expect_err(500, "SYSTEM_ERROR");
+    c.query_on("backup", "X", "1")
+        .expect("io")
+        .expect_err(500, "SYSTEM_ERROR");
+    assert_eq!(c.query_on("backup", "X", "1").expect("io").status, 404);
+    assert_eq!(e.sb.stats()["faults_pending"], 0);
+    // Invalid faults are refused.
+    for bad in [
+        json!({"kind": "nope"}),
+        json!({"count": 1}),
+        json!({"kind": "reset", "count": 0}),
+        json!({"kind": "reset", "listener": "third"}),
+        json!({"kind": "reset", "path": "other"}),
+        json!({"kind": "delay", "ms": -1}),
+        json!("reset"),
+    ] {
+        assert!(e.sb.inject(bad.clone()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn reset_closes_before_acting() {
+    let e = start("f-reset");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "reset", "path": "recover"}))
+        .expect("inject");
+    let r = c.recover_on("primary", &c.recover_body(0, "OUT-R"));
+    assert!(r.is_err(), "expected the connection to close, got {r:?}");
+    assert_eq!(records(&e), 0);
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-R")).status, 200);
+}
+
+#[test]
+fn reset_after_accept_records_then_closes() {
+    let e = start("f-raa");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "reset_after_accept"}))
+        .expect("inject");
+    let body = c.recover_body(0, "OUT-RAA");
+    assert!(c.recover_on("primary", &body).is_err());
+    assert_eq!(records(&e), 1, "accepted although unanswered");
+    // The safe retry: same out_request_no gets the recorded number.
+    let r = c.recover(&body);
+    assert_eq!(r.status, 200);
+    let recs = e.sb.recovers();
+    assert_eq!(recs[0]["wxpay_recover_no"], r.json()["wxpay_recover_no"]);
+    assert_eq!(recs[0]["accept_count"], 2);
+}
+
+#[test]
+fn delay_answers_late() {
+    let e = start("f-delay");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "delay", "ms": 400}))
+        .expect("inject");
+    let t = Instant::now();
+    let r = c.recover(&c.recover_body(0, "OUT-D"));
+    assert!(t.elapsed() >= Duration::from_millis(400));
+    assert_eq!(r.status, 200);
+    c.verify(&r).expect("sig");
+    assert_eq!(records(&e), 1);
+}
+
+#[test]
+fn signature_faults() {
+    let e = start("f-sig");
+    let c = &e.c;
+    let m = c.order(0)["mchid"].as_str().expect("m").to_string();
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-S")).status, 200);
+
+    e.sb.inject(json!({"kind": "bad_signature"}))
+        .expect("inject");
+    let r = c.query("OUT-S", &m);
+    assert_eq!(r.status, 200);
+    let sig = r.header("Wechatpay-Signature").expect("sig");
+    assert!(
+        openssl::base64::decode_block(sig).is_ok(),
+        "well-formed base64"
+    );
+    assert_eq!(c.verify(&r), Err("signature mismatch".to_string()));
+
+    e.sb.inject(json!({"kind": "signtest"})).expect("inject");
+    let r = c.query("OUT-S", &m);
+    assert_eq!(r.status, 200);
+    assert!(r
+        .header("Wechatpay-Signature")
+        .expect("sig")
+        .starts_with("WECHATPAY/SIGNTEST/"));
+    assert!(c.verify(&r).is_err());
+
+    e.sb.inject(json!({"kind": "stale_timestamp"}))
+        .expect("inject");
+    let r = c.query("OUT-S", &m);
+    assert_eq!(c.verify(&r), Err("stale timestamp".to_string()));
+    assert!(
+        c.signature_valid(&r),
+        "signed correctly over the old timestamp"
+    );
+    let ts: i64 = r
+        .header("Wechatpay-Timestamp")
+        .expect("ts")
+        .parse()
+        .expect("int");
+    assert!(now() - ts >= 590);
+
+    e.sb.inject(json!({"kind": "wrong_serial"}))
+        .expect("inject");
+    let r = c.query("OUT-S", &m);
+    assert!(c
+        .verify(&r)
+        .expect_err("unknown serial")
+        .contains("unknown serial"));
+    assert!(c.signature_valid(&r));
+
+    // Back to normal.
+    c.verify(&c.query("OUT-S", &m)).expect("sig");
+}
+
+#[test]
+fn non_json_does_nothing() {
+    let e = start("f-html");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "non_json", "path": "recover"}))
+        .expect("inject");
+    let r = c.recover(&c.recover_body(0, "OUT-H"));
+    assert_eq!(r.status, 200);
+    c.verify(&r).expect("correctly signed");
+    assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
+    assert!(String::from_utf8_lossy(&r.body).contains("<html>"));
+    assert_eq!(records(&e), 0);
+}
+
+#[test]
+fn huge_body_is_signed() {
+    let e = start("f-huge");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "huge_body"})).expect("inject");
+    let r = c.recover(&c.recover_body(0, "OUT-HUGE"));
+    assert_eq!(r.status, 200);
+    assert!(r.body.len() >= 4 * 1024 * 1024);
+    c.verify(&r).expect("sig");
+    assert_eq!(r.json()["out_request_no"], "OUT-HUGE");
+    assert_eq!(records(&e), 1);
+}
+
+#[test]
+fn rate_limited_does_nothing() {
+    let e = start("f-429");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "rate_limited", "count": 2}))
+        .expect("inject");
+    c.recover(&c.recover_body(0, "OUT-L"))
+        .expect_err(429, "FREQUENCY_LIMITED");
+    c.recover(&c.recover_body(0, "OUT-L"))
+        .expect_err(429, "FREQUENCY_LIMITED");
+    assert_eq!(records(&e), 0);
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-L")).status, 200);
+}
+
+#[test]
+fn down_refuses_and_drops_then_reset_restores() {
+    let e = start("f-down");
+    let c = &e.c;
+    let mut held = c.connect(&c.url("primary")).expect("conn");
+    assert_eq!(
+        c.send(&mut held, "GET", "/v3/certificates", b"", None, None)
+            .expect("io")
+            .status,
+        200
+    );
+    e.sb.inject(json!({"kind": "down", "listener": "primary", "count": 5}))
+        .expect("inject");
+    let err = c.connect(&c.url("primary")).err().expect("refused");
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+    // The held keep-alive connection was dropped.
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(c
+        .send(&mut held, "GET", "/v3/certificates", b"", None, None)
+        .is_err());
+    // Backup is still there.
+    assert_eq!(
+        c.recover_on("backup", &c.recover_body(0, "OUT-DN"))
+            .expect("io")
+            .status,
+        200
+    );
+    assert_eq!(e.sb.stats()["listeners_up"]["primary"], false);
+    e.sb.reset();
+    assert_eq!(
+        c.query_on(
+            "primary",
+            "OUT-DN",
+            c.order(0)["mchid"].as_str().expect("m")
+        )
+        .expect("io")
+        .status,
+        200
+    );
+}
+
+#[test]
+fn down_with_ms_comes_back_by_itself() {
+    let e = start("f-down-ms");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "down", "ms": 300}))
+        .expect("inject");
+    assert!(c.connect(&c.url("primary")).is_err());
+    assert!(c.connect(&c.url("backup")).is_err());
+    let t = Instant::now();
+    loop {
+        if c.connect(&c.url("primary")).is_ok() && c.connect(&c.url("backup")).is_ok() {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "listeners did not come back"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(t.elapsed() >= Duration::from_millis(200));
+}
+
+#[test]
+fn admin_http_api() {
+    let e = start("f-admin");
+    let c = &e.c;
+    let info = e.sb.info().clone();
+    let (s, v) = admin(
+        &info,
+        "POST",
+        "/faults",
+        Some(&json!({"kind": "system_error", "listener": "primary"})),
+    );
+    assert_eq!((s, v["ok"].as_bool()), (200, Some(true)));
+    let (s, v) = admin(&info, "POST", "/faults", Some(&json!({"kind": "bogus"})));
+    assert_eq!(s, 400);
+    assert_eq!(v["code"], "PARAM_ERROR");
+    let (s, _) = admin(
+        &info,
+        "POST",
+        "/faults",
+        Some(&json!({"kind": "down", "listener": "backup"})),
+    );
+    assert_eq!(s, 200);
+    assert!(c.connect(&c.url("backup")).is_err());
+    let (s, v) = admin(&info, "GET", "/stats", None);
+    assert_eq!(s, 200);
+    assert_eq!(v["faults_pending"], 1);
+    let (s, _) = admin(&info, "POST", "/reset", None);
+    assert_eq!(s, 200);
+    assert_eq!(e.sb.stats()["faults_pending"], 0);
+    assert_eq!(
+        c.recover_on("backup", &c.recover_body(0, "OUT-AD"))
+            .expect("io")
+            .status,
+        200
+    );
+    assert_eq!(
+        c.recover(&c.recover_body(0, "OUT-AD")).status,
+        200,
+        "system_error was cleared"
+    );
+    let (s, v) = admin(&info, "GET", "/recovers", None);
+    assert_eq!(s, 200);
+    assert_eq!(v[0]["out_request_no"], "OUT-AD");
+    assert_eq!(v[0]["accept_count"], 2);
+    for k in [
+        "wxpay_recover_no",
+        "related_webank_punish_no",
+        "related_wxpay_punish_no",
+        "mchid",
+        "state",
+    ] {
+        assert!(v[0][k].is_string(), "{k}");
+    }
+    let (s, v) = admin(&info, "GET", "/stats", None);
+    assert_eq!(s, 200);
+    for k in [
+        "recovers_accepted",
+        "signature_failures",
+        "notifications_delivered",
+    ] {
+        assert!(v[k].is_u64(), "{k}");
+    }
+    assert!(v["primary"]["connections"].as_u64().expect("n") >= 1);
+    let (s, _) = admin(&info, "GET", "/nothing", None);
+    assert_eq!(s, 404);
+}
