@@ -1,0 +1,107 @@
+package io.wxrecover;
+
+/**
+ * The JNI surface: one native method per C ABI function, strings as UTF-8 {@code byte[]}
+ * (never JNI's modified UTF-8), handles as {@code long}. The glue in
+ * {@code src/main/native/wx_recover_jni.c} only converts; ownership is handled by the callers
+ * in this package (every handle returned here is freed in a {@code finally}).
+ *
+ * <p>Fallible calls throw {@link WxRecoverException}, built by the glue from the C error
+ * object through {@link WxRecoverException#fromNative}.
+ */
+final class Native {
+    /** System property naming the full path of libwx_recover_jni.so. */
+    static final String PATH_PROPERTY = "wx.recover.jni.path";
+
+    static final String LIBRARY_NAME = "wx_recover_jni";
+
+    static {
+        load();
+    }
+
+    private Native() {}
+
+    private static void load() {
+        String path = System.getProperty(PATH_PROPERTY);
+        if (path != null && !path.isEmpty()) {
+            try {
+                // System.load wants an absolute path; accept a relative one too.
+                System.load(java.nio.file.Path.of(path).toAbsolutePath().toString());
+            } catch (UnsatisfiedLinkError e) {
+                UnsatisfiedLinkError err = new UnsatisfiedLinkError(
+                        "wx-recover: cannot load the JNI glue from -D" + PATH_PROPERTY + "=" + path
+                                + " (" + e.getMessage() + "); it needs libwx_recover.so.0 beside it"
+                                + " or in its RUNPATH");
+                err.initCause(e);
+                throw err;
+            }
+            return;
+        }
+        try {
+            System.loadLibrary(LIBRARY_NAME);
+        } catch (UnsatisfiedLinkError e) {
+            UnsatisfiedLinkError err = new UnsatisfiedLinkError(
+                    "wx-recover: -D" + PATH_PROPERTY + " is not set and System.loadLibrary(\""
+                            + LIBRARY_NAME + "\") found no lib" + LIBRARY_NAME + ".so on java.library.path="
+                            + System.getProperty("java.library.path") + " (" + e.getMessage()
+                            + "); set -D" + PATH_PROPERTY + "=/full/path/lib" + LIBRARY_NAME + ".so");
+            err.initCause(e);
+            throw err;
+        }
+    }
+
+    // ----- library -----
+    static native byte[] version();
+
+    static native byte[] statusStr(int status);
+
+    // ----- client -----
+    static native long clientNew(byte[] configJson) throws WxRecoverException;
+
+    static native long clientNewFromFile(byte[] path) throws WxRecoverException;
+
+    static native void clientFree(long client);
+
+    static native byte[] clientWechatpaySerial(long client);
+
+    /** Returns an owned wx_accepted handle (free with {@link #acceptedFree}). */
+    static native long submit(long client, byte[] outRequestNo, byte[] relatedWebankPunishNo,
+            byte[] relatedWxpayPunishNo, byte[] mchid, byte[] balAccountNo, byte[] recoverReason)
+            throws WxRecoverException;
+
+    /** Returns an owned wx_order handle (free with {@link #orderFree}). */
+    static native long query(long client, byte[] outRequestNo, byte[] mchid)
+            throws WxRecoverException;
+
+    /** The glue copies the owned C string and releases it with wx_free before returning. */
+    static native byte[] authorization(long client, byte[] method, byte[] url, byte[] body)
+            throws WxRecoverException;
+
+    /** The glue copies the owned C string and releases it with wx_free before returning. */
+    static native byte[] encrypt(long client, byte[] plaintext) throws WxRecoverException;
+
+    static native void verify(long client, byte[] timestamp, byte[] nonce, byte[] signature,
+            byte[] serial, byte[] body) throws WxRecoverException;
+
+    // ----- accepted (borrowed strings copied out) -----
+    static final int ACCEPTED_WXPAY_RECOVER_NO = 0;
+    static final int ACCEPTED_OUT_REQUEST_NO = 1;
+    static final int ACCEPTED_REQUEST_ID = 2;
+
+    static native byte[] acceptedString(long accepted, int which);
+
+    static native int acceptedAttempts(long accepted);
+
+    static native void acceptedFree(long accepted);
+
+    // ----- order (borrowed strings copied out) -----
+    static native int orderState(long order);
+
+    static native byte[] orderGet(long order, byte[] field);
+
+    static native byte[] orderJson(long order);
+
+    static native byte[] orderRequestId(long order);
+
+    static native void orderFree(long order);
+}

@@ -1,0 +1,152 @@
+package io.wxrecover;
+
+import java.util.Objects;
+
+/**
+ * An immutable recover request; build one with {@link #builder()}. The binding does not
+ * validate: the library checks every rule before any I/O and names the offending field.
+ * {@link #toString()} never shows {@code balAccountNo}.
+ */
+public final class RecoverRequest {
+    private final String outRequestNo;
+    private final String relatedWebankPunishNo;
+    private final String relatedWxpayPunishNo;
+    private final String mchid;
+    private final String balAccountNo;
+    private final String recoverReason;
+
+    private RecoverRequest(Builder b) {
+        this.outRequestNo = b.outRequestNo;
+        this.relatedWebankPunishNo = b.relatedWebankPunishNo;
+        this.relatedWxpayPunishNo = b.relatedWxpayPunishNo;
+        this.mchid = b.mchid;
+        this.balAccountNo = b.balAccountNo;
+        this.recoverReason = b.recoverReason;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder preset with this request's values. */
+    public Builder toBuilder() {
+        return new Builder().outRequestNo(outRequestNo).relatedWebankPunishNo(relatedWebankPunishNo)
+                .relatedWxpayPunishNo(relatedWxpayPunishNo).mchid(mchid).balAccountNo(balAccountNo)
+                .recoverReason(recoverReason);
+    }
+
+    /** Merchant-side recover number; at most 64 bytes, unique per recover, reused for re-entry. */
+    public String outRequestNo() {
+        return outRequestNo;
+    }
+
+    /** The WeBank-side control order number. */
+    public String relatedWebankPunishNo() {
+        return relatedWebankPunishNo;
+    }
+
+    /** The WeChat Pay-side control order number. */
+    public String relatedWxpayPunishNo() {
+        return relatedWxpayPunishNo;
+    }
+
+    /** Target merchant id. */
+    public String mchid() {
+        return mchid;
+    }
+
+    /** Plaintext ledger id; the library encrypts it and never logs it. */
+    public String balAccountNo() {
+        return balAccountNo;
+    }
+
+    /** Optional reason (at most 256 characters), or null. */
+    public String recoverReason() {
+        return recoverReason;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof RecoverRequest r)) {
+            return false;
+        }
+        return Objects.equals(outRequestNo, r.outRequestNo)
+                && Objects.equals(relatedWebankPunishNo, r.relatedWebankPunishNo)
+                && Objects.equals(relatedWxpayPunishNo, r.relatedWxpayPunishNo)
+                && Objects.equals(mchid, r.mchid)
+                && Objects.equals(balAccountNo, r.balAccountNo)
+                && Objects.equals(recoverReason, r.recoverReason);
+    }
+
+    @Override
+    public int hashCode() {
+        // balAccountNo left out on purpose: a hash is no place for a secret.
+        return Objects.hash(outRequestNo, relatedWebankPunishNo, relatedWxpayPunishNo, mchid,
+                recoverReason);
+    }
+
+    @Override
+    public String toString() {
+        return "RecoverRequest{outRequestNo=" + outRequestNo
+                + ", relatedWebankPunishNo=" + relatedWebankPunishNo
+                + ", relatedWxpayPunishNo=" + relatedWxpayPunishNo
+                + ", mchid=" + mchid
+                + ", balAccountNo=" + (balAccountNo == null ? "null" : "***")
+                + ", recoverReason=" + recoverReason + "}";
+    }
+
+    /** Mutable builder; not thread-safe. Unset fields stay null (the library reports them). */
+    public static final class Builder {
+        private String outRequestNo;
+        private String relatedWebankPunishNo;
+        private String relatedWxpayPunishNo;
+        private String mchid;
+        private String balAccountNo;
+        private String recoverReason;
+
+        private Builder() {}
+
+        public Builder outRequestNo(String v) {
+            this.outRequestNo = v;
+            return this;
+        }
+
+        public Builder relatedWebankPunishNo(String v) {
+            this.relatedWebankPunishNo = v;
+            return this;
+        }
+
+        public Builder relatedWxpayPunishNo(String v) {
+            this.relatedWxpayPunishNo = v;
+            return this;
+        }
+
+        public Builder mchid(String v) {
+            this.mchid = v;
+            return this;
+        }
+
+        public Builder balAccountNo(String v) {
+            this.balAccountNo = v;
+            return this;
+        }
+
+        public Builder recoverReason(String v) {
+            this.recoverReason = v;
+            return this;
+        }
+
+        public RecoverRequest build() {
+            return new RecoverRequest(this);
+        }
+
+        @Override
+        public String toString() {
+            return "RecoverRequest.Builder{outRequestNo=" + outRequestNo + ", balAccountNo="
+                    + (balAccountNo == null ? "null" : "***") + "}";
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package io.wxrecover;
+
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A wx-recover client: signs every call, encrypts {@code bal_account_no}, verifies every
+ * answer — all inside the native library; this class only converts.
+ *
+ * <p><b>Threads.</b> One client is meant to be shared by every thread of a service: calls run
+ * concurrently (they share the native connection pool and rate limiter). {@link #close()}
+ * waits for calls in flight to return, then frees the native client once; closing twice is
+ * harmless and any call after close throws {@link IllegalStateException}. A client that is
+ * never closed is freed when it becomes unreachable, but close it: that is when the
+ * connections are released.
+ *
+ * <p><b>Errors.</b> Every failure the library reports is a {@link WxRecoverException} with the
+ * fields of the C error; {@link WxRecoverException#isRetrySafe()} says whether re-submitting
+ * the same {@code out_request_no} (re-entry) or querying it is the right next step.
+ */
+public final class WxRecoverClient implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private static final byte[] F_WXPAY_RECOVER_NO = ascii("wxpay_recover_no");
+    private static final byte[] F_OUT_REQUEST_NO = ascii("out_request_no");
+    private static final byte[] F_RELATED_WXPAY_PUNISH_NO = ascii("related_wxpay_punish_no");
+    private static final byte[] F_MCHID = ascii("mchid");
+    private static final byte[] F_PUNISH_SCENE = ascii("punish_scene");
+    private static final byte[] F_PUNISH_RULE_VERSION = ascii("punish_rule_version");
+    private static final byte[] F_RECOVER_ACCEPT_TIME = ascii("recover_accept_time");
+    private static final byte[] F_RECOVER_FINISH_TIME = ascii("recover_finish_time");
+    private static final byte[] F_RECOVER_STATE = ascii("recover_state");
+    private static final byte[] F_RECOVER_REASON = ascii("recover_reason");
+    private static final byte[] F_ERROR_CODE = ascii("error_code");
+    private static final byte[] F_ERROR_MESSAGE = ascii("error_message");
+
+    /** The native handle and its lock, kept apart from the client so the Cleaner can free it. */
+    private static final class State implements Runnable {
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        long handle; // guarded by lock; 0 once freed
+
+        State(long handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public void run() {
+            Lock w = lock.writeLock();
+            w.lock(); // waits for every call in flight
+            try {
+                if (handle != 0) {
+                    Native.clientFree(handle);
+                    handle = 0;
+                }
+            } finally {
+                w.unlock();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T apply(long handle) throws WxRecoverException;
+    }
+
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+    private final String wechatpaySerial;
+
+    private WxRecoverClient(long handle) {
+        this.state = new State(handle);
+        this.cleanable = CLEANER.register(this, state);
+        this.wechatpaySerial = str(Native.clientWechatpaySerial(handle));
+    }
+
+    /**
+     * A client from a JSON configuration file (keys in docs/design.md); relative key paths are
+     * relative to the file's folder. Keys are loaded and checked now.
+     *
+     * @throws WxRecoverException CONFIG naming the bad key, or INVALID_ARGUMENT
+     */
+    public static WxRecoverClient fromConfigFile(Path path) throws WxRecoverException {
+        byte[] p = utf8(path == null ? null : path.toString(), "path");
+        return new WxRecoverClient(Native.clientNewFromFile(p));
+    }
+
+    /**
+     * A client from a JSON configuration document (keys in docs/design.md). Keys are loaded and
+     * checked now.
+     *
+     * @throws WxRecoverException CONFIG naming the bad key, or INVALID_ARGUMENT
+     */
+    public static WxRecoverClient fromConfigJson(String json) throws WxRecoverException {
+        byte[] j = utf8(json, "config_json");
+        try {
+            return new WxRecoverClient(Native.clientNew(j));
+        } finally {
+            wipe(j); // may hold an inline private key
+        }
+    }
+
+    /** The native library's version, e.g. "0.1.0". */
+    public static String libraryVersion() {
+        return str(Native.version());
+    }
+
+    /**
+     * Submits a recover (解管): the library validates, encrypts {@code bal_account_no}, signs,
+     * sends with retries and failover, and verifies the answer. Blocks until done (bounded by
+     * the configured {@code deadline_ms}). Acceptance is not the outcome: {@link #query} it.
+     *
+     * @throws WxRecoverException any status; see {@link WxRecoverException#isRetrySafe()}
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public RecoverAccepted submit(RecoverRequest request) throws WxRecoverException {
+        if (request == null) {
+            throw WxRecoverException.invalidArgument("request", "must not be null");
+        }
+        byte[] outNo = utf8(request.outRequestNo(), "out_request_no");
+        byte[] webank = utf8(request.relatedWebankPunishNo(), "related_webank_punish_no");
+        byte[] wxpay = utf8(request.relatedWxpayPunishNo(), "related_wxpay_punish_no");
+        byte[] mchid = utf8(request.mchid(), "mchid");
+        byte[] reason = utf8(request.recoverReason(), "recover_reason");
+        byte[] bal = utf8(request.balAccountNo(), "bal_account_no");
+        try {
+            return withHandle(h -> {
+                long a = Native.submit(h, outNo, webank, wxpay, mchid, bal, reason);
+                try {
+                    return new RecoverAccepted(
+                            str(Native.acceptedString(a, Native.ACCEPTED_WXPAY_RECOVER_NO)),
+                            str(Native.acceptedString(a, Native.ACCEPTED_OUT_REQUEST_NO)),
+                            str(Native.acceptedString(a, Native.ACCEPTED_REQUEST_ID)),
+                            Native.acceptedAttempts(a));
+                } finally {
+                    Native.acceptedFree(a);
+                }
+            });
+        } finally {
+            wipe(bal);
+        }
+    }
+
+    /**
+     * Queries a recover by {@code outRequestNo} for the target merchant {@code mchid}; the
+     * answer is verified. An unknown order is {@link WxStatus#API} with HTTP 404 and code
+     * "NOT_FOUND".
+     *
+     * @throws WxRecoverException any status
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public RecoverOrder query(String outRequestNo, String mchid) throws WxRecoverException {
+        byte[] no = utf8(outRequestNo, "out_request_no");
+        byte[] m = utf8(mchid, "mchid");
+        return withHandle(h -> {
+            long o = Native.query(h, no, m);
+            try {
+                return new RecoverOrder(
+                        get(o, F_WXPAY_RECOVER_NO),
+                        get(o, F_OUT_REQUEST_NO),
+                        get(o, F_RELATED_WXPAY_PUNISH_NO),
+                        get(o, F_MCHID),
+                        get(o, F_PUNISH_SCENE),
+                        get(o, F_PUNISH_RULE_VERSION),
+                        get(o, F_RECOVER_ACCEPT_TIME),
+                        get(o, F_RECOVER_FINISH_TIME),
+                        get(o, F_RECOVER_STATE),
+                        get(o, F_RECOVER_REASON),
+                        get(o, F_ERROR_CODE),
+                        get(o, F_ERROR_MESSAGE),
+                        RecoverState.fromCode(Native.orderState(o)),
+                        str(Native.orderRequestId(o)),
+                        str(Native.orderJson(o)));
+            } finally {
+                Native.orderFree(o);
+            }
+        });
+    }
+
+    /**
+     * An {@code Authorization} header value for a request sent by the caller's own HTTP stack.
+     * {@code url} is the path and query exactly as sent; {@code body} the exact body bytes
+     * (null for none). The value is a credential: do not log it.
+     */
+    public String authorization(String method, String url, byte[] body)
+            throws WxRecoverException {
+        byte[] m = utf8(method, "method");
+        byte[] u = utf8(url, "url");
+        return withHandle(h -> str(Native.authorization(h, m, u, body)));
+    }
+
+    /**
+     * Encrypts a sensitive field (RSA-OAEP-SHA1, base64) for the key named by
+     * {@link #wechatpaySerial()}. At most 214 UTF-8 bytes.
+     */
+    public String encrypt(String plaintext) throws WxRecoverException {
+        byte[] p = utf8(plaintext, "plaintext");
+        try {
+            return withHandle(h -> str(Native.encrypt(h, p)));
+        } finally {
+            wipe(p);
+        }
+    }
+
+    /**
+     * Verifies a signed answer received by the caller's own HTTP stack: the
+     * {@code Wechatpay-Timestamp}, {@code -Nonce}, {@code -Signature} and {@code -Serial}
+     * header values and the exact body bytes. Returns normally when it verifies.
+     *
+     * @throws WxRecoverException UNVERIFIED when it does not; INVALID_ARGUMENT for a null
+     */
+    public void verify(String timestamp, String nonce, String signature, String serial,
+            byte[] body) throws WxRecoverException {
+        byte[] t = utf8(timestamp, "timestamp");
+        byte[] n = utf8(nonce, "nonce");
+        byte[] s = utf8(signature, "signature");
+        byte[] se = utf8(serial, "serial");
+        withHandle(h -> {
+            Native.verify(h, t, n, s, se, body);
+            return null;
+        });
+    }
+
+    /** The {@code Wechatpay-Serial} value this client sends (public key id or cert serial). */
+    public String wechatpaySerial() {
+        Lock r = state.lock.readLock();
+        r.lock();
+        try {
+            ensureOpen();
+            return wechatpaySerial;
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /** True once {@link #close()} has run. */
+    public boolean isClosed() {
+        Lock r = state.lock.readLock();
+        r.lock();
+        try {
+            return state.handle == 0;
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /**
+     * Waits for calls in flight, then frees the native client and its connections. Idempotent;
+     * calls made afterwards throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        cleanable.clean(); // runs State.run() at most once
+    }
+
+    private <T> T withHandle(Call<T> call) throws WxRecoverException {
+        Lock r = state.lock.readLock();
+        r.lock();
+        try {
+            ensureOpen();
+            return call.apply(state.handle);
+        } finally {
+            r.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (state.handle == 0) {
+            throw new IllegalStateException("WxRecoverClient is closed");
+        }
+    }
+
+    private static String get(long order, byte[] field) {
+        return str(Native.orderGet(order, field));
+    }
+
+    /**
+     * Real UTF-8 (not JNI's modified UTF-8). C strings cannot carry NUL, and an unpaired
+     * surrogate has no UTF-8 form: both are refused naming the field instead of being
+     * truncated or replaced.
+     */
+    static byte[] utf8(String s, String field) throws WxRecoverException {
+        if (s == null) {
+            return null; // the library reports the field
+        }
+        if (s.indexOf('\0') >= 0) {
+            throw WxRecoverException.invalidArgument(field, "must not contain NUL characters");
+        }
+        try {
+            ByteBuffer bb = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(s));
+            byte[] out = new byte[bb.remaining()];
+            bb.get(out);
+            if (bb.hasArray()) {
+                Arrays.fill(bb.array(), (byte) 0);
+            }
+            return out;
+        } catch (CharacterCodingException e) {
+            throw WxRecoverException.invalidArgument(field,
+                    "is not valid Unicode (unpaired surrogate)");
+        }
+    }
+
+    static String str(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void wipe(byte[] b) {
+        if (b != null) {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+}

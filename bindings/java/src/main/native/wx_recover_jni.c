@@ -1,0 +1,500 @@
+/*
+ * JNI glue between io.wxrecover.Native and the wx-recover C ABI (include/wx_recover.h).
+ *
+ * Conversions only: Java passes strings as UTF-8 byte[] (never JNI's modified UTF-8), the glue
+ * copies them into NUL-terminated buffers, calls the C ABI, copies results back into byte[]
+ * and frees what the library returned. Failures become io.wxrecover.WxRecoverException via
+ * its static factory fromNative(). No crypto, HTTP or JSON here.
+ *
+ * Ownership rules kept in every function below:
+ *  - every buffer made by copy_cstr()/copy_bytes() is freed before returning (secrets are
+ *    wiped first);
+ *  - every owned string from the library goes to wx_free(), every wx_error to wx_error_free();
+ *  - handles (wx_recover, wx_accepted, wx_order) cross to Java as jlong and are freed by the
+ *    Java caller in a finally block;
+ *  - no JNI call is made while an exception is pending, except the releases that are allowed.
+ */
+#include <jni.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io_wxrecover_Native.h"
+#include "wx_recover.h"
+
+#define EXC_CLASS "io/wxrecover/WxRecoverException"
+#define EXC_FACTORY_SIG "(II[B[B[B[BZI)Lio/wxrecover/WxRecoverException;"
+
+static jclass g_exc_class;        /* global ref, set in JNI_OnLoad */
+static jmethodID g_exc_factory;   /* WxRecoverException.fromNative */
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+    JNIEnv *env;
+    jclass local;
+    (void)reserved;
+    if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK) {
+        return JNI_ERR;
+    }
+    local = (*env)->FindClass(env, EXC_CLASS);
+    if (local == NULL) {
+        return JNI_ERR;
+    }
+    g_exc_class = (jclass)(*env)->NewGlobalRef(env, local);
+    (*env)->DeleteLocalRef(env, local);
+    if (g_exc_class == NULL) {
+        return JNI_ERR;
+    }
+    g_exc_factory = (*env)->GetStaticMethodID(env, g_exc_class, "fromNative", EXC_FACTORY_SIG);
+    if (g_exc_factory == NULL) {
+        return JNI_ERR;
+    }
+    return JNI_VERSION_1_8;
+}
+
+JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved) {
+    JNIEnv *env;
+    (void)reserved;
+    if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) == JNI_OK && g_exc_class != NULL) {
+        (*env)->DeleteGlobalRef(env, g_exc_class);
+        g_exc_class = NULL;
+    }
+}
+
+/* ----- conversions ----- */
+
+static void *handle_ptr(jlong h) { return (void *)(intptr_t)h; }
+
+static jlong handle_long(const void *p) { return (jlong)(intptr_t)p; }
+
+/* Overwrites a buffer that held a secret; volatile so the stores are not optimised away. */
+static void wipe(char *p, size_t n) {
+    volatile char *v = p;
+    while (n--) {
+        *v++ = 0;
+    }
+}
+
+static void free_secret(char *p) {
+    if (p != NULL) {
+        wipe(p, strlen(p));
+        free(p);
+    }
+}
+
+static void throw_oom(JNIEnv *env) {
+    jclass c = (*env)->FindClass(env, "java/lang/OutOfMemoryError");
+    if (c != NULL) {
+        (*env)->ThrowNew(env, c, "wx-recover JNI glue: out of native memory");
+        (*env)->DeleteLocalRef(env, c);
+    }
+}
+
+/*
+ * Copies a Java byte[] into a fresh buffer with a NUL appended. A NULL array gives *out = NULL
+ * (the C ABI then reports the field). *len receives the byte count if len is not NULL.
+ * Returns 0 on success; -1 with a pending exception on failure.
+ */
+static int copy_bytes(JNIEnv *env, jbyteArray arr, char **out, size_t *len) {
+    jsize n;
+    char *buf;
+    *out = NULL;
+    if (len != NULL) {
+        *len = 0;
+    }
+    if (arr == NULL) {
+        return 0;
+    }
+    n = (*env)->GetArrayLength(env, arr);
+    buf = malloc((size_t)n + 1);
+    if (buf == NULL) {
+        throw_oom(env);
+        return -1;
+    }
+    (*env)->GetByteArrayRegion(env, arr, 0, n, (jbyte *)buf);
+    if ((*env)->ExceptionCheck(env)) {
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len != NULL) {
+        *len = (size_t)n;
+    }
+    return 0;
+}
+
+static void throw_wx(JNIEnv *env, wx_status status, wx_error *err, const char *fallback);
+
+/* Like copy_bytes() for a C string: an embedded NUL would truncate silently, so it is refused. */
+static int copy_cstr(JNIEnv *env, jbyteArray arr, char **out) {
+    size_t n;
+    if (copy_bytes(env, arr, out, &n) != 0) {
+        return -1;
+    }
+    if (*out != NULL && memchr(*out, '\0', n) != NULL) {
+        free_secret(*out);
+        *out = NULL;
+        throw_wx(env, WX_INVALID_ARGUMENT, NULL,
+                 "invalid argument: a string argument contains a NUL character");
+        return -1;
+    }
+    return 0;
+}
+
+/* A new byte[] holding the UTF-8 bytes of `s` (no NUL), or NULL for NULL. */
+static jbyteArray to_jbytes(JNIEnv *env, const char *s) {
+    jbyteArray arr;
+    size_t n;
+    if (s == NULL) {
+        return NULL;
+    }
+    n = strlen(s);
+    if (n > (size_t)INT32_MAX) {
+        throw_oom(env);
+        return NULL;
+    }
+    arr = (*env)->NewByteArray(env, (jsize)n);
+    if (arr != NULL) {
+        (*env)->SetByteArrayRegion(env, arr, 0, (jsize)n, (const jbyte *)s);
+    }
+    return arr;
+}
+
+/*
+ * Throws WxRecoverException from a C error and frees the error. Without an error object the
+ * message is `fallback` (or the status name). Always leaves an exception pending
+ * (OutOfMemoryError if building it failed).
+ */
+static void throw_wx(JNIEnv *env, wx_status status, wx_error *err, const char *fallback) {
+    jbyteArray code = NULL, message = NULL, detail = NULL, request_id = NULL;
+    jint http = 0, attempts = 0;
+    jboolean retry = JNI_FALSE;
+    jthrowable exc;
+
+    if (err != NULL) {
+        status = wx_error_status(err);
+        http = (jint)wx_error_http_status(err);
+        retry = wx_error_retry_safe(err) ? JNI_TRUE : JNI_FALSE;
+        attempts = (jint)wx_error_attempts(err);
+        code = to_jbytes(env, wx_error_code(err));
+        if (!(*env)->ExceptionCheck(env)) {
+            message = to_jbytes(env, wx_error_message(err));
+        }
+        if (!(*env)->ExceptionCheck(env)) {
+            detail = to_jbytes(env, wx_error_detail(err));
+        }
+        if (!(*env)->ExceptionCheck(env)) {
+            request_id = to_jbytes(env, wx_error_request_id(err));
+        }
+        wx_error_free(err);
+    } else {
+        message = to_jbytes(env, fallback != NULL ? fallback : wx_status_str(status));
+    }
+    if ((*env)->ExceptionCheck(env)) {
+        return; /* OutOfMemoryError from the conversions above */
+    }
+    exc = (jthrowable)(*env)->CallStaticObjectMethod(env, g_exc_class, g_exc_factory,
+                                                     (jint)status, http, code, message, detail,
+                                                     request_id, retry, attempts);
+    if (exc != NULL && !(*env)->ExceptionCheck(env)) {
+        (*env)->Throw(env, exc);
+        (*env)->DeleteLocalRef(env, exc);
+    }
+    if (code != NULL) (*env)->DeleteLocalRef(env, code);
+    if (message != NULL) (*env)->DeleteLocalRef(env, message);
+    if (detail != NULL) (*env)->DeleteLocalRef(env, detail);
+    if (request_id != NULL) (*env)->DeleteLocalRef(env, request_id);
+}
+
+/* Copies an owned library string into a byte[] and releases it with wx_free(). */
+static jbyteArray take_string(JNIEnv *env, char *s) {
+    jbyteArray arr = to_jbytes(env, s);
+    if (s != NULL) {
+        wipe(s, strlen(s)); /* Authorization values are credentials */
+        wx_free(s);
+    }
+    return arr;
+}
+
+/* ----- library ----- */
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_version(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return to_jbytes(env, wx_version());
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_statusStr(JNIEnv *env, jclass cls,
+                                                                jint status) {
+    (void)cls;
+    return to_jbytes(env, wx_status_str(status));
+}
+
+/* ----- client ----- */
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNew(JNIEnv *env, jclass cls,
+                                                           jbyteArray json) {
+    char *c_json;
+    wx_recover *client = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    if (copy_cstr(env, json, &c_json) != 0) {
+        return 0;
+    }
+    st = wx_recover_new(c_json, &client, &err);
+    free_secret(c_json); /* may hold an inline private key */
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(client);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNewFromFile(JNIEnv *env, jclass cls,
+                                                                   jbyteArray path) {
+    char *c_path;
+    wx_recover *client = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    if (copy_cstr(env, path, &c_path) != 0) {
+        return 0;
+    }
+    st = wx_recover_new_from_file(c_path, &client, &err);
+    free(c_path);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(client);
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_clientFree(JNIEnv *env, jclass cls,
+                                                           jlong client) {
+    (void)env;
+    (void)cls;
+    wx_recover_free((wx_recover *)handle_ptr(client));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientWechatpaySerial(JNIEnv *env,
+                                                                            jclass cls,
+                                                                            jlong client) {
+    (void)cls;
+    return to_jbytes(env, wx_recover_wechatpay_serial((const wx_recover *)handle_ptr(client)));
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls, jlong client,
+                                                        jbyteArray out_request_no,
+                                                        jbyteArray webank_no,
+                                                        jbyteArray wxpay_no, jbyteArray mchid,
+                                                        jbyteArray bal_account_no,
+                                                        jbyteArray reason) {
+    jbyteArray src[6];
+    char *f[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    wx_recover_request req;
+    wx_accepted *accepted = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    int i, ok = 1;
+    (void)cls;
+    src[0] = out_request_no;
+    src[1] = webank_no;
+    src[2] = wxpay_no;
+    src[3] = mchid;
+    src[4] = bal_account_no;
+    src[5] = reason;
+    for (i = 0; i < 6 && ok; i++) {
+        ok = copy_cstr(env, src[i], &f[i]) == 0;
+    }
+    if (ok) {
+        req.out_request_no = f[0];
+        req.related_webank_punish_no = f[1];
+        req.related_wxpay_punish_no = f[2];
+        req.mchid = f[3];
+        req.bal_account_no = f[4];
+        req.recover_reason = f[5];
+        st = wx_recover_submit((const wx_recover *)handle_ptr(client), &req, &accepted, &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+            accepted = NULL;
+        }
+    }
+    for (i = 0; i < 6; i++) {
+        if (i == 4) {
+            free_secret(f[i]);
+        } else {
+            free(f[i]);
+        }
+    }
+    return handle_long(accepted);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_query(JNIEnv *env, jclass cls, jlong client,
+                                                       jbyteArray out_request_no,
+                                                       jbyteArray mchid) {
+    char *c_no = NULL, *c_mchid = NULL;
+    wx_order *order = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    if (copy_cstr(env, out_request_no, &c_no) == 0 && copy_cstr(env, mchid, &c_mchid) == 0) {
+        st = wx_recover_query((const wx_recover *)handle_ptr(client), c_no, c_mchid, &order,
+                              &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+            order = NULL;
+        }
+    }
+    free(c_no);
+    free(c_mchid);
+    return handle_long(order);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_authorization(JNIEnv *env, jclass cls,
+                                                                    jlong client,
+                                                                    jbyteArray method,
+                                                                    jbyteArray url,
+                                                                    jbyteArray body) {
+    char *c_method = NULL, *c_url = NULL, *c_body = NULL, *value = NULL;
+    size_t body_len = 0;
+    wx_error *err = NULL;
+    wx_status st;
+    jbyteArray result = NULL;
+    (void)cls;
+    if (copy_cstr(env, method, &c_method) == 0 && copy_cstr(env, url, &c_url) == 0 &&
+        copy_bytes(env, body, &c_body, &body_len) == 0) {
+        st = wx_recover_authorization((const wx_recover *)handle_ptr(client), c_method, c_url,
+                                      (const uint8_t *)c_body, body_len, &value, &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+        } else {
+            result = take_string(env, value);
+        }
+    }
+    free(c_method);
+    free(c_url);
+    free(c_body);
+    return result;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_encrypt(JNIEnv *env, jclass cls,
+                                                              jlong client,
+                                                              jbyteArray plaintext) {
+    char *c_plain = NULL, *value = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    jbyteArray result = NULL;
+    (void)cls;
+    if (copy_cstr(env, plaintext, &c_plain) != 0) {
+        return NULL;
+    }
+    st = wx_recover_encrypt((const wx_recover *)handle_ptr(client), c_plain, &value, &err);
+    free_secret(c_plain);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+    } else {
+        result = take_string(env, value);
+    }
+    return result;
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_verify(JNIEnv *env, jclass cls, jlong client,
+                                                       jbyteArray timestamp, jbyteArray nonce,
+                                                       jbyteArray signature, jbyteArray serial,
+                                                       jbyteArray body) {
+    char *c_ts = NULL, *c_nonce = NULL, *c_sig = NULL, *c_serial = NULL, *c_body = NULL;
+    size_t body_len = 0;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    if (copy_cstr(env, timestamp, &c_ts) == 0 && copy_cstr(env, nonce, &c_nonce) == 0 &&
+        copy_cstr(env, signature, &c_sig) == 0 && copy_cstr(env, serial, &c_serial) == 0 &&
+        copy_bytes(env, body, &c_body, &body_len) == 0) {
+        st = wx_recover_verify((const wx_recover *)handle_ptr(client), c_ts, c_nonce, c_sig,
+                               c_serial, (const uint8_t *)c_body, body_len, &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+        }
+    }
+    free(c_ts);
+    free(c_nonce);
+    free(c_sig);
+    free(c_serial);
+    free(c_body);
+}
+
+/* ----- accepted ----- */
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_acceptedString(JNIEnv *env, jclass cls,
+                                                                     jlong accepted,
+                                                                     jint which) {
+    const wx_accepted *a = (const wx_accepted *)handle_ptr(accepted);
+    (void)cls;
+    switch (which) {
+    case io_wxrecover_Native_ACCEPTED_WXPAY_RECOVER_NO:
+        return to_jbytes(env, wx_accepted_wxpay_recover_no(a));
+    case io_wxrecover_Native_ACCEPTED_OUT_REQUEST_NO:
+        return to_jbytes(env, wx_accepted_out_request_no(a));
+    case io_wxrecover_Native_ACCEPTED_REQUEST_ID:
+        return to_jbytes(env, wx_accepted_request_id(a));
+    default:
+        return NULL;
+    }
+}
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_acceptedAttempts(JNIEnv *env, jclass cls,
+                                                                 jlong accepted) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_accepted_attempts((const wx_accepted *)handle_ptr(accepted));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_acceptedFree(JNIEnv *env, jclass cls,
+                                                             jlong accepted) {
+    (void)env;
+    (void)cls;
+    wx_accepted_free((wx_accepted *)handle_ptr(accepted));
+}
+
+/* ----- order ----- */
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_orderState(JNIEnv *env, jclass cls,
+                                                           jlong order) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_order_state((const wx_order *)handle_ptr(order));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_orderGet(JNIEnv *env, jclass cls,
+                                                               jlong order, jbyteArray field) {
+    char *c_field = NULL;
+    jbyteArray result = NULL;
+    (void)cls;
+    if (copy_cstr(env, field, &c_field) != 0) {
+        return NULL;
+    }
+    if (c_field != NULL) {
+        result = to_jbytes(env, wx_order_get((const wx_order *)handle_ptr(order), c_field));
+    }
+    free(c_field);
+    return result;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_orderJson(JNIEnv *env, jclass cls,
+                                                                jlong order) {
+    (void)cls;
+    return to_jbytes(env, wx_order_json((const wx_order *)handle_ptr(order)));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_orderRequestId(JNIEnv *env, jclass cls,
+                                                                     jlong order) {
+    (void)cls;
+    return to_jbytes(env, wx_order_request_id((const wx_order *)handle_ptr(order)));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_orderFree(JNIEnv *env, jclass cls,
+                                                          jlong order) {
+    (void)env;
+    (void)cls;
+    wx_order_free((wx_order *)handle_ptr(order));
+}

@@ -1,0 +1,260 @@
+package io.wxrecover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Every error status the binding can surface, with its fields, against a real sandbox. */
+class ErrorsTest {
+    static Sandbox sb;
+    static WxRecoverClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sb = Sandbox.start("--orders", "200", "--rate-limit-per-minute", "0");
+        client = sb.unlimitedClient();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (sb != null) {
+            sb.close();
+        }
+    }
+
+    @AfterEach
+    void clearFaults() throws Exception {
+        sb.reset();
+    }
+
+    private static Map<String, Object> fault(String kind, String listener, String path) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("kind", kind);
+        f.put("count", 1);
+        f.put("listener", listener);
+        if (path != null) {
+            f.put("path", path);
+        }
+        return f;
+    }
+
+    private static WxRecoverException invalid(String field, Executable call) {
+        WxRecoverException e = assertThrows(WxRecoverException.class, call);
+        assertEquals(WxStatus.INVALID_ARGUMENT, e.status(), e.getMessage());
+        assertTrue(e.getMessage().contains(field), "message names " + field + ": " + e.getMessage());
+        assertEquals(0, e.attempts(), "nothing was sent");
+        assertEquals(0, e.httpStatus());
+        assertFalse(e.isRetrySafe());
+        return e;
+    }
+
+    @Test
+    void systemErrorWithOneAttempt() throws Exception {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
+                sb.unlimitedConfig(Map.of("max_attempts", 1)))) {
+            Sandbox.Order o = sb.takeOrder(true);
+            RecoverRequest req = Sandbox.requestFor(o, null);
+            sb.fault(fault("system_error", "both", "recover"));
+            WxRecoverException e = assertThrows(WxRecoverException.class, () -> c.submit(req));
+            assertEquals(WxStatus.API, e.status());
+            assertEquals(500, e.httpStatus());
+            assertEquals("SYSTEM_ERROR", e.code());
+            assertTrue(e.isRetrySafe(), "SYSTEM_ERROR: re-submit the same out_request_no");
+            assertEquals(1, e.attempts());
+            assertNotNull(e.requestId());
+
+            // The advice holds: the same out_request_no goes through once the fault is gone.
+            RecoverAccepted a = c.submit(req);
+            assertEquals(req.outRequestNo(), a.outRequestNo());
+        }
+    }
+
+    @Test
+    void configErrorsNameTheKey() throws Exception {
+        WxRecoverException e = assertThrows(WxRecoverException.class,
+                () -> WxRecoverClient.fromConfigJson(sb.unlimitedConfig(Map.of("max_attempts", 0))));
+        assertEquals(WxStatus.CONFIG, e.status());
+        assertTrue(e.getMessage().contains("max_attempts"), e.getMessage());
+
+        Map<String, Object> cfg = Json.parseObject(sb.unlimitedConfig(Map.of()));
+        cfg.remove("merchant_serial_no");
+        WxRecoverException missing = assertThrows(WxRecoverException.class,
+                () -> WxRecoverClient.fromConfigJson(Json.write(cfg)));
+        assertEquals(WxStatus.CONFIG, missing.status());
+        assertTrue(missing.getMessage().contains("merchant_serial_no"), missing.getMessage());
+
+        WxRecoverException badKey = assertThrows(WxRecoverException.class,
+                () -> WxRecoverClient.fromConfigJson(sb.unlimitedConfig(
+                        Map.of("merchant_private_key", "/nonexistent/key.pem"))));
+        assertEquals(WxStatus.CONFIG, badKey.status());
+        assertTrue(badKey.getMessage().contains("merchant_private_key"), badKey.getMessage());
+
+        WxRecoverException notJson = assertThrows(WxRecoverException.class,
+                () -> WxRecoverClient.fromConfigJson("{not json"));
+        assertEquals(WxStatus.CONFIG, notJson.status());
+
+        WxRecoverException noFile = assertThrows(WxRecoverException.class,
+                () -> WxRecoverClient.fromConfigFile(Path.of("/nonexistent/wx-client.json")));
+        assertEquals(WxStatus.CONFIG, noFile.status());
+        assertEquals(0, noFile.attempts());
+    }
+
+    @Test
+    void networkErrorWhenThePrimaryIsDownAndFailoverIsOff() throws Exception {
+        Map<String, Object> over = new LinkedHashMap<>();
+        over.put("backup_url", "");
+        over.put("max_attempts", 2);
+        over.put("connect_timeout_ms", 2000);
+        over.put("deadline_ms", 10000);
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.unlimitedConfig(over))) {
+            Sandbox.Order o = sb.takeOrder(true);
+            RecoverRequest req = Sandbox.requestFor(o, null);
+            sb.fault(fault("down", "primary", null));
+            WxRecoverException e = assertThrows(WxRecoverException.class, () -> c.submit(req));
+            assertTrue(e.status() == WxStatus.NETWORK || e.status() == WxStatus.TIMEOUT,
+                    e.toString());
+            assertEquals(0, e.httpStatus());
+            assertTrue(e.isRetrySafe());
+            assertTrue(e.attempts() >= 1, "attempts " + e.attempts());
+            sb.reset();
+            assertEquals(req.outRequestNo(), c.submit(req).outRequestNo());
+        }
+    }
+
+    @Test
+    void unverifiedWhenTheAnswerSignatureIsBad() throws Exception {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
+                sb.unlimitedConfig(Map.of("max_attempts", 1)))) {
+            Sandbox.Order o = sb.takeOrder(true);
+            RecoverRequest req = Sandbox.requestFor(o, null);
+            sb.fault(fault("bad_signature", "both", "recover"));
+            WxRecoverException e = assertThrows(WxRecoverException.class, () -> c.submit(req));
+            assertEquals(WxStatus.UNVERIFIED, e.status());
+            assertTrue(e.isRetrySafe(), "outcome unknown: re-submit or query");
+            assertEquals(1, e.attempts());
+            // The sandbox did accept it: re-entry gives the recover number.
+            RecoverAccepted a = c.submit(req);
+            assertNotNull(a.wxpayRecoverNo());
+            assertEquals(RecoverState.class, c.query(req.outRequestNo(), o.mchid()).state().getClass());
+        }
+    }
+
+    @Test
+    void rateLimitedByTheClientSideLimiter() throws Exception {
+        Map<String, Object> over = new LinkedHashMap<>();
+        over.put("rate_limit_per_minute", 1);
+        over.put("rate_limit_wait_ms", 0);
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.clientConfig(over))) {
+            Sandbox.Order o = sb.takeOrder(true);
+            RecoverRequest req = Sandbox.requestFor(o, null);
+            c.submit(req); // takes the only slot
+            WxRecoverException e = assertThrows(WxRecoverException.class,
+                    () -> c.query(req.outRequestNo(), o.mchid()));
+            assertEquals(WxStatus.RATE_LIMITED, e.status());
+            assertEquals(0, e.attempts(), "nothing sent");
+            assertEquals(0, e.httpStatus());
+            assertTrue(e.getMessage().contains("rate") || e.getMessage().contains("limit"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void nullArgumentsNameTheField() {
+        Sandbox.Order o = sb.takeOrder(true);
+        RecoverRequest ok = Sandbox.requestFor(o, null);
+        invalid("request", () -> client.submit(null));
+        invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo(null).build()));
+        invalid("related_webank_punish_no",
+                () -> client.submit(ok.toBuilder().relatedWebankPunishNo(null).build()));
+        invalid("related_wxpay_punish_no",
+                () -> client.submit(ok.toBuilder().relatedWxpayPunishNo(null).build()));
+        invalid("mchid", () -> client.submit(ok.toBuilder().mchid(null).build()));
+        invalid("bal_account_no", () -> client.submit(ok.toBuilder().balAccountNo(null).build()));
+        invalid("out_request_no", () -> client.query(null, sb.mchid()));
+        invalid("mchid", () -> client.query("X1", null));
+        invalid("method", () -> client.authorization(null, "/v3/x", null));
+        invalid("url", () -> client.authorization("GET", null, null));
+        invalid("plaintext", () -> client.encrypt(null));
+        invalid("timestamp", () -> client.verify(null, "n", "s", "k", new byte[0]));
+        invalid("nonce", () -> client.verify("1", null, "s", "k", new byte[0]));
+        invalid("signature", () -> client.verify("1", "n", null, "k", new byte[0]));
+        invalid("serial", () -> client.verify("1", "n", "s", null, new byte[0]));
+        invalid("config_json", () -> WxRecoverClient.fromConfigJson(null));
+        invalid("path", () -> WxRecoverClient.fromConfigFile(null));
+    }
+
+    @Test
+    void ruleBreakingArgumentsNameTheField() {
+        Sandbox.Order o = sb.takeOrder(true);
+        RecoverRequest ok = Sandbox.requestFor(o, null);
+        invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo("X".repeat(65)).build()));
+        invalid("out_request_no", () -> client.query("X".repeat(65), sb.mchid()));
+        invalid("out_request_no",
+                () -> client.submit(ok.toBuilder().outRequestNo(o.webankNo()).build()));
+        invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo("").build()));
+        invalid("mchid", () -> client.submit(ok.toBuilder().mchid("12\n34").build()));
+        invalid("recover_reason",
+                () -> client.submit(ok.toBuilder().recoverReason("原".repeat(257)).build()));
+        String longBal = "9".repeat(215);
+        WxRecoverException e = invalid("bal_account_no",
+                () -> client.submit(ok.toBuilder().balAccountNo(longBal).build()));
+        assertFalse(e.getMessage().contains(longBal), "never echoes the secret");
+        invalid("plaintext", () -> client.encrypt("9".repeat(215)));
+    }
+
+    @Test
+    void embeddedNulAndBrokenUnicodeAreRefusedNotTruncated() {
+        Sandbox.Order o = sb.takeOrder(true);
+        RecoverRequest ok = Sandbox.requestFor(o, null);
+        invalid("recover_reason", () -> client.submit(ok.toBuilder().recoverReason("a\0b").build()));
+        invalid("out_request_no",
+                () -> client.submit(ok.toBuilder().outRequestNo(ok.outRequestNo() + "\0x").build()));
+        invalid("bal_account_no", () -> client.submit(
+                ok.toBuilder().balAccountNo(o.balAccountNo() + "\0").build()));
+        invalid("plaintext", () -> client.encrypt("abc\0"));
+        invalid("mchid", () -> client.query("X1", "123\0"));
+        invalid("config_json", () -> WxRecoverClient.fromConfigJson("{}\0"));
+        invalid("recover_reason",
+                () -> client.submit(ok.toBuilder().recoverReason("bad \uD83D surrogate").build()));
+    }
+
+    @Test
+    void statusesMirrorTheCValues() {
+        int[] expected = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        WxStatus[] known = {WxStatus.OK, WxStatus.INVALID_ARGUMENT, WxStatus.CONFIG,
+            WxStatus.NETWORK, WxStatus.TIMEOUT, WxStatus.API, WxStatus.UNVERIFIED,
+            WxStatus.RATE_LIMITED, WxStatus.BAD_RESPONSE, WxStatus.INTERNAL};
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(expected[k], known[k].code());
+            assertEquals(known[k], WxStatus.fromCode(expected[k]));
+        }
+        assertEquals(WxStatus.UNKNOWN, WxStatus.fromCode(42));
+        assertEquals("unverified response", WxStatus.UNVERIFIED.description());
+        assertEquals("unknown status", WxStatus.UNKNOWN.description());
+        assertEquals(RecoverState.FAILED, RecoverState.fromCode(3));
+        assertEquals(RecoverState.UNKNOWN, RecoverState.fromCode(17));
+    }
+
+    @Test
+    void toStringNeverShowsTheLedgerId() {
+        Sandbox.Order o = sb.takeOrder(true);
+        RecoverRequest req = Sandbox.requestFor(o, null);
+        assertFalse(req.toString().contains(o.balAccountNo()), req.toString());
+        assertFalse(req.toBuilder().toString().contains(o.balAccountNo()));
+        assertTrue(req.toString().contains(req.outRequestNo()));
+    }
+}

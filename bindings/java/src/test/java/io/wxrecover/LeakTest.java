@@ -1,0 +1,101 @@
+package io.wxrecover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * 10,000 cheap calls through every kind of native object (owned strings, orders, errors,
+ * request buffers) with resident memory stable after warm-up. Large arguments make a leaked
+ * glue buffer visible well above the bound.
+ */
+class LeakTest {
+    static final long BOUND_BYTES = 16L << 20;
+
+    static Sandbox sb;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sb = Sandbox.start("--orders", "200", "--rate-limit-per-minute", "0");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (sb != null) {
+            sb.close();
+        }
+    }
+
+    static long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                String kb = line.substring("VmRSS:".length()).trim().split("\\s+")[0];
+                return Long.parseLong(kb) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS in /proc/self/status");
+    }
+
+    static long settledRss() throws Exception {
+        for (int k = 0; k < 3; k++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return rssBytes();
+    }
+
+    @Test
+    void tenThousandCallsKeepResidentMemoryStable() throws Exception {
+        try (WxRecoverClient client = sb.unlimitedClient()) {
+            Sandbox.Order o = sb.takeOrder(true);
+            RecoverRequest done = Sandbox.requestFor(o, "原因".repeat(100));
+            client.submit(done);
+            RecoverRequest bad = done.toBuilder().outRequestNo(o.webankNo())
+                    .recoverReason("理由".repeat(120)).build();
+            byte[] body = new byte[64 * 1024];
+            String plain = "6".repeat(200);
+
+            long at1000 = 0;
+            int errors = 0;
+            for (int i = 1; i <= 10_000; i++) {
+                switch (i % 10) {
+                    case 0 -> { // HTTPS query: an order handle and its strings
+                        RecoverOrder q = client.query(done.outRequestNo(), o.mchid());
+                        assertEquals(done.recoverReason(), q.recoverReason());
+                    }
+                    case 5 -> { // HTTPS query answered 404: an error with code and Request-ID
+                        try {
+                            client.query("LEAK" + i, o.mchid());
+                        } catch (WxRecoverException e) {
+                            errors++;
+                        }
+                    }
+                    case 1, 4, 7 -> { // validation failure: six request buffers and an error
+                        try {
+                            client.submit(bad);
+                        } catch (WxRecoverException e) {
+                            errors++;
+                        }
+                    }
+                    case 2, 8 -> client.authorization("POST", "/v3/leak?i=" + i, body);
+                    default -> client.encrypt(plain);
+                }
+                if (i == 1_000) {
+                    at1000 = settledRss();
+                }
+            }
+            long at10000 = settledRss();
+            long growth = at10000 - at1000;
+            System.out.printf("LeakTest: VmRSS at 1,000 calls %d KiB, at 10,000 calls %d KiB,"
+                    + " growth %d KiB%n", at1000 >> 10, at10000 >> 10, growth >> 10);
+            assertEquals(4_000, errors);
+            assertTrue(growth < BOUND_BYTES, "VmRSS grew by " + (growth >> 10) + " KiB");
+        }
+    }
+}

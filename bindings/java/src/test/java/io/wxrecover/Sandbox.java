@@ -1,0 +1,221 @@
+package io.wxrecover;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Runs one wx-sandbox process for a test class: fresh state dir, waits for "ready", stops it
+ * with SIGTERM on close. Binary from system property / env WX_SANDBOX_BIN, default
+ * /work/main/target/release/wx-sandbox.
+ */
+final class Sandbox implements AutoCloseable {
+    static final String DEFAULT_BIN = "/work/main/target/release/wx-sandbox";
+    private static final AtomicLong SEQ = new AtomicLong();
+
+    record Order(String webankNo, String wxpayNo, String mchid, String balAccountNo,
+            boolean success) {}
+
+    private final Process process;
+    private final Path dir;
+    private final Map<String, Object> info;
+    private final List<Order> orders = new ArrayList<>();
+    private int nextOrder;
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Sandbox(Process process, Path dir, Map<String, Object> info) {
+        this.process = process;
+        this.dir = dir;
+        this.info = info;
+        for (Object o : (List<?>) info.get("orders")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            orders.add(new Order((String) m.get("related_webank_punish_no"),
+                    (String) m.get("related_wxpay_punish_no"), (String) m.get("mchid"),
+                    (String) m.get("bal_account_no"), "SUCCESS".equals(m.get("outcome"))));
+        }
+    }
+
+    static String binary() {
+        String p = System.getProperty("WX_SANDBOX_BIN");
+        if (p == null || p.isEmpty()) {
+            p = System.getenv("WX_SANDBOX_BIN");
+        }
+        return p == null || p.isEmpty() ? DEFAULT_BIN : p;
+    }
+
+    static Sandbox start(String... extraArgs) throws Exception {
+        String bin = binary();
+        if (!Files.isExecutable(Path.of(bin))) {
+            throw new IllegalStateException("wx-sandbox binary not found at " + bin
+                    + " (build it with `cargo build --release -p wx-sandbox` or set WX_SANDBOX_BIN)");
+        }
+        Path dir = Files.createTempDirectory("wx-java-sandbox-");
+        List<String> cmd = new ArrayList<>(List.of(bin, "--state-dir", dir.toString()));
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(dir.resolve("sandbox.stderr").toFile())
+                .start();
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("ready ")) {
+                        ready.complete(line.substring("ready ".length()).trim());
+                    }
+                }
+                ready.completeExceptionally(new IOException("wx-sandbox exited before ready"));
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+        }, "wx-sandbox-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        String jsonPath;
+        try {
+            jsonPath = ready.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            String err = Files.exists(dir.resolve("sandbox.stderr"))
+                    ? Files.readString(dir.resolve("sandbox.stderr")) : "";
+            throw new IllegalStateException("wx-sandbox did not become ready: " + e + "\n" + err, e);
+        }
+        Map<String, Object> info = Json.parseObject(Files.readString(Path.of(jsonPath)));
+        return new Sandbox(p, dir, info);
+    }
+
+    String get(String key) {
+        return (String) info.get(key);
+    }
+
+    String mchid() {
+        return get("mchid");
+    }
+
+    Path clientConfigPath() {
+        return Path.of(get("client_config"));
+    }
+
+    /** The sandbox's client config with `overrides` applied, as JSON text. */
+    String clientConfig(Map<String, Object> overrides) throws IOException {
+        Map<String, Object> cfg = new LinkedHashMap<>(
+                Json.parseObject(Files.readString(clientConfigPath())));
+        cfg.putAll(overrides);
+        return Json.write(cfg);
+    }
+
+    /** A client config without the client-side rate limiter, plus `overrides`. */
+    String unlimitedConfig(Map<String, Object> overrides) throws IOException {
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("rate_limit_per_minute", 0);
+        all.putAll(overrides);
+        return clientConfig(all);
+    }
+
+    WxRecoverClient unlimitedClient() throws Exception {
+        return WxRecoverClient.fromConfigJson(unlimitedConfig(Map.of()));
+    }
+
+    /** An order no other test of this sandbox has used, with the wanted outcome. */
+    synchronized Order takeOrder(boolean success) {
+        while (nextOrder < orders.size()) {
+            Order o = orders.get(nextOrder++);
+            if (o.success() == success) {
+                return o;
+            }
+        }
+        throw new IllegalStateException("sandbox ran out of orders; start it with more --orders");
+    }
+
+    int orderCount() {
+        return orders.size();
+    }
+
+    static String newOutRequestNo() {
+        return "JAVA" + System.currentTimeMillis() + "N" + SEQ.incrementAndGet();
+    }
+
+    static RecoverRequest requestFor(Order o, String reason) {
+        return RecoverRequest.builder()
+                .outRequestNo(newOutRequestNo())
+                .relatedWebankPunishNo(o.webankNo())
+                .relatedWxpayPunishNo(o.wxpayNo())
+                .mchid(o.mchid())
+                .balAccountNo(o.balAccountNo())
+                .recoverReason(reason)
+                .build();
+    }
+
+    /** Installs a fault through the admin API. */
+    void fault(Map<String, Object> fault) throws Exception {
+        admin("POST", "/faults", Json.write(fault));
+    }
+
+    /** Clears faults and brings both listeners back up. */
+    void reset() throws Exception {
+        admin("POST", "/reset", "{}");
+    }
+
+    String admin(String method, String path, String body) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(get("admin_url") + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 200) {
+            throw new IllegalStateException("admin " + path + " answered " + resp.statusCode()
+                    + ": " + resp.body());
+        }
+        return resp.body();
+    }
+
+    /** Polls until the recover is final or `timeoutMs` passes; returns the last answer. */
+    static RecoverOrder awaitFinal(WxRecoverClient c, String outRequestNo, String mchid,
+            long timeoutMs) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        RecoverOrder o = c.query(outRequestNo, mchid);
+        while (!o.state().isFinal() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            o = c.query(outRequestNo, mchid);
+        }
+        return o;
+    }
+
+    @Override
+    public void close() throws IOException {
+        process.destroy(); // SIGTERM
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
+        }
+    }
+}
