@@ -1,0 +1,116 @@
+"""Command line for operators.
+
+    python -m wx_recover submit --config FILE --out-request-no N --related-webank-punish-no W \
+        --related-wxpay-punish-no X --mchid M --bal-account-no B [--recover-reason R]
+    python -m wx_recover query --config FILE --out-request-no N --mchid M
+    python -m wx_recover version
+
+Success: one JSON object on stdout, exit code 0. Failure: one JSON object with every error
+field on stderr (stdout stays empty, so `> result.json` only ever holds results), exit code =
+the wx_status value (1 invalid argument ... 9 internal). Usage errors are status 1; a missing
+or unusable shared library is status 2 (configuration). `--bal-account-no -` reads the ledger
+id from the first line of stdin, keeping it out of the process list and shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from typing import Any, Dict, List, NoReturn, Optional
+
+from ._native import LibraryError
+from .client import Client
+from .errors import Status, WxError
+
+
+def _emit_error(d: Dict[str, Any]) -> None:
+    print(json.dumps(d, ensure_ascii=False), file=sys.stderr)
+
+
+def _fail(message: str, status: Status, kind: str) -> int:
+    _emit_error(
+        {
+            "error": kind,
+            "status": status.name,
+            "status_code": int(status),
+            "http_status": 0,
+            "code": None,
+            "message": message,
+            "detail": None,
+            "request_id": None,
+            "retry_safe": False,
+            "attempts": 0,
+        }
+    )
+    return int(status)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise SystemExit(_fail(f"usage: {message}", Status.INVALID_ARGUMENT, "UsageError"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m wx_recover", description="WeChat Pay control-order recover (解管).")
+    p.add_argument("--library", metavar="PATH", help="path of libwx_recover.so (default: $WX_RECOVER_LIB, bundled, repo target/)")
+    sub = p.add_subparsers(dest="command", metavar="{submit,query,version}")
+    sub.required = True
+
+    s = sub.add_parser("submit", help="submit a recover and print the acceptance")
+    s.add_argument("--config", required=True, metavar="FILE", help="client configuration JSON file")
+    s.add_argument("--out-request-no", required=True)
+    s.add_argument("--related-webank-punish-no", required=True)
+    s.add_argument("--related-wxpay-punish-no", required=True)
+    s.add_argument("--mchid", required=True, help="target merchant id")
+    s.add_argument("--bal-account-no", required=True, help="ledger id (plaintext; '-' reads it from stdin)")
+    s.add_argument("--recover-reason")
+
+    q = sub.add_parser("query", help="query a recover and print the order")
+    q.add_argument("--config", required=True, metavar="FILE", help="client configuration JSON file")
+    q.add_argument("--out-request-no", required=True)
+    q.add_argument("--mchid", required=True, help="target merchant id")
+
+    sub.add_parser("version", help="print the library version")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "version":
+            from .client import version
+
+            print(json.dumps({"library": version(args.library)}))
+            return 0
+        bal = None
+        if args.command == "submit":
+            bal = args.bal_account_no
+            if bal == "-":
+                bal = sys.stdin.readline().rstrip("\r\n")
+        with Client.from_file(args.config, library=args.library) as client:
+            if args.command == "submit":
+                accepted = client.submit(
+                    out_request_no=args.out_request_no,
+                    related_webank_punish_no=args.related_webank_punish_no,
+                    related_wxpay_punish_no=args.related_wxpay_punish_no,
+                    mchid=args.mchid,
+                    bal_account_no=bal,  # type: ignore[arg-type]
+                    recover_reason=args.recover_reason,
+                )
+                result: Dict[str, Any] = dataclasses.asdict(accepted)
+            else:
+                result = client.query(args.out_request_no, args.mchid).to_dict()
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    except WxError as e:
+        _emit_error(e.to_dict())
+        return int(e.status)
+    except LibraryError as e:
+        return _fail(str(e), Status.CONFIG, "LibraryError")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Finding and loading libwx_recover, and the one table of C signatures.
+
+Nothing here knows about recovers: it only turns the C ABI of ``include/wx_recover.h`` into
+callable ctypes functions with declared types. ``CDLL`` releases the GIL around every call,
+so a blocking submit in one thread does not stall the others.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from ctypes import (
+    POINTER,
+    Structure,
+    c_bool,
+    c_char_p,
+    c_int,
+    c_size_t,
+    c_uint16,
+    c_uint32,
+    c_void_p,
+)
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+__all__ = ["LibraryError", "Native", "load_library", "library_candidates"]
+
+LIB_NAME = "libwx_recover.so"
+ENV_VAR = "WX_RECOVER_LIB"
+
+
+class LibraryError(OSError):
+    """The shared library could not be found or loaded, or lacks a symbol (version skew)."""
+
+
+class wx_recover_request(Structure):
+    """Mirror of ``wx_recover_request`` (frozen layout: six ``const char *``)."""
+
+    _fields_ = [
+        ("out_request_no", c_char_p),
+        ("related_webank_punish_no", c_char_p),
+        ("related_wxpay_punish_no", c_char_p),
+        ("mchid", c_char_p),
+        ("bal_account_no", c_char_p),
+        ("recover_reason", c_char_p),
+    ]
+
+
+# Opaque handles are plain pointers; `wx_status` and `wx_recover_state` are C enums (int).
+_h = c_void_p
+_out_h = POINTER(c_void_p)  # T **out for every handle and every owned string
+_status = c_int
+
+# The ONE table of C signatures: (name, argtypes, restype). Owned strings (the `char **out`
+# of authorization/encrypt) come back as c_void_p so the pointer survives for wx_free();
+# borrowed strings (accessors) are c_char_p, copied into bytes at once.
+SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
+    ("wx_version", [], c_char_p),
+    ("wx_status_str", [_status], c_char_p),
+    ("wx_recover_new", [c_char_p, _out_h, _out_h], _status),
+    ("wx_recover_new_from_file", [c_char_p, _out_h, _out_h], _status),
+    ("wx_recover_free", [_h], None),
+    ("wx_recover_submit", [_h, POINTER(wx_recover_request), _out_h, _out_h], _status),
+    ("wx_recover_query", [_h, c_char_p, c_char_p, _out_h, _out_h], _status),
+    ("wx_recover_wechatpay_serial", [_h], c_char_p),
+    ("wx_recover_authorization", [_h, c_char_p, c_char_p, c_char_p, c_size_t, _out_h, _out_h], _status),
+    ("wx_recover_encrypt", [_h, c_char_p, _out_h, _out_h], _status),
+    (
+        "wx_recover_verify",
+        [_h, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_size_t, _out_h],
+        _status,
+    ),
+    ("wx_free", [c_void_p], None),
+    ("wx_accepted_wxpay_recover_no", [_h], c_char_p),
+    ("wx_accepted_out_request_no", [_h], c_char_p),
+    ("wx_accepted_request_id", [_h], c_char_p),
+    ("wx_accepted_attempts", [_h], c_uint32),
+    ("wx_accepted_free", [_h], None),
+    ("wx_order_state", [_h], c_int),
+    ("wx_order_get", [_h, c_char_p], c_char_p),
+    ("wx_order_json", [_h], c_char_p),
+    ("wx_order_request_id", [_h], c_char_p),
+    ("wx_order_free", [_h], None),
+    ("wx_error_status", [_h], _status),
+    ("wx_error_http_status", [_h], c_uint16),
+    ("wx_error_code", [_h], c_char_p),
+    ("wx_error_message", [_h], c_char_p),
+    ("wx_error_detail", [_h], c_char_p),
+    ("wx_error_request_id", [_h], c_char_p),
+    ("wx_error_retry_safe", [_h], c_bool),
+    ("wx_error_attempts", [_h], c_uint32),
+    ("wx_error_free", [_h], None),
+)
+
+
+class Native:
+    """The loaded library with every function of :data:`SIGNATURES` as an attribute."""
+
+    # Attributes are set from SIGNATURES in __init__; declared for type checkers.
+    path: str
+    wx_version: Any
+    wx_status_str: Any
+    wx_recover_new: Any
+    wx_recover_new_from_file: Any
+    wx_recover_free: Any
+    wx_recover_submit: Any
+    wx_recover_query: Any
+    wx_recover_wechatpay_serial: Any
+    wx_recover_authorization: Any
+    wx_recover_encrypt: Any
+    wx_recover_verify: Any
+    wx_free: Any
+    wx_accepted_wxpay_recover_no: Any
+    wx_accepted_out_request_no: Any
+    wx_accepted_request_id: Any
+    wx_accepted_attempts: Any
+    wx_accepted_free: Any
+    wx_order_state: Any
+    wx_order_get: Any
+    wx_order_json: Any
+    wx_order_request_id: Any
+    wx_order_free: Any
+    wx_error_status: Any
+    wx_error_http_status: Any
+    wx_error_code: Any
+    wx_error_message: Any
+    wx_error_detail: Any
+    wx_error_request_id: Any
+    wx_error_retry_safe: Any
+    wx_error_attempts: Any
+    wx_error_free: Any
+
+    def __init__(self, path: str) -> None:
+        try:
+            dll = ctypes.CDLL(path)
+        except OSError as e:
+            raise LibraryError(f"cannot load wx-recover library {path!r}: {e}") from e
+        missing = []
+        for name, argtypes, restype in SIGNATURES:
+            try:
+                fn = getattr(dll, name)
+            except AttributeError:
+                missing.append(name)
+                continue
+            fn.argtypes = argtypes
+            fn.restype = restype
+            setattr(self, name, fn)
+        if missing:
+            raise LibraryError(
+                f"wx-recover library {path!r} lacks symbol(s) {', '.join(missing)}: "
+                "it is older or newer than this Python binding (version skew)"
+            )
+        self.path = path
+        self._dll = dll
+
+    def version(self) -> str:
+        raw = self.wx_version()
+        return raw.decode("utf-8", "replace") if raw else ""
+
+
+def _repo_root() -> Optional[Path]:
+    """The source checkout this package sits in, if any (looked up from this file upward)."""
+    for d in Path(__file__).resolve().parents:
+        if (d / "Cargo.toml").is_file() and (d / "include" / "wx_recover.h").is_file():
+            return d
+    return None
+
+
+def library_candidates(path: Union[str, "os.PathLike[str]", None] = None) -> List[Tuple[str, str]]:
+    """Where the library is looked for, in order, as (origin, path) pairs."""
+    if path is not None:
+        return [("explicit path", os.fspath(path))]
+    out: List[Tuple[str, str]] = []
+    env = os.environ.get(ENV_VAR)
+    if env:
+        out.append((f"${ENV_VAR}", env))
+    out.append(("bundled copy", str(Path(__file__).resolve().parent / "_lib" / LIB_NAME)))
+    root = _repo_root()
+    if root is not None:
+        for profile in ("release", "debug"):
+            out.append((f"repo build ({profile})", str(root / "target" / profile / LIB_NAME)))
+    return out
+
+
+_cache: Dict[str, Native] = {}
+_cache_lock = threading.Lock()
+
+
+def load_library(path: Union[str, "os.PathLike[str]", None] = None) -> Native:
+    """Loads (once per file) the library from `path`, or from the first candidate that exists.
+
+    An explicit path or ``$WX_RECOVER_LIB`` that does not exist is an error rather than a
+    reason to fall back silently to some other copy.
+    """
+    candidates = library_candidates(path)
+    chosen: Optional[str] = None
+    for origin, cand in candidates:
+        if os.path.isfile(cand):
+            chosen = cand
+            break
+        if origin == "explicit path" or origin.startswith("$"):
+            raise LibraryError(f"wx-recover library not found at {cand!r} (from {origin})")
+    if chosen is None:
+        looked = "; ".join(f"{o}: {p}" for o, p in candidates)
+        raise LibraryError(
+            f"wx-recover library {LIB_NAME} not found (looked in {looked}); "
+            f"build it with `cargo build --release` or set {ENV_VAR}"
+        )
+    key = os.path.realpath(chosen)
+    with _cache_lock:
+        native = _cache.get(key)
+        if native is None:
+            native = Native(chosen)
+            _cache[key] = native
+        return native

@@ -1,0 +1,412 @@
+"""The client: conversions between Python values and the C ABI, and the handle's lifetime.
+
+Every rule about recovers (field lengths, signing, encryption, HTTP, retries, verification)
+lives in the Rust core; this module only converts arguments, calls, and converts results.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import json
+import os
+import threading
+from contextlib import contextmanager
+from ctypes import byref, c_void_p
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
+
+from ._native import Native, load_library, wx_recover_request
+from .errors import ClientClosed, InvalidArgument, Status, WxError, as_status, error_class, parse_detail
+
+__all__ = ["Client", "RecoverAccepted", "RecoverOrder", "RecoverState", "version"]
+
+PathArg = Union[str, "os.PathLike[str]"]
+
+
+class RecoverState(enum.Enum):
+    """Mirror of ``wx_recover_state``. UNKNOWN is a state this library version does not know
+    (the raw value is still in :attr:`RecoverOrder.recover_state`)."""
+
+    UNKNOWN = 0
+    EXECUTING = 1
+    SUCCESS = 2
+    FAILED = 3
+
+    @property
+    def is_final(self) -> bool:
+        return self in (RecoverState.SUCCESS, RecoverState.FAILED)
+
+
+@dataclass(frozen=True)
+class RecoverAccepted:
+    """An accepted recover. Acceptance is not the outcome: query it until final."""
+
+    wxpay_recover_no: str
+    out_request_no: str
+    request_id: Optional[str]
+    attempts: int
+
+
+# The documented fields of `recover_order`; anything else the platform sends goes to `extra`.
+ORDER_FIELDS = (
+    "wxpay_recover_no",
+    "out_request_no",
+    "related_wxpay_punish_no",
+    "mchid",
+    "punish_scene",
+    "punish_rule_version",
+    "recover_accept_time",
+    "recover_finish_time",
+    "recover_state",
+    "recover_reason",
+    "error_code",
+    "error_message",
+)
+
+
+@dataclass(frozen=True)
+class RecoverOrder:
+    """A queried recover order: the documented fields (None when absent), the parsed state,
+    the answer's Request-ID and every undocumented field in ``extra``."""
+
+    wxpay_recover_no: Optional[str] = None
+    out_request_no: Optional[str] = None
+    related_wxpay_punish_no: Optional[str] = None
+    mchid: Optional[str] = None
+    punish_scene: Optional[str] = None
+    punish_rule_version: Optional[str] = None
+    recover_accept_time: Optional[str] = None
+    recover_finish_time: Optional[str] = None
+    recover_state: Optional[str] = None
+    recover_reason: Optional[str] = None
+    error_code: Optional[str] = None
+    error_message: Optional[str] = None
+    state: RecoverState = RecoverState.UNKNOWN
+    request_id: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready: the fields as the platform named them, plus state/request_id/extra."""
+        d: Dict[str, Any] = {name: getattr(self, name) for name in ORDER_FIELDS}
+        d["state"] = self.state.name
+        d["request_id"] = self.request_id
+        d["extra"] = dict(self.extra)
+        return d
+
+
+# ----- conversions -----
+
+
+def _invalid(name: str, why: str) -> InvalidArgument:
+    return InvalidArgument(f"invalid argument: {name}: {why}", status=Status.INVALID_ARGUMENT)
+
+
+def _cstr(name: str, value: Any, required: bool = True) -> Optional[bytes]:
+    """A Python str as NUL-terminated UTF-8. Type conversion only: the core checks the rules."""
+    if value is None:
+        if required:
+            raise _invalid(name, "is required (got None)")
+        return None
+    if not isinstance(value, str):
+        raise _invalid(name, f"must be a str, not {type(value).__name__}")
+    if "\x00" in value:
+        raise _invalid(name, "must not contain NUL characters")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid(name, "cannot be encoded as UTF-8") from None
+
+
+def _cbytes(name: str, value: Any) -> bytes:
+    """Body bytes; None means no body."""
+    if value is None:
+        return b""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise _invalid(name, f"must be bytes, not {type(value).__name__}")
+
+
+def _text(raw: Optional[bytes]) -> Optional[str]:
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def _make_error(lib: Native, status: int, err: c_void_p) -> WxError:
+    """Builds the exception from an owned ``wx_error`` (the caller frees it)."""
+    st = as_status(status)
+    cls = error_class(status)
+    if not err.value:
+        name = _text(lib.wx_status_str(status)) or "error"
+        return cls(f"{name} (no error details)", status=st)
+    return cls(
+        _text(lib.wx_error_message(err)) or "",
+        status=as_status(lib.wx_error_status(err)),
+        http_status=int(lib.wx_error_http_status(err)),
+        code=_text(lib.wx_error_code(err)),
+        detail=parse_detail(_text(lib.wx_error_detail(err))),
+        request_id=_text(lib.wx_error_request_id(err)),
+        retry_safe=bool(lib.wx_error_retry_safe(err)),
+        attempts=int(lib.wx_error_attempts(err)),
+    )
+
+
+def version(library: Optional[PathArg] = None) -> str:
+    """The version of the loaded C library (e.g. ``"0.1.0"``)."""
+    return load_library(library).version()
+
+
+class Client:
+    """A wx-recover client over one C handle.
+
+    Thread-safe: share one client between threads (ctypes releases the GIL during each call).
+    ``close()`` is idempotent; after it every call raises :class:`ClientClosed`. A close that
+    races with calls in flight does not free the handle under them: the last of those calls
+    frees it when it returns.
+    """
+
+    def __init__(self, config: Union[Mapping[str, Any], str], *, library: Optional[PathArg] = None) -> None:
+        """`config` is the configuration as a dict or as JSON text (see docs/design.md).
+
+        `library` is an explicit path to libwx_recover.so; by default it is found through
+        ``$WX_RECOVER_LIB``, a copy bundled in the package, then the repo's target/ dir.
+        """
+        self._init_state()
+        if isinstance(config, Mapping):
+            try:
+                text = json.dumps(dict(config))
+            except (TypeError, ValueError) as e:
+                raise _invalid("config", f"is not JSON-serialisable ({e})") from None
+        elif isinstance(config, str):
+            text = config
+        else:
+            raise _invalid("config", f"must be a dict or a JSON str, not {type(config).__name__}")
+        arg = _cstr("config", text)
+        lib = load_library(library)
+        self._open(lib, lambda out, err: lib.wx_recover_new(arg, out, err))
+
+    @classmethod
+    def from_file(cls, path: PathArg, *, library: Optional[PathArg] = None) -> "Client":
+        """A client from a JSON configuration file; relative key paths are relative to it."""
+        if isinstance(path, os.PathLike):
+            path = os.fspath(path)
+        arg = _cstr("path", path)
+        self = cls.__new__(cls)
+        self._init_state()
+        lib = load_library(library)
+        self._open(lib, lambda out, err: lib.wx_recover_new_from_file(arg, out, err))
+        return self
+
+    def _init_state(self) -> None:
+        self._lock = threading.Lock()
+        self._handle: Optional[int] = None
+        self._inflight = 0
+        self._closed = True  # until a handle exists
+
+    def _open(self, lib: Native, new: Callable[[Any, Any], int]) -> None:
+        self._lib = lib
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = new(byref(out), byref(err))
+            if status != Status.OK:
+                raise _make_error(lib, status, err)
+        finally:
+            lib.wx_error_free(err)
+        self._handle = out.value
+        self._closed = False
+
+    # ----- lifetime -----
+
+    @contextmanager
+    def _use(self) -> Iterator[int]:
+        """Holds the handle for one call; the matching release may perform a deferred free."""
+        with self._lock:
+            if self._closed or self._handle is None:
+                raise ClientClosed()
+            self._inflight += 1
+            handle = self._handle
+        try:
+            yield handle
+        finally:
+            free = None
+            with self._lock:
+                self._inflight -= 1
+                if self._closed and self._inflight == 0 and self._handle is not None:
+                    free, self._handle = self._handle, None
+            if free is not None:
+                self._lib.wx_recover_free(free)
+
+    def close(self) -> None:
+        """Frees the client (now, or when the last in-flight call returns). Idempotent."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        free = None
+        with lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._inflight == 0 and self._handle is not None:
+                free, self._handle = self._handle, None
+        if free is not None:
+            self._lib.wx_recover_free(free)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return f"<wx_recover.Client {'closed' if self._closed else 'open'}>"
+
+    # ----- calls -----
+
+    @property
+    def library_path(self) -> str:
+        """The shared library this client uses."""
+        return self._lib.path
+
+    @property
+    def wechatpay_serial(self) -> str:
+        """The ``Wechatpay-Serial`` value this client sends."""
+        with self._use() as h:
+            return _text(self._lib.wx_recover_wechatpay_serial(h)) or ""
+
+    def submit(
+        self,
+        *,
+        out_request_no: str,
+        related_webank_punish_no: str,
+        related_wxpay_punish_no: str,
+        mchid: str,
+        bal_account_no: str,
+        recover_reason: Optional[str] = None,
+    ) -> RecoverAccepted:
+        """Submits a recover (解管). Blocks until accepted or failed (bounded by deadline_ms).
+
+        On a failure with ``e.retry_safe``, re-submit the same ``out_request_no`` with the same
+        content (re-entry gives the same ``wxpay_recover_no``) or query it.
+        """
+        req = wx_recover_request(
+            out_request_no=_cstr("out_request_no", out_request_no),
+            related_webank_punish_no=_cstr("related_webank_punish_no", related_webank_punish_no),
+            related_wxpay_punish_no=_cstr("related_wxpay_punish_no", related_wxpay_punish_no),
+            mchid=_cstr("mchid", mchid),
+            bal_account_no=_cstr("bal_account_no", bal_account_no),
+            recover_reason=_cstr("recover_reason", recover_reason, required=False),
+        )
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_submit(h, byref(req), byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return RecoverAccepted(
+                    wxpay_recover_no=_text(lib.wx_accepted_wxpay_recover_no(out)) or "",
+                    out_request_no=_text(lib.wx_accepted_out_request_no(out)) or "",
+                    request_id=_text(lib.wx_accepted_request_id(out)),
+                    attempts=int(lib.wx_accepted_attempts(out)),
+                )
+            finally:
+                lib.wx_accepted_free(out)
+                lib.wx_error_free(err)
+
+    def query(self, out_request_no: str, mchid: str) -> RecoverOrder:
+        """Queries a recover by ``out_request_no`` for the target merchant ``mchid``.
+
+        An unknown order raises :class:`ApiError` with ``http_status`` 404 and code NOT_FOUND.
+        """
+        no = _cstr("out_request_no", out_request_no)
+        mch = _cstr("mchid", mchid)
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_query(h, no, mch, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                raw = json.loads(_text(lib.wx_order_json(out)) or "{}")
+                state_value = int(lib.wx_order_state(out))
+                request_id = _text(lib.wx_order_request_id(out))
+            finally:
+                lib.wx_order_free(out)
+                lib.wx_error_free(err)
+        if not isinstance(raw, dict):
+            raw = {}
+        try:
+            state = RecoverState(state_value)
+        except ValueError:
+            state = RecoverState.UNKNOWN
+        known = {k: raw[k] for k in ORDER_FIELDS if k in raw}
+        extra = {k: v for k, v in raw.items() if k not in known}
+        return RecoverOrder(**known, state=state, request_id=request_id, extra=extra)
+
+    def authorization(self, method: str, url: str, body: Optional[bytes] = b"") -> str:
+        """An ``Authorization`` header value for a request sent by your own HTTP stack.
+
+        `url` is the path and query exactly as sent; `body` the exact body bytes (None or b""
+        for none). The value is a credential: never log it.
+        """
+        m = _cstr("method", method)
+        u = _cstr("url", url)
+        b = _cbytes("body", body)
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_authorization(h, m, u, b or None, len(b), byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
+            finally:
+                lib.wx_free(out)
+                lib.wx_error_free(err)
+
+    def encrypt(self, plaintext: str) -> str:
+        """Encrypts a sensitive field for the key named by :attr:`wechatpay_serial` (base64)."""
+        p = _cstr("plaintext", plaintext)
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_encrypt(h, p, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
+            finally:
+                lib.wx_free(out)
+                lib.wx_error_free(err)
+
+    def verify(self, timestamp: str, nonce: str, signature: str, serial: str, body: Optional[bytes]) -> None:
+        """Verifies a signed answer from your own HTTP stack (the four ``Wechatpay-*`` header
+        values and the exact body bytes). Raises :class:`UnverifiedResponse` if it fails."""
+        ts = _cstr("timestamp", timestamp)
+        nn = _cstr("nonce", nonce)
+        sg = _cstr("signature", signature)
+        se = _cstr("serial", serial)
+        b = _cbytes("body", body)
+        lib = self._lib
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_verify(h, ts, nn, sg, se, b or None, len(b), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+            finally:
+                lib.wx_error_free(err)
