@@ -33,7 +33,10 @@ fn submit_then_query_reaches_success_and_failed() {
     assert_eq!(acc.attempts, 1);
     let order = wait_final(&c, "OK-1", &req.mchid);
     assert_eq!(order.state, RecoverState::Success);
-    assert_eq!(order.field("wxpay_recover_no"), Some(acc.wxpay_recover_no.as_str()));
+    assert_eq!(
+        order.field("wxpay_recover_no"),
+        Some(acc.wxpay_recover_no.as_str())
+    );
     assert_eq!(order.field("recover_reason"), Some("核实无误，解除管控"));
     assert!(order.field("recover_finish_time").is_some());
     assert!(order.request_id.is_some());
@@ -60,7 +63,10 @@ fn reentry_returns_the_same_recover_and_a_second_number_is_refused() {
     other.out_request_no = "RE-2".into();
     let e = c.submit(&other).expect_err("second recover of one order");
     assert_eq!(e.kind, ErrorKind::Api);
-    assert_eq!((e.http_status, e.code.as_deref()), (400, Some("ALREADY_EXISTS")));
+    assert_eq!(
+        (e.http_status, e.code.as_deref()),
+        (400, Some("ALREADY_EXISTS"))
+    );
     assert!(!e.retry_safe);
     assert_eq!(e.attempts, 1);
     assert!(e.request_id.is_some());
@@ -69,7 +75,10 @@ fn reentry_returns_the_same_recover_and_a_second_number_is_refused() {
     let mut changed = req.clone();
     changed.recover_reason = Some("different".into());
     let e = c.submit(&changed).expect_err("same number, other content");
-    assert_eq!((e.http_status, e.code.as_deref()), (400, Some("INVALID_REQUEST")));
+    assert_eq!(
+        (e.http_status, e.code.as_deref()),
+        (400, Some("INVALID_REQUEST"))
+    );
 }
 
 #[test]
@@ -80,7 +89,10 @@ fn platform_rule_errors_carry_status_code_and_request_id() {
     let mut r = request(&sb, 1, "NF-1");
     r.related_wxpay_punish_no = "NO-SUCH-ORDER".into();
     let e = c.submit(&r).expect_err("unknown order");
-    assert_eq!((e.kind, e.http_status, e.code.as_deref()), (ErrorKind::Api, 404, Some("NOT_FOUND")));
+    assert_eq!(
+        (e.kind, e.http_status, e.code.as_deref()),
+        (ErrorKind::Api, 404, Some("NOT_FOUND"))
+    );
 
     let mut r = request(&sb, 1, "NF-2");
     r.mchid = "1999999999".into();
@@ -90,12 +102,23 @@ fn platform_rule_errors_carry_status_code_and_request_id() {
     let mut r = request(&sb, 1, "LEDGER-1");
     r.bal_account_no = "6200000000000000".into();
     let e = c.submit(&r).expect_err("ledger mismatch");
-    assert_eq!((e.http_status, e.code.as_deref()), (400, Some("INVALID_REQUEST")));
-    assert!(!e.message.contains("6200000000000000"), "error must not echo the ledger id");
+    assert_eq!(
+        (e.http_status, e.code.as_deref()),
+        (400, Some("INVALID_REQUEST"))
+    );
+    assert!(
+        !e.message.contains("6200000000000000"),
+        "error must not echo the ledger id"
+    );
     assert!(!e.retry_safe);
 
-    let e = c.query("NEVER-SUBMITTED", &r.mchid).expect_err("unknown recover");
-    assert_eq!((e.kind, e.http_status, e.code.as_deref()), (ErrorKind::Api, 404, Some("NOT_FOUND")));
+    let e = c
+        .query("NEVER-SUBMITTED", &r.mchid)
+        .expect_err("unknown recover");
+    assert_eq!(
+        (e.kind, e.http_status, e.code.as_deref()),
+        (ErrorKind::Api, 404, Some("NOT_FOUND"))
+    );
     assert!(e.request_id.is_some());
 }
 
@@ -105,15 +128,39 @@ fn invalid_arguments_are_refused_before_anything_is_sent() {
     let c = client(&sb, no_overrides());
     let before = stat(&sb, "/primary/requests");
     let cases: Vec<(&str, Box<dyn Fn(&mut wx_recover::RecoverRequest)>)> = vec![
-        ("out_request_no", Box::new(|r| r.out_request_no = String::new())),
-        ("out_request_no", Box::new(|r| r.out_request_no = "x".repeat(65))),
-        ("out_request_no", Box::new(|r| r.out_request_no = r.related_webank_punish_no.clone())),
-        ("related_webank_punish_no", Box::new(|r| r.related_webank_punish_no = String::new())),
-        ("related_wxpay_punish_no", Box::new(|r| r.related_wxpay_punish_no = String::new())),
+        (
+            "out_request_no",
+            Box::new(|r| r.out_request_no = String::new()),
+        ),
+        (
+            "out_request_no",
+            Box::new(|r| r.out_request_no = "x".repeat(65)),
+        ),
+        (
+            "out_request_no",
+            Box::new(|r| r.out_request_no = r.related_webank_punish_no.clone()),
+        ),
+        (
+            "related_webank_punish_no",
+            Box::new(|r| r.related_webank_punish_no = String::new()),
+        ),
+        (
+            "related_wxpay_punish_no",
+            Box::new(|r| r.related_wxpay_punish_no = String::new()),
+        ),
         ("mchid", Box::new(|r| r.mchid = String::new())),
-        ("bal_account_no", Box::new(|r| r.bal_account_no = "1".repeat(215))),
-        ("recover_reason", Box::new(|r| r.recover_reason = Some("x".repeat(257)))),
-        ("recover_reason", Box::new(|r| r.recover_reason = Some("line\nbreak".into()))),
+        (
+            "bal_account_no",
+            Box::new(|r| r.bal_account_no = "1".repeat(215)),
+        ),
+        (
+            "recover_reason",
+            Box::new(|r| r.recover_reason = Some("x".repeat(257))),
+        ),
+        (
+            "recover_reason",
+            Box::new(|r| r.recover_reason = Some("line\nbreak".into())),
+        ),
     ];
     for (field, breakit) in cases {
         let mut r = request(&sb, 2, "INV-1");
@@ -124,21 +171,32 @@ fn invalid_arguments_are_refused_before_anything_is_sent() {
         assert_eq!(e.attempts, 0);
     }
     assert!(c.query("", "1900000101").is_err());
-    assert_eq!(stat(&sb, "/primary/requests"), before, "nothing may reach the platform");
+    assert_eq!(
+        stat(&sb, "/primary/requests"),
+        before,
+        "nothing may reach the platform"
+    );
 }
 
 #[test]
 fn configuration_errors_name_the_key() {
     let sb = sandbox("config");
-    let e = Client::from_json(&config(&sb, json!({"timeout_ms": "fast"}))).err().expect("bad type");
+    let e = Client::from_json(&config(&sb, json!({"timeout_ms": "fast"})))
+        .err()
+        .expect("bad type");
     assert_eq!(e.kind, ErrorKind::Config);
     assert!(e.message.starts_with("timeout_ms"));
-    let e = Client::from_json(&config(&sb, json!({"merchant_private_key": "/nope.pem"}))).err().expect("missing key file");
+    let e = Client::from_json(&config(&sb, json!({"merchant_private_key": "/nope.pem"})))
+        .err()
+        .expect("missing key file");
     assert!(e.message.starts_with("merchant_private_key"));
-    let e = Client::from_json(&config(&sb, json!({"ca_cert": null, "max_attempts": 1, "backup_url": ""})))
-        .expect("config without the sandbox CA")
-        .submit(&request(&sb, 3, "TLS-1"))
-        .expect_err("the sandbox certificate must not be trusted without its CA");
+    let e = Client::from_json(&config(
+        &sb,
+        json!({"ca_cert": null, "max_attempts": 1, "backup_url": ""}),
+    ))
+    .expect("config without the sandbox CA")
+    .submit(&request(&sb, 3, "TLS-1"))
+    .expect_err("the sandbox certificate must not be trusted without its CA");
     assert_eq!(e.kind, ErrorKind::Network);
     assert_eq!(stat(&sb, "/recover_records"), 0);
 }
@@ -162,9 +220,14 @@ fn query_signs_the_percent_encoded_url_it_sends() {
     let c = client(&sb, no_overrides());
     let r = request(&sb, 4, "R 1/解管?&=%");
     let acc = c.submit(&r).expect("accepted");
-    let order = c.query(&r.out_request_no, &r.mchid).expect("query with reserved characters");
+    let order = c
+        .query(&r.out_request_no, &r.mchid)
+        .expect("query with reserved characters");
     assert_eq!(order.field("out_request_no"), Some("R 1/解管?&=%"));
-    assert_eq!(order.field("wxpay_recover_no"), Some(acc.wxpay_recover_no.as_str()));
+    assert_eq!(
+        order.field("wxpay_recover_no"),
+        Some(acc.wxpay_recover_no.as_str())
+    );
     assert_eq!(stat(&sb, "/signature_failures"), 0);
 }
 
@@ -172,7 +235,15 @@ fn query_signs_the_percent_encoded_url_it_sends() {
 fn transient_faults_are_retried_with_the_same_number() {
     let sb = sandbox("retry");
     let c = client(&sb, no_overrides());
-    for (i, kind) in ["system_error", "reset", "reset_after_accept", "rate_limited"].iter().enumerate() {
+    for (i, kind) in [
+        "system_error",
+        "reset",
+        "reset_after_accept",
+        "rate_limited",
+    ]
+    .iter()
+    .enumerate()
+    {
         fault(&sb, json!({"kind": kind, "count": 1, "path": "recover"}));
         let r = request(&sb, i, &format!("RETRY-{kind}"));
         let acc = c.submit(&r).unwrap_or_else(|e| panic!("{kind}: {e}"));
@@ -182,7 +253,10 @@ fn transient_faults_are_retried_with_the_same_number() {
     let recovers = sb.recovers();
     let list = recovers.as_array().expect("list");
     assert_eq!(list.len(), 4);
-    let after_accept = list.iter().find(|r| r["out_request_no"] == "RETRY-reset_after_accept").expect("record");
+    let after_accept = list
+        .iter()
+        .find(|r| r["out_request_no"] == "RETRY-reset_after_accept")
+        .expect("record");
     assert_eq!(after_accept["accept_count"], 2);
 }
 
@@ -192,14 +266,20 @@ fn persistent_faults_surface_with_all_details() {
     let c = client(&sb, json!({"max_attempts": 3}));
     fault(&sb, json!({"kind": "system_error", "count": 3}));
     let e = c.submit(&request(&sb, 0, "P-500")).expect_err("three 500s");
-    assert_eq!((e.kind, e.http_status, e.code.as_deref()), (ErrorKind::Api, 500, Some("SYSTEM_ERROR")));
+    assert_eq!(
+        (e.kind, e.http_status, e.code.as_deref()),
+        (ErrorKind::Api, 500, Some("SYSTEM_ERROR"))
+    );
     assert!(e.retry_safe);
     assert_eq!(e.attempts, 3);
     assert!(e.request_id.is_some());
 
     fault(&sb, json!({"kind": "rate_limited", "count": 3}));
     let e = c.submit(&request(&sb, 0, "P-500")).expect_err("three 429s");
-    assert_eq!((e.http_status, e.code.as_deref()), (429, Some("FREQUENCY_LIMITED")));
+    assert_eq!(
+        (e.http_status, e.code.as_deref()),
+        (429, Some("FREQUENCY_LIMITED"))
+    );
     assert!(e.retry_safe);
 
     // Other 4xx are never retried.
@@ -212,7 +292,15 @@ fn persistent_faults_surface_with_all_details() {
 fn answers_that_fail_verification_are_unverified_and_settled_by_reentry() {
     let sb = sandbox("unverified");
     let c = client(&sb, no_overrides());
-    for (i, kind) in ["bad_signature", "signtest", "stale_timestamp", "wrong_serial"].iter().enumerate() {
+    for (i, kind) in [
+        "bad_signature",
+        "signtest",
+        "stale_timestamp",
+        "wrong_serial",
+    ]
+    .iter()
+    .enumerate()
+    {
         fault(&sb, json!({"kind": kind, "count": 1}));
         let r = request(&sb, i, &format!("UV-{i}"));
         let e = c.submit(&r).expect_err(kind);
@@ -226,7 +314,10 @@ fn answers_that_fail_verification_are_unverified_and_settled_by_reentry() {
         // The platform did accept it: re-entry settles the unknown outcome, once.
         let acc = c.submit(&r).expect("re-entry");
         let order = c.query(&r.out_request_no, &r.mchid).expect("query");
-        assert_eq!(order.field("wxpay_recover_no"), Some(acc.wxpay_recover_no.as_str()));
+        assert_eq!(
+            order.field("wxpay_recover_no"),
+            Some(acc.wxpay_recover_no.as_str())
+        );
     }
     assert_eq!(stat(&sb, "/recover_records"), 4);
 }
@@ -256,20 +347,34 @@ fn failover_to_the_backup_when_the_primary_is_down_or_slow() {
     assert!(stat(&sb, "/backup/requests") >= 1);
     sb.reset();
 
-    fault(&sb, json!({"kind": "delay", "ms": 2000, "listener": "primary", "count": 1}));
+    fault(
+        &sb,
+        json!({"kind": "delay", "ms": 2000, "listener": "primary", "count": 1}),
+    );
     let r = request(&sb, 1, "FO-2");
     let acc = c.submit(&r).expect("accepted via backup after a timeout");
     assert_eq!(acc.attempts, 2);
     // The slow primary also accepted it: one recover, not two.
     std::thread::sleep(Duration::from_millis(2200));
     let records = sb.recovers();
-    assert_eq!(records.as_array().expect("list").iter().filter(|x| x["out_request_no"] == "FO-2").count(), 1);
+    assert_eq!(
+        records
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|x| x["out_request_no"] == "FO-2")
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn without_a_backup_network_failures_and_timeouts_are_reported() {
     let sb = sandbox("nobackup");
-    let c = client(&sb, json!({"backup_url": "", "timeout_ms": 300, "max_attempts": 2}));
+    let c = client(
+        &sb,
+        json!({"backup_url": "", "timeout_ms": 300, "max_attempts": 2}),
+    );
     fault(&sb, json!({"kind": "down", "listener": "primary"}));
     let e = c.submit(&request(&sb, 0, "NB-1")).expect_err("down");
     assert_eq!(e.kind, ErrorKind::Network, "{e}");
@@ -285,21 +390,35 @@ fn without_a_backup_network_failures_and_timeouts_are_reported() {
 #[test]
 fn the_client_side_limiter_refuses_without_sending() {
     let sb = sandbox("limiter");
-    let c = client(&sb, json!({"rate_limit_per_minute": 2, "rate_limit_wait_ms": 0}));
+    let c = client(
+        &sb,
+        json!({"rate_limit_per_minute": 2, "rate_limit_wait_ms": 0}),
+    );
     c.submit(&request(&sb, 0, "RL-1")).expect("first");
     c.submit(&request(&sb, 1, "RL-2")).expect("second");
     let sent = stat(&sb, "/primary/requests");
-    let e = c.submit(&request(&sb, 2, "RL-3")).expect_err("third in a minute");
+    let e = c
+        .submit(&request(&sb, 2, "RL-3"))
+        .expect_err("third in a minute");
     assert_eq!(e.kind, ErrorKind::RateLimited);
     assert_eq!(e.attempts, 0);
     assert!(e.retry_safe);
     assert_eq!(stat(&sb, "/primary/requests"), sent);
 
-    let waiting = client(&sb, json!({"rate_limit_per_minute": 1, "rate_limit_wait_ms": 200}));
+    let waiting = client(
+        &sb,
+        json!({"rate_limit_per_minute": 1, "rate_limit_wait_ms": 200}),
+    );
     waiting.submit(&request(&sb, 3, "RL-4")).expect("first");
     // No slot frees up within 200 ms of a one-per-minute window: refused, nothing sent.
     let sent = stat(&sb, "/primary/requests");
-    assert_eq!(waiting.submit(&request(&sb, 4, "RL-5")).expect_err("no slot").kind, ErrorKind::RateLimited);
+    assert_eq!(
+        waiting
+            .submit(&request(&sb, 4, "RL-5"))
+            .expect_err("no slot")
+            .kind,
+        ErrorKind::RateLimited
+    );
     assert_eq!(stat(&sb, "/primary/requests"), sent);
 }
 
@@ -310,7 +429,10 @@ fn the_sandbox_rate_limit_is_reported_as_429() {
     c.submit(&request(&sb, 0, "SL-1")).expect("first");
     c.submit(&request(&sb, 1, "SL-2")).expect("second");
     let e = c.submit(&request(&sb, 2, "SL-3")).expect_err("third");
-    assert_eq!((e.kind, e.http_status, e.code.as_deref()), (ErrorKind::Api, 429, Some("FREQUENCY_LIMITED")));
+    assert_eq!(
+        (e.kind, e.http_status, e.code.as_deref()),
+        (ErrorKind::Api, 429, Some("FREQUENCY_LIMITED"))
+    );
 }
 
 #[test]
@@ -323,7 +445,8 @@ fn one_client_serves_eight_threads() {
             s.spawn(move || {
                 for k in 0..4 {
                     let i = t * 4 + k;
-                    c.submit(&request(sb, i, &format!("TH-{i}"))).expect("accepted");
+                    c.submit(&request(sb, i, &format!("TH-{i}")))
+                        .expect("accepted");
                 }
             });
         }
@@ -336,7 +459,9 @@ fn one_client_serves_eight_threads() {
 fn primitives_work_with_a_callers_own_http_stack() {
     let sb = sandbox("primitives");
     let c = client(&sb, no_overrides());
-    let auth = c.authorization("GET", "/v3/certificates", b"").expect("authorization");
+    let auth = c
+        .authorization("GET", "/v3/certificates", b"")
+        .expect("authorization");
     assert!(auth.starts_with("WECHATPAY2-SHA256-RSA2048 "));
     let ca = std::fs::read(sb.info()["ca_cert"].as_str().expect("ca")).expect("ca file");
     let http = reqwest::blocking::Client::builder()
@@ -344,13 +469,22 @@ fn primitives_work_with_a_callers_own_http_stack() {
         .build()
         .expect("http");
     let resp = http
-        .get(format!("{}/v3/certificates", sb.info()["primary_url"].as_str().expect("url")))
+        .get(format!(
+            "{}/v3/certificates",
+            sb.info()["primary_url"].as_str().expect("url")
+        ))
         .header("Authorization", auth)
         .header("Accept", "application/json")
         .send()
         .expect("sent");
     assert_eq!(resp.status(), 200);
-    let h = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let h = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
     let headers = SignedHeaders {
         timestamp: h("Wechatpay-Timestamp"),
         nonce: h("Wechatpay-Nonce"),
@@ -362,20 +496,42 @@ fn primitives_work_with_a_callers_own_http_stack() {
     c.verify(&headers, &body).expect("genuine answer verifies");
     let mut tampered = body.to_vec();
     tampered[0] ^= 1;
-    assert_eq!(c.verify(&headers, &tampered).expect_err("tampered").kind, ErrorKind::Unverified);
+    assert_eq!(
+        c.verify(&headers, &tampered).expect_err("tampered").kind,
+        ErrorKind::Unverified
+    );
 
     let ct = c.encrypt("6222000011112222").expect("encrypt");
-    assert_ne!(ct, c.encrypt("6222000011112222").expect("encrypt"), "OAEP is randomised");
-    assert_eq!(c.wechatpay_serial(), sb.info()["wechatpay_public_key_id"].as_str().expect("id"));
+    assert_ne!(
+        ct,
+        c.encrypt("6222000011112222").expect("encrypt"),
+        "OAEP is randomised"
+    );
+    assert_eq!(
+        c.wechatpay_serial(),
+        sb.info()["wechatpay_public_key_id"].as_str().expect("id")
+    );
 }
 
 #[test]
 fn certificate_mode_encrypts_for_and_verifies_the_platform_certificate() {
     let sb = sandbox("certmode");
-    let cert = sb.info()["platform_certificate"].as_str().expect("cert").to_string();
-    let c = client(&sb, json!({"wechatpay_public_key_id": null, "wechatpay_public_key": null, "platform_certificate": cert}));
-    assert_eq!(c.wechatpay_serial(), sb.info()["platform_certificate_serial"].as_str().expect("serial"));
+    let cert = sb.info()["platform_certificate"]
+        .as_str()
+        .expect("cert")
+        .to_string();
+    let c = client(
+        &sb,
+        json!({"wechatpay_public_key_id": null, "wechatpay_public_key": null, "platform_certificate": cert}),
+    );
+    assert_eq!(
+        c.wechatpay_serial(),
+        sb.info()["platform_certificate_serial"]
+            .as_str()
+            .expect("serial")
+    );
     let r = request(&sb, 5, "CERT-1");
     c.submit(&r).expect("accepted in certificate mode");
-    c.query(&r.out_request_no, &r.mchid).expect("queried in certificate mode");
+    c.query(&r.out_request_no, &r.mchid)
+        .expect("queried in certificate mode");
 }

@@ -12,7 +12,8 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn temp_dir(tag: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("wx-recover-test-{}-{tag}-{n}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("wx-recover-test-{}-{tag}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -22,15 +23,26 @@ pub fn sandbox(tag: &str) -> Sandbox {
 }
 
 pub fn sandbox_with(tag: &str, tweak: impl FnOnce(&mut Options)) -> Sandbox {
-    let mut opts = Options { state_dir: temp_dir(tag), orders: 40, recover_delay_ms: 100, rate_limit_per_minute: 0, ..Default::default() };
+    let mut opts = Options {
+        state_dir: temp_dir(tag),
+        orders: 40,
+        recover_delay_ms: 100,
+        rate_limit_per_minute: 0,
+        ..Default::default()
+    };
     tweak(&mut opts);
     Sandbox::start(opts).expect("sandbox starts")
 }
 
 /// The sandbox's ready-made client configuration with `overrides` applied.
 pub fn config(sb: &Sandbox, overrides: Value) -> String {
-    let path = sb.info()["client_config"].as_str().expect("client_config").to_string();
-    let mut cfg: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("client config readable")).expect("json");
+    let path = sb.info()["client_config"]
+        .as_str()
+        .expect("client_config")
+        .to_string();
+    let mut cfg: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("client config readable"))
+            .expect("json");
     cfg["rate_limit_per_minute"] = 0.into();
     if let Some(o) = overrides.as_object() {
         for (k, v) in o {
@@ -67,11 +79,19 @@ pub fn request(sb: &Sandbox, i: usize, out_request_no: &str) -> RecoverRequest {
 
 /// Index of the first order whose seeded outcome is `outcome`.
 pub fn order_with_outcome(sb: &Sandbox, outcome: &str) -> usize {
-    sb.info()["orders"].as_array().expect("orders").iter().position(|o| o["outcome"] == outcome).expect("such an order")
+    sb.info()["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .position(|o| o["outcome"] == outcome)
+        .expect("such an order")
 }
 
 pub fn stat(sb: &Sandbox, pointer: &str) -> u64 {
-    sb.stats().pointer(pointer).and_then(Value::as_u64).unwrap_or_else(|| panic!("stat {pointer} in {}", sb.stats()))
+    sb.stats()
+        .pointer(pointer)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("stat {pointer} in {}", sb.stats()))
 }
 
 pub fn fault(sb: &Sandbox, f: Value) {
