@@ -9,7 +9,7 @@ export WX_SANDBOX_BIN := $(REL)/wx-sandbox
 export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
 .PHONY: deps build demo test lint check-header test-rust test-c test-python test-java \
-        test-cpp test-install bench fuzz clean
+        test-cpp test-install install bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -48,8 +48,15 @@ test-python: build
 test-java: build
 	cd bindings/java && mvn -B --no-transfer-progress test -Dwx.lib.dir=$(REL)
 
--include mk/install.mk
--include mk/cpp.mk
+test-cpp: build
+	bash tests/cpp/run.sh
+
+test-install: build
+	bash tests/install/run.sh
+
+# `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config file, CMake package.
+include mk/install.mk
+install: build
 
 bench: build
 	@bash scripts/deps.sh --bench

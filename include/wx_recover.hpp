@@ -55,7 +55,7 @@ inline std::string_view version() noexcept { return wx_version(); }
 
 /// A short English name for a status, e.g. "unverified response" (static storage).
 inline std::string_view status_name(Status s) noexcept {
-    return wx_status_str(static_cast<wx_status>(s));
+    return wx_status_str(static_cast<int>(s));
 }
 
 namespace detail {

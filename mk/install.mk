@@ -1,0 +1,82 @@
+# Installs wx-recover for C and C++ users. Included by the top-level Makefile, which builds
+# $(CARGO_TARGET) first; on its own: `cargo build --release && make -f mk/install.mk install`.
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#
+# Layout under $(DESTDIR)$(PREFIX):
+#   lib/libwx_recover.so.$(WX_VERSION)   + libwx_recover.so.$(WX_SOMAJOR) -> it, libwx_recover.so -> that
+#   lib/libwx_recover.a
+#   include/wx_recover.h, include/wx_recover.hpp
+#   lib/pkgconfig/wx_recover.pc
+#   lib/cmake/wx_recover/wx_recoverConfig.cmake, wx_recoverConfigVersion.cmake
+
+# Including this file must not change the includer's default goal.
+wx_saved_default_goal := $(.DEFAULT_GOAL)
+
+# The repository root, whichever directory make runs from.
+WX_ROOT := $(patsubst %/,%,$(dir $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))))
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO_TARGET ?= target/release
+INSTALL ?= install
+
+WX_LIBDIR := $(PREFIX)/lib
+WX_INCLUDEDIR := $(PREFIX)/include
+WX_VERSION := $(shell sed -n 's/^version *= *"\([^"]*\)".*/\1/p' $(WX_ROOT)/Cargo.toml | head -n 1)
+WX_SOMAJOR := $(word 1,$(subst ., ,$(WX_VERSION)))
+WX_MINOR := $(word 2,$(subst ., ,$(WX_VERSION)))
+
+# Native libraries libwx_recover.a needs, from
+#   cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
+# Keep in sync with docs/cpp.md ("Static linking"); tests/install/run.sh links a C program
+# with the line documented there and checks it equals this one.
+WX_STATIC_LIBS := -lssl -lcrypto -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+wx_empty :=
+wx_space := $(wx_empty) $(wx_empty)
+# The same list as CMake wants it: ssl;crypto;...
+WX_STATIC_LIBS_CMAKE := $(subst $(wx_space),;,$(patsubst -l%,%,$(WX_STATIC_LIBS)))
+
+# Artifacts are looked up relative to the root unless CARGO_TARGET is absolute.
+WX_ARTIFACTS := $(if $(filter /%,$(CARGO_TARGET)),$(CARGO_TARGET),$(WX_ROOT)/$(CARGO_TARGET))
+
+.PHONY: install uninstall
+
+install:
+	@test -f '$(WX_ARTIFACTS)/libwx_recover.so' && test -f '$(WX_ARTIFACTS)/libwx_recover.a' || \
+	  { echo "install: $(WX_ARTIFACTS)/libwx_recover.{so,a} missing: run cargo build --release" >&2; exit 1; }
+	@test -n '$(WX_VERSION)' || { echo "install: no version in Cargo.toml" >&2; exit 1; }
+	$(INSTALL) -d '$(DESTDIR)$(WX_LIBDIR)/pkgconfig' '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover' \
+	  '$(DESTDIR)$(WX_INCLUDEDIR)'
+	$(INSTALL) -m 0755 '$(WX_ARTIFACTS)/libwx_recover.so' \
+	  '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so.$(WX_VERSION)'
+	ln -sf 'libwx_recover.so.$(WX_VERSION)' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so.$(WX_SOMAJOR)'
+	ln -sf 'libwx_recover.so.$(WX_SOMAJOR)' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so'
+	$(INSTALL) -m 0644 '$(WX_ARTIFACTS)/libwx_recover.a' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.a'
+	$(INSTALL) -m 0644 '$(WX_ROOT)/include/wx_recover.h' '$(WX_ROOT)/include/wx_recover.hpp' \
+	  '$(DESTDIR)$(WX_INCLUDEDIR)/'
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(WX_VERSION)|g' \
+	  -e 's|@STATIC_LIBS@|$(WX_STATIC_LIBS)|g' \
+	  '$(WX_ROOT)/cmake/wx_recover.pc.in' > '$(DESTDIR)$(WX_LIBDIR)/pkgconfig/wx_recover.pc'
+	sed -e 's|@VERSION@|$(WX_VERSION)|g' -e 's|@SOMAJOR@|$(WX_SOMAJOR)|g' \
+	  -e 's|@STATIC_LIBS_CMAKE@|$(WX_STATIC_LIBS_CMAKE)|g' \
+	  '$(WX_ROOT)/cmake/wx_recoverConfig.cmake.in' \
+	  > '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover/wx_recoverConfig.cmake'
+	sed -e 's|@VERSION@|$(WX_VERSION)|g' -e 's|@SOMAJOR@|$(WX_SOMAJOR)|g' \
+	  -e 's|@MINOR@|$(WX_MINOR)|g' \
+	  '$(WX_ROOT)/cmake/wx_recoverConfigVersion.cmake.in' \
+	  > '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover/wx_recoverConfigVersion.cmake'
+	chmod 0644 '$(DESTDIR)$(WX_LIBDIR)/pkgconfig/wx_recover.pc' \
+	  '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover/'*.cmake
+
+uninstall:
+	rm -f '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so.$(WX_VERSION)' \
+	  '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so.$(WX_SOMAJOR)' \
+	  '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.a' \
+	  '$(DESTDIR)$(WX_INCLUDEDIR)/wx_recover.h' '$(DESTDIR)$(WX_INCLUDEDIR)/wx_recover.hpp' \
+	  '$(DESTDIR)$(WX_LIBDIR)/pkgconfig/wx_recover.pc' \
+	  '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover/wx_recoverConfig.cmake' \
+	  '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover/wx_recoverConfigVersion.cmake'
+	-rmdir '$(DESTDIR)$(WX_LIBDIR)/cmake/wx_recover' 2>/dev/null
+
+.DEFAULT_GOAL := $(wx_saved_default_goal)

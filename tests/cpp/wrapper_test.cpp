@@ -1,0 +1,419 @@
+// GoogleTest tests of include/wx_recover.hpp against the sandbox (one sandbox per binary, see
+// sandbox_env.hpp). Every assertion is about what the real library returns through the wrapper.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "sandbox_env.hpp"
+#include "wx_recover.hpp"
+
+using json_lite::Value;
+
+namespace {
+
+SandboxEnv& env() { return *SandboxEnv::instance; }
+
+wx::Client client(const std::vector<std::pair<std::string, Value>>& overrides = {}) {
+    return wx::Client::from_json(env().config(overrides));
+}
+
+wx::RecoverRequest request_for(const SandboxOrder& o, const std::string& out_request_no) {
+    wx::RecoverRequest r;
+    r.out_request_no = out_request_no;
+    r.related_webank_punish_no = o.related_webank_punish_no;
+    r.related_wxpay_punish_no = o.related_wxpay_punish_no;
+    r.mchid = o.mchid;
+    r.bal_account_no = o.bal_account_no;
+    r.recover_reason = std::string("风控复核通过 (C++ test)");
+    return r;
+}
+
+bool is_final(wx::RecoverState s) { return s == wx::RecoverState::success || s == wx::RecoverState::failed; }
+
+wx::Order wait_final(const wx::Client& c, const std::string& no, const std::string& mchid) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (true) {
+        wx::Order o = c.query(no, mchid);
+        if (is_final(o.state) || std::chrono::steady_clock::now() > until) return o;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+wx::RecoverState expected_state(const SandboxOrder& o) {
+    return o.outcome == "SUCCESS" ? wx::RecoverState::success : wx::RecoverState::failed;
+}
+
+// Runs `f`, which must throw wx::Error, and returns the error.
+template <class F>
+wx::Error expect_error(F&& f) {
+    try {
+        f();
+    } catch (const wx::Error& e) {
+        return e;
+    }
+    ADD_FAILURE() << "expected a wx::Error";
+    return wx::Error(wx::Status::ok, 0, std::nullopt, "none", std::nullopt, std::nullopt, false, 0);
+}
+
+}  // namespace
+
+static_assert(!std::is_copy_constructible_v<wx::Client>, "Client is move-only");
+static_assert(!std::is_copy_assignable_v<wx::Client>, "Client is move-only");
+static_assert(std::is_nothrow_move_constructible_v<wx::Client>, "Client moves without throwing");
+static_assert(std::is_nothrow_move_assignable_v<wx::Client>, "Client moves without throwing");
+static_assert(std::is_base_of_v<std::runtime_error, wx::Error>, "wx::Error is a runtime_error");
+
+TEST(Wrapper, VersionAndStatusNames) {
+    EXPECT_FALSE(wx::version().empty());
+    EXPECT_EQ(wx::status_name(wx::Status::unverified), "unverified response");
+    EXPECT_EQ(wx::status_name(wx::Status::api), "API error");
+}
+
+TEST(Wrapper, SubmitThenQueryUntilFinal) {
+    const wx::Client c = client();
+    ASSERT_TRUE(static_cast<bool>(c));
+    for (const char* outcome : {"SUCCESS", "FAILED"}) {
+        const SandboxOrder o = env().take(outcome);
+        const std::string no = env().fresh_no("ok");
+        const wx::Accepted a = c.submit(request_for(o, no));
+        EXPECT_FALSE(a.wxpay_recover_no.empty());
+        EXPECT_EQ(a.out_request_no, no);
+        ASSERT_TRUE(a.request_id.has_value());
+        EXPECT_FALSE(a.request_id->empty());
+        EXPECT_GE(a.attempts, 1u);
+
+        // Re-entry: same out_request_no and content is accepted again with the same number.
+        const wx::Accepted again = c.submit(request_for(o, no));
+        EXPECT_EQ(again.wxpay_recover_no, a.wxpay_recover_no);
+
+        const wx::Order q = wait_final(c, no, o.mchid);
+        EXPECT_EQ(q.state, expected_state(o)) << q.json;
+        ASSERT_TRUE(q.recover_state.has_value());
+        EXPECT_EQ(*q.recover_state, outcome);
+        EXPECT_EQ(q.wxpay_recover_no, a.wxpay_recover_no);
+        EXPECT_EQ(q.out_request_no, no);
+        EXPECT_EQ(q.related_wxpay_punish_no, o.related_wxpay_punish_no);
+        EXPECT_EQ(q.mchid, o.mchid);
+        EXPECT_EQ(q.recover_reason, std::string("风控复核通过 (C++ test)"));
+        EXPECT_TRUE(q.recover_accept_time.has_value());
+        EXPECT_TRUE(q.recover_finish_time.has_value());
+        EXPECT_NE(q.json.find(a.wxpay_recover_no), std::string::npos);
+        EXPECT_TRUE(q.request_id.has_value());
+        if (q.state == wx::RecoverState::failed) {
+            EXPECT_TRUE(q.error_code.has_value());
+            EXPECT_TRUE(q.error_message.has_value());
+        } else {
+            EXPECT_FALSE(q.error_code.has_value());
+        }
+        // The plaintext ledger id never comes back in the answer.
+        EXPECT_EQ(q.json.find(o.bal_account_no), std::string::npos);
+    }
+}
+
+TEST(Wrapper, ApiErrorAlreadyExists) {
+    const wx::Client c = client();
+    const SandboxOrder o = env().take();
+    c.submit(request_for(o, env().fresh_no("first")));
+    const wx::Error e = expect_error([&] { c.submit(request_for(o, env().fresh_no("second"))); });
+    EXPECT_EQ(e.status(), wx::Status::api) << e.what();
+    EXPECT_EQ(e.http_status(), 400);
+    EXPECT_EQ(e.code(), std::string("ALREADY_EXISTS"));
+    ASSERT_TRUE(e.request_id().has_value());
+    EXPECT_FALSE(e.request_id()->empty());
+    EXPECT_NE(std::string(e.what()).find(*e.request_id()), std::string::npos) << e.what();
+    EXPECT_EQ(e.message(), std::string(e.what()));
+    EXPECT_FALSE(e.retry_safe());
+    EXPECT_GE(e.attempts(), 1u);
+    EXPECT_EQ(e.status_name(), "API error");
+}
+
+TEST(Wrapper, ApiErrorQueryNotFound) {
+    const wx::Client c = client();
+    const std::string mchid = env().take().mchid;
+    const wx::Error e = expect_error([&] { c.query(env().fresh_no("nobody"), mchid); });
+    EXPECT_EQ(e.status(), wx::Status::api) << e.what();
+    EXPECT_EQ(e.http_status(), 404);
+    EXPECT_EQ(e.code(), std::string("NOT_FOUND"));
+    ASSERT_TRUE(e.request_id().has_value());
+    EXPECT_FALSE(e.retry_safe());
+}
+
+TEST(Wrapper, ApiErrorUnknownControlOrder) {
+    const wx::Client c = client();
+    SandboxOrder o = env().take();
+    o.related_webank_punish_no = "NO-SUCH-WEBANK-PUNISH-" + std::to_string(getpid());
+    o.related_wxpay_punish_no = "NO-SUCH-WXPAY-PUNISH-" + std::to_string(getpid());
+    const wx::Error e = expect_error([&] { c.submit(request_for(o, env().fresh_no("nf"))); });
+    EXPECT_EQ(e.status(), wx::Status::api) << e.what();
+    EXPECT_EQ(e.http_status(), 404);
+    EXPECT_EQ(e.code(), std::string("NOT_FOUND"));
+    EXPECT_TRUE(e.request_id().has_value());
+}
+
+TEST(Wrapper, ConfigErrors) {
+    wx::Error e = expect_error([] { wx::Client::from_json("{}"); });
+    EXPECT_EQ(e.status(), wx::Status::config) << e.what();
+    EXPECT_EQ(e.http_status(), 0);
+    EXPECT_FALSE(e.code().has_value());
+    EXPECT_FALSE(e.request_id().has_value());
+    EXPECT_EQ(e.attempts(), 0u);
+
+    e = expect_error([] { wx::Client::from_file("/nonexistent/wx-recover-config.json"); });
+    EXPECT_EQ(e.status(), wx::Status::config) << e.what();
+
+    e = expect_error([] {
+        client({{"merchant_private_key", Value::str("/nonexistent/apiclient_key.pem")}});
+    });
+    EXPECT_EQ(e.status(), wx::Status::config) << e.what();
+    EXPECT_NE(std::string(e.what()).find("merchant_private_key"), std::string::npos) << e.what();
+
+    // The sandbox's own config file loads.
+    EXPECT_TRUE(static_cast<bool>(wx::Client::from_file(env().sandbox.s("client_config"))));
+}
+
+TEST(Wrapper, InvalidArgumentNamesTheField) {
+    const wx::Client c = client();
+    const SandboxOrder o = env().take();
+
+    wx::RecoverRequest r = request_for(o, o.related_webank_punish_no);
+    wx::Error e = expect_error([&] { c.submit(r); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("out_request_no"), std::string::npos) << e.what();
+    EXPECT_EQ(e.attempts(), 0u);
+    EXPECT_EQ(e.http_status(), 0);
+
+    r = request_for(o, env().fresh_no("inv"));
+    r.mchid.clear();
+    e = expect_error([&] { c.submit(r); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("mchid"), std::string::npos) << e.what();
+
+    // The library's error never echoes the plaintext ledger id.
+    r = request_for(o, env().fresh_no("inv"));
+    r.bal_account_no = std::string(215, '7');
+    e = expect_error([&] { c.submit(r); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("bal_account_no"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find(r.bal_account_no), std::string::npos);
+
+    // An embedded NUL would cut the value short at the C boundary: the wrapper refuses it.
+    r = request_for(o, env().fresh_no("inv"));
+    r.related_wxpay_punish_no += std::string("\0x", 2);
+    e = expect_error([&] { c.submit(r); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("related_wxpay_punish_no"), std::string::npos) << e.what();
+
+    // string_view arguments that are not NUL-terminated reach the library intact.
+    const std::string padded = "  " + env().fresh_no("sv") + "XYZ";
+    const std::string_view view(padded.data() + 2, padded.size() - 5);
+    e = expect_error([&] { c.query(view, o.mchid); });
+    EXPECT_EQ(e.status(), wx::Status::api) << e.what();  // a clean 404, not a garbled id
+    EXPECT_EQ(e.http_status(), 404);
+}
+
+TEST(Wrapper, NetworkErrorWhenPrimaryIsDown) {
+    const wx::Client c = client({{"backup_url", Value::str("")},
+                                 {"max_attempts", Value::num(2)},
+                                 {"connect_timeout_ms", Value::num(2000)},
+                                 {"deadline_ms", Value::num(10000)}});
+    const SandboxOrder o = env().take();
+    const wx::RecoverRequest r = request_for(o, env().fresh_no("down"));
+    ASSERT_TRUE(env().admin_post("/faults", R"({"kind":"down","count":1,"listener":"primary"})"));
+    const wx::Error e = expect_error([&] { c.submit(r); });
+    ASSERT_TRUE(env().admin_post("/reset"));
+    EXPECT_EQ(e.status(), wx::Status::network) << e.what();
+    EXPECT_TRUE(e.retry_safe());
+    EXPECT_EQ(e.http_status(), 0);
+    EXPECT_GE(e.attempts(), 1u);
+
+    // After the outage the same out_request_no goes through (retry-safe means exactly this).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::optional<wx::Accepted> a;
+    while (!a && std::chrono::steady_clock::now() < until) {
+        try {
+            a = c.submit(r);
+        } catch (const wx::Error& again) {
+            ASSERT_TRUE(again.retry_safe()) << again.what();
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(wait_final(c, r.out_request_no, r.mchid).state, expected_state(o));
+}
+
+TEST(Wrapper, UnverifiedWhenTheSignatureIsBad) {
+    const wx::Client c = client({{"max_attempts", Value::num(1)}});
+    const SandboxOrder o = env().take();
+    const wx::RecoverRequest r = request_for(o, env().fresh_no("badsig"));
+    ASSERT_TRUE(env().admin_post("/faults", R"({"kind":"bad_signature","count":5,"listener":"both","path":"recover"})"));
+    const wx::Error e = expect_error([&] { c.submit(r); });
+    ASSERT_TRUE(env().admin_post("/reset"));
+    EXPECT_EQ(e.status(), wx::Status::unverified) << e.what();
+    EXPECT_TRUE(e.retry_safe());
+    EXPECT_GE(e.attempts(), 1u);
+
+    // The outcome was unknown; re-submitting the same out_request_no is re-entry.
+    const wx::Accepted a = c.submit(r);
+    EXPECT_EQ(a.out_request_no, r.out_request_no);
+    EXPECT_EQ(wait_final(c, r.out_request_no, r.mchid).wxpay_recover_no, a.wxpay_recover_no);
+}
+
+TEST(Wrapper, MovedFromClientThrowsAndNeverCrashes) {
+    wx::Client a = client();
+    const std::string serial = a.wechatpay_serial();
+    wx::Client b = std::move(a);
+    EXPECT_FALSE(static_cast<bool>(a));  // NOLINT(bugprone-use-after-move): the point of the test
+    EXPECT_TRUE(static_cast<bool>(b));
+    EXPECT_EQ(b.wechatpay_serial(), serial);
+
+    const SandboxOrder o = env().take();
+    wx::Error e = expect_error([&] { a.submit(request_for(o, env().fresh_no("moved"))); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("moved"), std::string::npos) << e.what();
+    e = expect_error([&] { a.query("x", o.mchid); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+    e = expect_error([&] { a.encrypt("x"); });
+    EXPECT_EQ(e.status(), wx::Status::invalid_argument);
+
+    // Move-assignment frees the target's old handle and takes the new one.
+    wx::Client c = client();
+    c = std::move(b);
+    EXPECT_FALSE(static_cast<bool>(b));  // NOLINT(bugprone-use-after-move)
+    const wx::Accepted acc = c.submit(request_for(o, env().fresh_no("moved")));
+    EXPECT_FALSE(acc.wxpay_recover_no.empty());
+    a = std::move(c);  // a moved-from client can be assigned again
+    EXPECT_EQ(a.query(acc.out_request_no, o.mchid).wxpay_recover_no, acc.wxpay_recover_no);
+}
+
+TEST(Wrapper, EightThreadsShareOneClient) {
+    const wx::Client c = client();
+    constexpr int kThreads = 8;
+    std::vector<SandboxOrder> orders;
+    std::vector<wx::RecoverRequest> reqs;
+    for (int i = 0; i < kThreads; ++i) {
+        orders.push_back(env().take());
+        reqs.push_back(request_for(orders.back(), env().fresh_no("mt" + std::to_string(i))));
+    }
+    std::vector<std::optional<wx::Accepted>> accepted(kThreads);
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                accepted[i] = c.submit(reqs[i]);
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+
+    std::set<std::string> numbers;
+    for (int i = 0; i < kThreads; ++i) {
+        ASSERT_TRUE(accepted[i].has_value()) << "thread " << i << ": " << errors[i];
+        EXPECT_EQ(accepted[i]->out_request_no, reqs[i].out_request_no);
+        numbers.insert(accepted[i]->wxpay_recover_no);
+    }
+    EXPECT_EQ(numbers.size(), static_cast<std::size_t>(kThreads));
+
+    // Queries from 8 threads too, each until final.
+    std::vector<std::optional<wx::Order>> finals(kThreads);
+    threads.clear();
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                finals[i] = wait_final(c, reqs[i].out_request_no, reqs[i].mchid);
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < kThreads; ++i) {
+        ASSERT_TRUE(finals[i].has_value()) << "thread " << i << ": " << errors[i];
+        EXPECT_EQ(finals[i]->state, expected_state(orders[i])) << finals[i]->json;
+        EXPECT_EQ(finals[i]->wxpay_recover_no, accepted[i]->wxpay_recover_no);
+    }
+}
+
+TEST(Wrapper, PrimitivesSignEncryptVerify) {
+    const wx::Client c = client();
+    const std::string mchid = env().sandbox.s("mchid");
+
+    const std::string auth = c.authorization("POST", "/v3/x?a=1", std::string_view("{\"k\":1}"));
+    EXPECT_EQ(auth.rfind("WECHATPAY2-SHA256-RSA2048 ", 0), 0u);
+    EXPECT_NE(auth.find("mchid=\"" + mchid + "\""), std::string::npos);
+    EXPECT_NE(auth.find("serial_no=\"" + env().sandbox.s("merchant_serial_no") + "\""), std::string::npos);
+    EXPECT_EQ(expect_error([&] { c.authorization("", "/v3/x"); }).status(), wx::Status::invalid_argument);
+
+    const std::string ct1 = c.encrypt("6214830000001234");
+    const std::string ct2 = c.encrypt("6214830000001234");
+    EXPECT_GE(ct1.size(), 300u);  // base64 of a 256-byte RSA block
+    EXPECT_NE(ct1, ct2);          // OAEP is randomised
+    EXPECT_EQ(expect_error([&] { c.encrypt(std::string(215, 'x')); }).status(), wx::Status::invalid_argument);
+    EXPECT_EQ(c.wechatpay_serial(), env().sandbox.s("wechatpay_public_key_id"));
+
+    wx::Error e = expect_error([&] { c.verify("1700000000", "nonce", "c2ln", c.wechatpay_serial(), "{}"); });
+    EXPECT_EQ(e.status(), wx::Status::unverified) << e.what();
+
+    // A real answer fetched with curl, signed with the wrapper's authorization(), verifies.
+    const SandboxOrder o = env().take();
+    const wx::Accepted a = c.submit(request_for(o, env().fresh_no("prim")));
+    const std::string url = "/v3/aggracct-bc/wb-channel/control-orders/" + a.out_request_no +
+                            "?control_type=RECOVER&mchid=" + o.mchid;
+    char tmpl[] = "/tmp/wx-cpp-curl-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::string dir = tmpl;
+    {
+        std::ofstream h(dir + "/req_headers");  // keeps the credential off the command line
+        h << "Authorization: " << c.authorization("GET", url) << "\nAccept: application/json\n"
+          << "User-Agent: wx-recover-cpp-test\n";
+    }
+    const std::string cmd = "curl -sS -f --cacert '" + env().sandbox.s("ca_cert") + "' -H @'" + dir +
+                            "/req_headers' -D '" + dir + "/resp_headers' -o '" + dir + "/body' '" +
+                            env().sandbox.s("primary_url") + url + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::string ts, nonce, sig, serial;
+    {
+        std::ifstream h(dir + "/resp_headers");
+        std::string line;
+        while (std::getline(h, line)) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            const auto colon = line.find(':');
+            if (colon == std::string::npos) continue;
+            std::string name = line.substr(0, colon);
+            for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            const std::string value = line.substr(line.find_first_not_of(' ', colon + 1));
+            if (name == "wechatpay-timestamp") ts = value;
+            if (name == "wechatpay-nonce") nonce = value;
+            if (name == "wechatpay-signature") sig = value;
+            if (name == "wechatpay-serial") serial = value;
+        }
+    }
+    const std::string body = SandboxEnv::read_file(dir + "/body");
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    ASSERT_FALSE(sig.empty());
+    EXPECT_NO_THROW(c.verify(ts, nonce, sig, serial, body));
+    EXPECT_NE(body.find(a.wxpay_recover_no), std::string::npos);
+    // One changed byte and it no longer verifies.
+    std::string tampered = body;
+    tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(expect_error([&] { c.verify(ts, nonce, sig, serial, tampered); }).status(), wx::Status::unverified);
+}
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    SandboxEnv::instance = new SandboxEnv;
+    ::testing::AddGlobalTestEnvironment(SandboxEnv::instance);  // gtest owns and deletes it
+    return RUN_ALL_TESTS();
+}
