@@ -52,6 +52,10 @@ typedef struct wx_accepted wx_accepted;
 // Details of a failed call (opaque). Owned by the caller; free with wx_error_free().
 typedef struct wx_error wx_error;
 
+// A verified, decrypted result notification (opaque). Owned by the caller; free with
+// wx_notification_free().
+typedef struct wx_notification wx_notification;
+
 // A queried recover order (opaque). Owned by the caller; free with wx_order_free().
 typedef struct wx_order wx_order;
 
@@ -123,8 +127,12 @@ wx_status wx_recover_query(const wx_recover *client,
                            wx_order **out,
                            wx_error **err);
 
-// The `Wechatpay-Serial` value this client sends (the WeChat Pay public key id, or the
-// platform certificate serial). Borrowed: valid until wx_recover_free(). NULL if `client` is NULL.
+// The `Wechatpay-Serial` value this client sends now (the WeChat Pay public key id, or the
+// platform certificate serial). Borrowed: valid until wx_recover_free(), even after a later
+// call returns another serial. In certificate-download mode this may download the platform
+// certificates (blocking, bounded by deadline_ms) and its value changes after a rotation;
+// NULL if `client` is NULL or no key is available (the download failed: a submit would say
+// why). Thread-safe.
 const char *wx_recover_wechatpay_serial(const wx_recover *client);
 
 // Builds an `Authorization` header value for a request sent by the caller's own HTTP stack.
@@ -160,6 +168,43 @@ wx_status wx_recover_verify(const wx_recover *client,
                             const uint8_t *body,
                             size_t body_len,
                             wx_error **err);
+
+// Verifies and decrypts a result notification received by the caller's HTTP server: the
+// values of its `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the
+// exact body bytes as received (never a re-serialised copy). The signature is checked like an
+// answer's (trusted serial, 300 s replay window; in certificate-download mode an unknown
+// serial refreshes the certificates once), then `resource_type`/`algorithm` are checked and
+// the resource is decrypted with the APIv3 key.
+//
+// On WX_OK `*out` receives the notification (free with wx_notification_free()); answer the
+// platform with a 2xx. Returns WX_INVALID_ARGUMENT (NULL, bad UTF-8), WX_CONFIG (no apiv3_key
+// configured), WX_UNVERIFIED (missing headers, unknown serial, stale timestamp, bad
+// signature: answer 4xx/5xx so the platform retries), WX_BAD_RESPONSE (malformed JSON,
+// missing or wrong fields, AES-GCM failure: wrong APIv3 key or tampered data) or
+// WX_INTERNAL; the error message names what failed and never contains the plaintext.
+// Thread-safe.
+wx_status wx_recover_parse_notification(const wx_recover *client,
+                                        const char *timestamp,
+                                        const char *nonce,
+                                        const char *signature,
+                                        const char *serial,
+                                        const uint8_t *body,
+                                        size_t body_len,
+                                        wx_notification **out,
+                                        wx_error **err);
+
+// An envelope field of the notification by name: "id", "create_time", "event_type",
+// "resource_type", "summary", "algorithm", "original_type", "associated_data". NULL when
+// absent or unknown. Borrowed: valid until wx_notification_free().
+const char *wx_notification_get(const wx_notification *n, const char *field);
+
+// The decrypted resource as JSON text (for a recover: the `recover_order` object). It is the
+// caller's data; treat it like a query result. Borrowed: valid until wx_notification_free().
+// NULL if `n` is NULL.
+const char *wx_notification_plaintext(const wx_notification *n);
+
+// Frees a notification. NULL is a no-op.
+void wx_notification_free(wx_notification *n);
 
 // Frees a string returned by this library (wx_recover_authorization(), wx_recover_encrypt()).
 // NULL is a no-op. Never pass a string you did not receive from an owning wx_ function, and

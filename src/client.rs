@@ -3,18 +3,23 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use openssl::pkey::{PKey, Public};
 
 use reqwest::blocking::{Client as HttpClient, Response};
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{Method, Url};
 use serde_json::{json, Value};
 
+use crate::certificates::{self, PlatformCert, CERTIFICATES_PATH};
 use crate::config::Config;
 use crate::crypto;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limiter::Limiter;
 use crate::model::{check_identifier, Accepted, RecoverOrder, RecoverRequest};
+use crate::notify::{self, Notification};
 
 pub const RECOVER_PATH: &str = "/v3/aggracct-bc/wb-channel/control-orders/recover";
 const QUERY_PATH_PREFIX: &str = "/v3/aggracct-bc/wb-channel/control-orders/";
@@ -24,6 +29,9 @@ const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 const REPLAY_WINDOW_SECS: i64 = 300;
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
+/// Certificate refreshes (other than a first download) happen at most this often, or at the
+/// configured refresh interval when that is shorter.
+const REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The `Wechatpay-*` headers of a signed answer or notification.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +68,40 @@ pub struct Client {
     config: Config,
     http: HttpClient,
     limiter: Limiter,
+    /// Platform certificates from `/v3/certificates` (download mode only).
+    certs: RwLock<CertCache>,
+    /// Serialises downloads so many threads meeting a new serial cause one request.
+    refresh_gate: Mutex<()>,
+}
+
+#[derive(Default)]
+struct CertCache {
+    /// Certificates that were in their validity window when downloaded.
+    certs: Vec<PlatformCert>,
+    fetched: Option<Instant>,
+    /// Any download attempt: a failed periodic refresh waits before the next try.
+    last_attempt: Option<Instant>,
+    /// The last refresh caused by an unknown serial: at most one per minute, so a stream of
+    /// forged serials cannot turn into a stream of downloads.
+    last_unknown_serial: Option<Instant>,
+}
+
+/// Why a certificate refresh is wanted; decides whether it may be skipped.
+enum Refresh<'a> {
+    /// Nothing cached yet: always try (each failure is the caller's error).
+    Empty,
+    /// The cached set is older than `certificate_refresh_s`.
+    Periodic,
+    /// An answer or notification names a serial we do not know.
+    UnknownSerial(&'a str),
+}
+
+/// Whether `execute` verifies the 2xx answer itself (API calls) or leaves it to the caller
+/// (the certificate download, verified against the certificates it carries).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verification {
+    Here,
+    ByCaller,
 }
 
 /// One answer as received, before interpretation.
@@ -99,6 +141,8 @@ impl Client {
             config,
             http,
             limiter,
+            certs: RwLock::new(CertCache::default()),
+            refresh_gate: Mutex::new(()),
         })
     }
 
@@ -114,9 +158,39 @@ impl Client {
         &self.config
     }
 
-    /// The value to send as `Wechatpay-Serial`: the key that encrypts sensitive fields.
-    pub fn wechatpay_serial(&self) -> &str {
-        &self.config.encryption_key().serial
+    /// The value to send as `Wechatpay-Serial`: the key that encrypts sensitive fields. In
+    /// download mode this may download the certificates; it is empty when no key is available
+    /// (see [`Client::encryption_key`] for the reason).
+    pub fn wechatpay_serial(&self) -> String {
+        self.encryption_key().map(|(s, _)| s).unwrap_or_default()
+    }
+
+    /// The key that encrypts sensitive fields and its `Wechatpay-Serial`: the configured public
+    /// key when there is one, else the newest downloaded certificate valid now, else the
+    /// configured certificate. In download mode this downloads the certificates when none are
+    /// cached and refreshes them when they are older than `certificate_refresh_s`; a failed
+    /// refresh keeps the cached set.
+    pub fn encryption_key(&self) -> Result<(String, PKey<Public>)> {
+        if let Some(k) = &self.config.public_key {
+            return Ok((k.serial.clone(), k.key.clone()));
+        }
+        if self.config.certificate_download {
+            let fresh = self.ensure_certificates();
+            if let Some(c) = certificates::newest_valid(&self.cache().certs, unix_now()) {
+                return Ok((c.serial.clone(), c.key.clone()));
+            }
+            if self.config.platform_certificate.is_none() {
+                fresh?;
+                return Err(Error::new(
+                    ErrorKind::BadResponse,
+                    "no downloaded platform certificate is in its validity window now (check the local clock)",
+                ));
+            }
+        }
+        match &self.config.platform_certificate {
+            Some(k) => Ok((k.serial.clone(), k.key.clone())),
+            None => Err(Error::internal("configuration without a WeChat Pay key")),
+        }
     }
 
     /// Encrypts a sensitive field for the key named by `wechatpay_serial()`.
@@ -127,7 +201,186 @@ impl Client {
                 "must be at most 214 bytes (RSA-OAEP limit)",
             ));
         }
-        crypto::encrypt_oaep(&self.config.encryption_key().key, plaintext.as_bytes())
+        let (_, key) = self.encryption_key()?;
+        crypto::encrypt_oaep(&key, plaintext.as_bytes())
+    }
+
+    /// The serials of the downloaded platform certificates currently cached (download mode).
+    pub fn cached_certificate_serials(&self) -> Vec<String> {
+        self.cache()
+            .certs
+            .iter()
+            .map(|c| c.serial.clone())
+            .collect()
+    }
+
+    fn cache(&self) -> RwLockReadGuard<'_, CertCache> {
+        // The cache is replaced whole under the lock, so a poisoned one is still consistent.
+        self.certs.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cache_mut(&self) -> RwLockWriteGuard<'_, CertCache> {
+        self.certs.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Downloads when nothing is cached (errors are returned); refreshes when the set is
+    /// older than `certificate_refresh_s` (errors are ignored: the cached set keeps working).
+    fn ensure_certificates(&self) -> Result<()> {
+        let (empty, due) = {
+            let c = self.cache();
+            let due = match c.fetched {
+                Some(t) => t.elapsed() >= self.config.certificate_refresh,
+                None => true,
+            };
+            (c.certs.is_empty(), due)
+        };
+        if empty {
+            return self.refresh_certificates(Refresh::Empty);
+        }
+        if due {
+            let _ = self.refresh_certificates(Refresh::Periodic);
+        }
+        Ok(())
+    }
+
+    fn refresh_certificates(&self, why: Refresh<'_>) -> Result<()> {
+        let _gate = self.refresh_gate.lock().unwrap_or_else(|p| p.into_inner());
+        let min_interval = REFRESH_MIN_INTERVAL.min(self.config.certificate_refresh);
+        {
+            // Another thread may have refreshed while this one waited at the gate.
+            let c = self.cache();
+            let done = match why {
+                Refresh::Empty => !c.certs.is_empty(),
+                Refresh::Periodic => c
+                    .fetched
+                    .is_some_and(|t| t.elapsed() < self.config.certificate_refresh),
+                Refresh::UnknownSerial(s) => find_cert(&c.certs, s).is_some(),
+            };
+            if done {
+                return Ok(());
+            }
+            let last = match why {
+                Refresh::Empty => None,
+                Refresh::Periodic => c.last_attempt,
+                Refresh::UnknownSerial(_) => c.last_unknown_serial,
+            };
+            if last.is_some_and(|t| t.elapsed() < min_interval) {
+                return Err(Error::new(
+                    ErrorKind::Unverified,
+                    format!(
+                        "platform certificates were refreshed less than {} s ago; not refreshed again",
+                        min_interval.as_secs()
+                    ),
+                ));
+            }
+        }
+        {
+            let mut c = self.cache_mut();
+            c.last_attempt = Some(Instant::now());
+            if matches!(why, Refresh::UnknownSerial(_)) {
+                c.last_unknown_serial = Some(Instant::now());
+            }
+        }
+        let certs = self.download_certificates().map_err(|mut e| {
+            e.message = format!("downloading platform certificates: {}", e.message);
+            e
+        })?;
+        let mut c = self.cache_mut();
+        c.certs = certs;
+        c.fetched = Some(Instant::now());
+        Ok(())
+    }
+
+    /// `GET /v3/certificates`, signed like every request. The answer is verified against the
+    /// configured keys or the certificates it carries (once decrypted with the APIv3 key, which
+    /// only the platform and the merchant know), as the official SDKs do.
+    fn download_certificates(&self) -> Result<Vec<PlatformCert>> {
+        let apiv3_key =
+            self.config.apiv3_key.as_deref().ok_or_else(|| {
+                Error::config("apiv3_key", "is required to download certificates")
+            })?;
+        let (answer, attempts) = self.execute(
+            Method::GET,
+            CERTIFICATES_PATH,
+            None,
+            None,
+            Verification::ByCaller,
+        )?;
+        let with_answer = |mut e: Error| {
+            e.request_id = answer.request_id.clone();
+            e.http_status = answer.status;
+            e.attempts = attempts;
+            e
+        };
+        let parsed = parse_json(&answer)?;
+        let certs = certificates::decrypt_all(&parsed, apiv3_key).map_err(with_answer)?;
+        let headers = SignedHeaders::from_response(&answer.headers);
+        self.check_signed(&headers, &answer.body, |serial| {
+            match self.config.static_verification_key(serial) {
+                Some(k) => Ok(k.clone()),
+                None => find_cert(&certs, serial).map(|c| c.key.clone()).ok_or_else(|| {
+                    format!(
+                        "Wechatpay-Serial {:?} is neither a configured key nor one of the downloaded certificates",
+                        truncate(serial, 80)
+                    )
+                }),
+            }
+        })
+        .map_err(with_answer)?;
+        let now = unix_now();
+        let total = certs.len();
+        let valid: Vec<PlatformCert> = certs.into_iter().filter(|c| c.valid_at(now)).collect();
+        if valid.is_empty() {
+            return Err(with_answer(Error::new(
+                ErrorKind::BadResponse,
+                format!("none of the {total} certificates is in its validity window now"),
+            )));
+        }
+        Ok(valid)
+    }
+
+    /// The key for a `Wechatpay-Serial`: a configured key, a cached certificate, or (download
+    /// mode) a certificate found by refreshing once. `Err` says why there is none.
+    fn verification_key(&self, serial: &str) -> std::result::Result<PKey<Public>, String> {
+        if let Some(k) = self.config.static_verification_key(serial) {
+            return Ok(k.clone());
+        }
+        let unknown = format!(
+            "Wechatpay-Serial {:?} is not a known WeChat Pay key",
+            truncate(serial, 80)
+        );
+        if !self.config.certificate_download {
+            return Err(unknown);
+        }
+        if !self.cache().certs.is_empty() {
+            let _ = self.ensure_certificates();
+        }
+        if let Some(c) = find_cert(&self.cache().certs, serial) {
+            return Ok(c.key.clone());
+        }
+        match self.refresh_certificates(Refresh::UnknownSerial(serial)) {
+            Ok(()) => find_cert(&self.cache().certs, serial)
+                .map(|c| c.key.clone())
+                .ok_or_else(|| {
+                    format!("{unknown} (not among the platform certificates just downloaded)")
+                }),
+            Err(e) => Err(format!("{unknown} ({})", e.message)),
+        }
+    }
+
+    /// Verifies a result notification (same key lookup and replay window as answers), checks
+    /// its envelope and decrypts its resource with the APIv3 key. `body` must be the exact
+    /// bytes received. Failures: `Config` without an APIv3 key; `Unverified` for headers,
+    /// signature, serial or replay window; `BadResponse` for the envelope or decryption.
+    pub fn parse_notification(&self, headers: &SignedHeaders, body: &[u8]) -> Result<Notification> {
+        let apiv3_key =
+            self.config.apiv3_key.as_deref().ok_or_else(|| {
+                Error::config("apiv3_key", "is required to decrypt notifications")
+            })?;
+        self.verify(headers, body).map_err(|e| {
+            notify::notification_error(e.kind, format!("notification: {}", e.message))
+        })?;
+        notify::open(body, apiv3_key)
     }
 
     /// The `Authorization` value for a request: `url` is the path and query exactly as sent.
@@ -155,8 +408,18 @@ impl Client {
     }
 
     /// Verifies a signed answer or notification: trusted serial, signature over
-    /// `timestamp\nnonce\nbody\n`, and a timestamp within the replay window.
+    /// `timestamp\nnonce\nbody\n`, and a timestamp within the replay window. In download mode
+    /// an unknown serial refreshes the certificates once (at most once a minute) and retries.
     pub fn verify(&self, headers: &SignedHeaders, body: &[u8]) -> Result<()> {
+        self.check_signed(headers, body, |serial| self.verification_key(serial))
+    }
+
+    fn check_signed(
+        &self,
+        headers: &SignedHeaders,
+        body: &[u8],
+        key_for: impl FnOnce(&str) -> std::result::Result<PKey<Public>, String>,
+    ) -> Result<()> {
         let fail = |why: String| Err(Error::new(ErrorKind::Unverified, why));
         if let Some(t) = &headers.signature_type {
             if t != "WECHATPAY2-SHA256-RSA2048" {
@@ -170,23 +433,22 @@ impl Client {
         {
             return fail("missing Wechatpay-Serial, -Timestamp, -Nonce or -Signature".into());
         }
-        let Some(key) = self.config.verification_key(&headers.serial) else {
-            return fail(format!(
-                "Wechatpay-Serial {:?} is not a configured WeChat Pay key",
-                truncate(&headers.serial, 80)
-            ));
-        };
+        // Cheap checks first: a replayed message must not cause a certificate download.
         let Ok(ts) = headers.timestamp.parse::<i64>() else {
             return fail("Wechatpay-Timestamp is not a number".into());
         };
-        let skew = unix_now() - ts;
-        if skew.abs() >= REPLAY_WINDOW_SECS {
+        let skew = unix_now().saturating_sub(ts);
+        if skew.unsigned_abs() >= REPLAY_WINDOW_SECS as u64 {
             return fail(format!(
                 "Wechatpay-Timestamp is {skew} s from the local clock (window {REPLAY_WINDOW_SECS} s): replayed answer or local clock skew"
             ));
         }
+        let key = match key_for(&headers.serial) {
+            Ok(k) => k,
+            Err(why) => return fail(why),
+        };
         let message = crypto::response_message(&headers.timestamp, &headers.nonce, body);
-        if !crypto::verify(key, &message, &headers.signature) {
+        if !crypto::verify(&key, &message, &headers.signature) {
             return fail("Wechatpay-Signature does not verify".into());
         }
         Ok(())
@@ -196,7 +458,9 @@ impl Client {
     /// retry after an unknown outcome is re-entry, never a second recover.
     pub fn submit(&self, request: &RecoverRequest) -> Result<Accepted> {
         request.validate()?;
-        let encrypted = self.encrypt(&request.bal_account_no)?;
+        // One key for the whole call: the serial sent must name the key that encrypted.
+        let (serial, key) = self.encryption_key()?;
+        let encrypted = crypto::encrypt_oaep(&key, request.bal_account_no.as_bytes())?;
         let mut body = json!({
             "out_request_no": request.out_request_no,
             "related_webank_punish_no": request.related_webank_punish_no,
@@ -209,7 +473,13 @@ impl Client {
         }
         let body = serde_json::to_vec(&body)
             .map_err(|e| Error::internal(format!("serialising the request: {e}")))?;
-        let (answer, attempts) = self.execute(Method::POST, RECOVER_PATH, Some(&body))?;
+        let (answer, attempts) = self.execute(
+            Method::POST,
+            RECOVER_PATH,
+            Some(&body),
+            Some(&serial),
+            Verification::Here,
+        )?;
         let parsed = parse_json(&answer)?;
         let field = |name: &str| {
             parsed
@@ -251,7 +521,9 @@ impl Client {
             percent_encode(out_request_no),
             percent_encode(mchid)
         );
-        let (answer, attempts) = self.execute(Method::GET, &path, None)?;
+        let (serial, _) = self.encryption_key()?;
+        let (answer, attempts) =
+            self.execute(Method::GET, &path, None, Some(&serial), Verification::Here)?;
         let parsed = parse_json(&answer)?;
         RecoverOrder::from_query_body(&parsed, answer.request_id.clone(), attempts).map_err(
             |mut e| {
@@ -269,6 +541,8 @@ impl Client {
         method: Method,
         path_and_query: &str,
         body: Option<&[u8]>,
+        serial: Option<&str>,
+        verification: Verification,
     ) -> Result<(Answer, u32)> {
         let started = Instant::now();
         let deadline = started + self.config.deadline;
@@ -294,8 +568,15 @@ impl Client {
                 return Err(e);
             }
             attempts += 1;
-            let outcome = self.attempt(&method, hosts[host], path_and_query, body, deadline);
+            let outcome =
+                self.attempt(&method, hosts[host], path_and_query, body, serial, deadline);
             let err = match outcome {
+                Ok(answer)
+                    if (200..300).contains(&answer.status)
+                        && verification == Verification::ByCaller =>
+                {
+                    return Ok((answer, attempts));
+                }
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     let headers = SignedHeaders::from_response(&answer.headers);
                     return match self.verify(&headers, &answer.body) {
@@ -348,6 +629,7 @@ impl Client {
         host: &str,
         path_and_query: &str,
         body: Option<&[u8]>,
+        serial: Option<&str>,
         deadline: Instant,
     ) -> Result<Answer> {
         let url = Url::parse(&format!("{host}{path_and_query}"))
@@ -372,8 +654,10 @@ impl Client {
             .timeout(self.config.timeout.min(remaining))
             .header(ACCEPT, "application/json")
             .header(AUTHORIZATION, authorization)
-            .header(USER_AGENT, self.config.user_agent.as_str())
-            .header("Wechatpay-Serial", self.wechatpay_serial());
+            .header(USER_AGENT, self.config.user_agent.as_str());
+        if let Some(serial) = serial {
+            req = req.header("Wechatpay-Serial", serial);
+        }
         if let Some(b) = body {
             req = req
                 .header(CONTENT_TYPE, "application/json")
@@ -539,6 +823,14 @@ pub fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A cached certificate by serial (hex, so case does not matter), if it is valid now.
+fn find_cert<'a>(certs: &'a [PlatformCert], serial: &str) -> Option<&'a PlatformCert> {
+    let now = unix_now();
+    certs
+        .iter()
+        .find(|c| c.serial.eq_ignore_ascii_case(serial) && c.valid_at(now))
 }
 
 fn truncate(s: &str, max: usize) -> &str {

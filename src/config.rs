@@ -35,6 +35,8 @@ const KNOWN_KEYS: &[&str] = &[
     "rate_limit_per_minute",
     "rate_limit_wait_ms",
     "user_agent",
+    "certificate_download",
+    "certificate_refresh_s",
 ];
 
 /// A WeChat Pay key the client trusts, named as `Wechatpay-Serial` names it.
@@ -64,6 +66,10 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     pub rate_limit_wait: Duration,
     pub user_agent: String,
+    /// Download platform certificates from `/v3/certificates` (needs `apiv3_key`).
+    pub certificate_download: bool,
+    /// How old the downloaded set may get before a call refreshes it.
+    pub certificate_refresh: Duration,
 }
 
 impl Drop for Config {
@@ -162,18 +168,29 @@ impl Config {
                 }
                 None => None,
             };
-        if public_key.is_none() && platform_certificate.is_none() {
-            return Err(Error::config(
-                "wechatpay_public_key",
-                "configure wechatpay_public_key_id + wechatpay_public_key (public-key mode) or platform_certificate (certificate mode)",
-            ));
-        }
-
         let apiv3_key = match r.str("apiv3_key")? {
             Some(k) if k.len() == 32 => Some(k.into_bytes()),
             Some(_) => return Err(Error::config("apiv3_key", "must be exactly 32 bytes")),
             None => None,
         };
+        // Without a static key, the APIv3 key alone means certificate mode with download.
+        let static_keys = public_key.is_some() || platform_certificate.is_some();
+        let certificate_download = match r.bool("certificate_download")? {
+            Some(on) => on,
+            None => apiv3_key.is_some() && !static_keys,
+        };
+        if certificate_download && apiv3_key.is_none() {
+            return Err(Error::config(
+                "certificate_download",
+                "requires apiv3_key (the downloaded certificates are encrypted with it)",
+            ));
+        }
+        if !static_keys && !certificate_download {
+            return Err(Error::config(
+                "wechatpay_public_key",
+                "configure wechatpay_public_key_id + wechatpay_public_key (public-key mode), platform_certificate, or apiv3_key alone (certificate mode with download)",
+            ));
+        }
 
         let base_url = r
             .url("base_url")?
@@ -216,22 +233,28 @@ impl Config {
                     std::env::consts::OS
                 )
             }),
+            certificate_download,
+            certificate_refresh: Duration::from_secs(r.int(
+                "certificate_refresh_s",
+                43_200,
+                1,
+                7 * 86_400,
+            )?),
         })
     }
 
-    /// The key used to encrypt and named in `Wechatpay-Serial`: the public key when configured
-    /// (it is what new merchants have and what a migration moves to), else the certificate.
-    pub fn encryption_key(&self) -> &PlatformKey {
-        match (&self.public_key, &self.platform_certificate) {
-            (Some(k), _) => k,
-            (None, Some(c)) => c,
-            // parse() refuses a configuration with neither.
-            (None, None) => unreachable!("configuration without a WeChat Pay key"),
-        }
+    /// The configured (static) key used to encrypt and named in `Wechatpay-Serial`: the public
+    /// key when configured (what new merchants have and what a migration moves to), else the
+    /// configured certificate. `None` in pure download mode; the client's key store then picks
+    /// a downloaded certificate.
+    pub fn static_encryption_key(&self) -> Option<&PlatformKey> {
+        self.public_key
+            .as_ref()
+            .or(self.platform_certificate.as_ref())
     }
 
-    /// The WeChat Pay key named by a response's `Wechatpay-Serial`, if it is one we trust.
-    pub fn verification_key(&self, serial: &str) -> Option<&PKey<Public>> {
+    /// The configured WeChat Pay key named by a `Wechatpay-Serial`, if any.
+    pub fn static_verification_key(&self, serial: &str) -> Option<&PKey<Public>> {
         [&self.public_key, &self.platform_certificate]
             .into_iter()
             .flatten()
@@ -256,6 +279,14 @@ impl Reader<'_> {
                 Ok(Some(s.clone()))
             }
             Some(_) => Err(Error::config(key, "must be a string")),
+        }
+    }
+
+    fn bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(Error::config(key, "must be true or false")),
         }
     }
 
@@ -370,7 +401,11 @@ mod tests {
         assert_eq!(ok.backup_url.as_deref(), Some(DEFAULT_BACKUP_URL));
         assert_eq!(ok.max_attempts, 3);
         assert_eq!(ok.rate_limit_per_minute, 200);
-        assert_eq!(ok.encryption_key().serial, "PUB_KEY_ID_0001");
+        assert_eq!(
+            ok.static_encryption_key().map(|k| k.serial.as_str()),
+            Some("PUB_KEY_ID_0001")
+        );
+        assert!(!ok.certificate_download);
 
         let mut v = base(&private, &public);
         v["bogus"] = 1.into();

@@ -4,6 +4,7 @@
 //!
 //! The safe Rust API is [`Client`]; the C ABI in [`ffi`] is a thin skin over it.
 
+pub mod certificates;
 pub mod client;
 pub mod config;
 pub mod crypto;
@@ -11,8 +12,10 @@ pub mod error;
 pub mod ffi;
 pub mod limiter;
 pub mod model;
+pub mod notify;
 
 pub use client::{Client, SignedHeaders};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
+pub use notify::Notification;

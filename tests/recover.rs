@@ -127,7 +127,8 @@ fn invalid_arguments_are_refused_before_anything_is_sent() {
     let sb = sandbox("invalid");
     let c = client(&sb, no_overrides());
     let before = stat(&sb, "/primary/requests");
-    let cases: Vec<(&str, Box<dyn Fn(&mut wx_recover::RecoverRequest)>)> = vec![
+    type Breaker = Box<dyn Fn(&mut wx_recover::RecoverRequest)>;
+    let cases: Vec<(&str, Breaker)> = vec![
         (
             "out_request_no",
             Box::new(|r| r.out_request_no = String::new()),

@@ -41,6 +41,10 @@ pub struct Options {
     pub rate_limit_per_minute: u32,
     /// Number of seeded control orders. Default 1000.
     pub orders: usize,
+    /// Sign a `/v3/certificates` answer whose request names no known key with the newest
+    /// platform certificate (as the real platform does), so a client that knows no key yet
+    /// can bootstrap. Default false: such answers name the public key id.
+    pub certificates_signed_by_certificate: bool,
 }
 
 impl Default for Options {
@@ -51,6 +55,7 @@ impl Default for Options {
             recover_delay_ms: 200,
             rate_limit_per_minute: 200,
             orders: 1000,
+            certificates_signed_by_certificate: false,
         }
     }
 }
@@ -141,6 +146,7 @@ impl Sandbox {
             notify_url: opts.notify_url.clone(),
             recover_delay_ms: opts.recover_delay_ms,
             rate_limit_per_minute: opts.rate_limit_per_minute,
+            certificates_signed_by_certificate: opts.certificates_signed_by_certificate,
         };
         let shared = Arc::new(Shared::new(
             mat,
@@ -189,6 +195,18 @@ impl Sandbox {
     /// Same as `GET /stats`.
     pub fn stats(&self) -> Value {
         self.shared.stats_json()
+    }
+
+    /// Same as `POST /rotate-certificate`: a new platform certificate. Returns
+    /// `{"serial_no": new, "certificates": [all served serials]}`.
+    pub fn rotate_certificate(&self, options: Value) -> Result<Value, String> {
+        self.shared.rotate_certificate(&options)
+    }
+
+    /// Same as `POST /sign-notification`: `{"headers": {...}, "body": "..."}` of a notification
+    /// signed like a delivered one, without delivering it.
+    pub fn sign_notification(&self, request: Value) -> Result<Value, String> {
+        self.shared.sign_notification(&request)
     }
 
     /// Same as `GET /recovers`.

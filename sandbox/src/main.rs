@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use wx_sandbox::{Options, Sandbox};
 
 const USAGE: &str = "usage: wx-sandbox --state-dir DIR [--notify-url URL] [--recover-delay-ms N] \
-[--rate-limit-per-minute N] [--orders N]";
+[--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]";
 
 fn parse_args() -> Result<Options, String> {
     let mut opts = Options::default();
@@ -50,6 +50,9 @@ fn parse_args() -> Result<Options, String> {
                 opts.orders = value()?
                     .parse()
                     .map_err(|_| "--orders needs an integer".to_string())?
+            }
+            "--certificates-signed-by-certificate" => {
+                opts.certificates_signed_by_certificate = true
             }
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }

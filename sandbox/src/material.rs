@@ -249,6 +249,53 @@ fn make_cert(
     kind: Kind,
     days: u32,
 ) -> io::Result<X509> {
+    let now = now_unix();
+    make_cert_valid(
+        cn,
+        key,
+        issuer,
+        kind,
+        now - 86_400,
+        now + days as i64 * 86_400,
+    )
+}
+
+/// Issues a new platform certificate (fresh RSA-2048 key, signed by the state dir's CA) valid
+/// from `not_before` to `not_after` (Unix seconds). Returns the key, the PEM and the serial.
+pub fn issue_platform_certificate(
+    dir: &Path,
+    not_before: i64,
+    not_after: i64,
+) -> io::Result<(PKey<Private>, Vec<u8>, String)> {
+    let p = Paths::new(dir);
+    let ca = X509::from_pem(&fs::read(&p.ca_cert)?).map_err(err)?;
+    let ca_key = PKey::private_key_from_pem(&fs::read(&p.ca_key)?).map_err(err)?;
+    let key = rsa2048()?;
+    let cert = make_cert_valid(
+        "Tenpay.com Root CA (wx-sandbox rotated platform certificate)",
+        &key,
+        Some((&ca, &ca_key)),
+        Kind::Platform,
+        not_before,
+        not_after,
+    )?;
+    let serial = cert
+        .serial_number()
+        .to_bn()
+        .and_then(|b| b.to_hex_str().map(|s| s.to_string()))
+        .map_err(err)?
+        .to_uppercase();
+    Ok((key, cert.to_pem().map_err(err)?, serial))
+}
+
+fn make_cert_valid(
+    cn: &str,
+    key: &PKey<Private>,
+    issuer: Option<(&X509Ref, &PKey<Private>)>,
+    kind: Kind,
+    not_before: i64,
+    not_after: i64,
+) -> io::Result<X509> {
     let mut nb = X509NameBuilder::new().map_err(err)?;
     nb.append_entry_by_text("C", "CN").map_err(err)?;
     nb.append_entry_by_text("O", "wx-sandbox (test only)")
@@ -265,8 +312,8 @@ fn make_cert(
         None => b.set_issuer_name(&name).map_err(err)?,
     }
     b.set_pubkey(key).map_err(err)?;
-    let nbf = Asn1Time::from_unix(now_unix() - 86_400).map_err(err)?;
-    let naf = Asn1Time::days_from_now(days).map_err(err)?;
+    let nbf = Asn1Time::from_unix(not_before).map_err(err)?;
+    let naf = Asn1Time::from_unix(not_after).map_err(err)?;
     b.set_not_before(&nbf).map_err(err)?;
     b.set_not_after(&naf).map_err(err)?;
     match kind {

@@ -4,7 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use openssl::pkey::{PKey, Private};
 use openssl::ssl::{Ssl, SslAcceptor, SslMethod};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
@@ -150,10 +151,23 @@ pub struct Config {
     pub notify_url: Option<String>,
     pub recover_delay_ms: u64,
     pub rate_limit_per_minute: u32,
+    pub certificates_signed_by_certificate: bool,
+}
+
+/// A platform certificate the sandbox serves from `/v3/certificates` and signs with.
+pub struct PlatformCert {
+    pub key: PKey<Private>,
+    pub pem: Vec<u8>,
+    pub serial: String,
+    pub not_before: i64,
+    pub not_after: i64,
 }
 
 pub struct Shared {
     pub mat: Material,
+    /// The first is the state dir's certificate; `POST /rotate-certificate` adds more.
+    certs: RwLock<Vec<PlatformCert>>,
+    certificates_requests: AtomicU64,
     pub cfg: Config,
     orders: Vec<Order>,
     by_mchid: HashMap<String, Vec<usize>>,
@@ -185,7 +199,9 @@ impl std::error::Error for Abort {}
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Serial {
     PubKey,
-    Cert,
+    /// A platform certificate (index into `Shared::certs`) was named. Answers are signed with
+    /// the newest valid certificate, as the platform does after a rotation.
+    Cert(usize),
 }
 
 struct Answer {
@@ -279,8 +295,17 @@ impl Shared {
             port,
             down_epoch: AtomicU64::new(0),
         };
+        let first = PlatformCert {
+            key: mat.wechatpay_key.clone(),
+            pem: mat.platform_certificate_pem.clone(),
+            serial: mat.platform_certificate_serial.clone(),
+            not_before: mat.platform_not_before,
+            not_after: mat.platform_not_after,
+        };
         Shared {
             mat,
+            certs: RwLock::new(vec![first]),
+            certificates_requests: AtomicU64::new(0),
             cfg,
             orders,
             by_mchid,
@@ -325,6 +350,7 @@ impl Shared {
             "recover_records": st.recovers.len(),
             "signature_failures": self.signature_failures.load(Ordering::Relaxed),
             "notifications_delivered": self.notifications_delivered.load(Ordering::Relaxed),
+            "certificates_requests": self.certificates_requests.load(Ordering::Relaxed),
             "faults_pending": st.faults.len(),
             "listeners_up": {
                 "primary": self.listeners[0].bound.load(Ordering::SeqCst),
@@ -648,12 +674,18 @@ impl Shared {
         let named = headers
             .get("wechatpay-serial")
             .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_string());
+        let cert_named = named.as_deref().and_then(|s| self.cert_index(s));
         let serial = match named.as_deref() {
             Some(s) if s == self.mat.wechatpay_public_key_id => Serial::PubKey,
-            Some(s) if s.eq_ignore_ascii_case(&self.mat.platform_certificate_serial) => Serial::Cert,
+            Some(_) if cert_named.is_some() => Serial::Cert(cert_named.unwrap_or(0)),
+            // The certificate download is signed by a platform certificate unless the public
+            // key was named, so a client that knows no key yet can bootstrap from it.
+            _ if api == Api::Certificates && self.cfg.certificates_signed_by_certificate => {
+                Serial::Cert(0)
+            }
+            _ if api == Api::Certificates => Serial::PubKey,
             None if api != Api::Recover => Serial::PubKey,
             None => return Answer::param("missing Wechatpay-Serial header (required with encrypted fields)"),
-            Some(_) if api == Api::Certificates => Serial::PubKey,
             Some(_) => {
                 return Answer::param(
                     "Wechatpay-Serial names neither the WeChat Pay public key id nor the platform certificate serial",
@@ -675,7 +707,14 @@ impl Shared {
         let Some(obj) = v.as_object() else {
             return Answer::param("request body must be a JSON object");
         };
-        let req = match parse_recover(obj, &self.mat) {
+        let key = match serial {
+            Serial::PubKey => self.mat.wechatpay_key.clone(),
+            Serial::Cert(i) => match self.certs_read().get(i) {
+                Some(c) => c.key.clone(),
+                None => self.mat.wechatpay_key.clone(),
+            },
+        };
+        let req = match parse_recover(obj, &key) {
             Ok(r) => r,
             Err(a) => return a,
         };
@@ -846,30 +885,141 @@ impl Shared {
     }
 
     fn do_certificates(&self, serial: Serial) -> Answer {
-        let nonce = random_alnum(12);
-        let ct = match aes_gcm_encrypt(
-            self.mat.apiv3_key.as_bytes(),
-            nonce.as_bytes(),
-            b"certificate",
-            &self.mat.platform_certificate_pem,
-        ) {
-            Ok(c) => c,
-            Err(e) => return Answer::err(500, "SYSTEM_ERROR", format!("encryption failed: {e}")),
-        };
-        Answer::ok(
-            json!({"data": [{
-                "serial_no": self.mat.platform_certificate_serial,
-                "effective_time": rfc3339(self.mat.platform_not_before),
-                "expire_time": rfc3339(self.mat.platform_not_after),
+        let mut data = Vec::new();
+        for c in self.certs_read().iter() {
+            let nonce = random_alnum(12);
+            let ct = match aes_gcm_encrypt(
+                self.mat.apiv3_key.as_bytes(),
+                nonce.as_bytes(),
+                b"certificate",
+                &c.pem,
+            ) {
+                Ok(c) => c,
+                Err(e) => {
+                    return Answer::err(500, "SYSTEM_ERROR", format!("encryption failed: {e}"))
+                }
+            };
+            data.push(json!({
+                "serial_no": c.serial,
+                "effective_time": rfc3339(c.not_before),
+                "expire_time": rfc3339(c.not_after),
                 "encrypt_certificate": {
                     "algorithm": "AEAD_AES_256_GCM",
                     "nonce": nonce,
                     "associated_data": "certificate",
                     "ciphertext": b64(&ct),
                 }
-            }]}),
-            serial,
-        )
+            }));
+        }
+        Answer::ok(json!({ "data": data }), serial)
+    }
+
+    fn certs_read(&self) -> std::sync::RwLockReadGuard<'_, Vec<PlatformCert>> {
+        self.certs.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cert_index(&self, serial: &str) -> Option<usize> {
+        self.certs_read()
+            .iter()
+            .position(|c| c.serial.eq_ignore_ascii_case(serial))
+    }
+
+    /// The serial and key that sign certificate-mode messages: the newest certificate valid
+    /// now (the state dir's own one if none is).
+    fn cert_signer(&self) -> (String, PKey<Private>) {
+        let now = now_unix();
+        let certs = self.certs_read();
+        let pick = certs
+            .iter()
+            .filter(|c| c.not_before <= now && now < c.not_after)
+            .max_by_key(|c| c.not_before)
+            .or(certs.first());
+        match pick {
+            Some(c) => (c.serial.clone(), c.key.clone()),
+            None => (
+                self.mat.platform_certificate_serial.clone(),
+                self.mat.wechatpay_key.clone(),
+            ),
+        }
+    }
+
+    /// Admin `POST /rotate-certificate`: issues a new platform certificate (new RSA key, signed
+    /// by the sandbox CA) and serves it from `/v3/certificates` next to the others, or alone
+    /// with `retire_previous`. Options: `valid_from_s` (offset of notBefore from now, default
+    /// -60), `valid_days` (default 365), `retire_previous` (default false).
+    pub fn rotate_certificate(&self, v: &Value) -> Result<Value, String> {
+        let obj = match v {
+            Value::Null => Map::new(),
+            Value::Object(o) => o.clone(),
+            _ => return Err("rotate-certificate body must be a JSON object".into()),
+        };
+        let valid_from = match obj.get("valid_from_s") {
+            None | Some(Value::Null) => -60,
+            Some(x) => x.as_i64().ok_or("\"valid_from_s\" must be an integer")?,
+        };
+        let days = match obj.get("valid_days") {
+            None | Some(Value::Null) => 365,
+            Some(x) => x
+                .as_u64()
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or("\"valid_days\" must be an integer from 1 to 3650")?,
+        };
+        let retire = match obj.get("retire_previous") {
+            None | Some(Value::Null) => false,
+            Some(x) => x.as_bool().ok_or("\"retire_previous\" must be a boolean")?,
+        };
+        let not_before = now_unix() + valid_from;
+        let not_after = not_before + days as i64 * 86_400;
+        let (key, cert_pem, serial) =
+            crate::material::issue_platform_certificate(&self.mat.dir, not_before, not_after)
+                .map_err(|e| format!("cannot issue a certificate: {e}"))?;
+        let mut certs = self.certs.write().unwrap_or_else(|p| p.into_inner());
+        if retire {
+            certs.clear();
+        }
+        certs.push(PlatformCert {
+            key,
+            pem: cert_pem,
+            serial: serial.clone(),
+            not_before,
+            not_after,
+        });
+        let all: Vec<&str> = certs.iter().map(|c| c.serial.as_str()).collect();
+        Ok(json!({"serial_no": serial, "certificates": all}))
+    }
+
+    /// Admin `POST /sign-notification` (test helper): signs a notification as the platform
+    /// would, without delivering it. `{"plaintext": {...}}` builds a full encrypted envelope;
+    /// `{"body": "..."}` signs that exact text (for malformed-envelope tests). Options:
+    /// `serial` `"public_key"` (default) or `"certificate"`, `timestamp_offset_s` (default 0),
+    /// `success` (event type, default true). Answers `{"headers": {...}, "body": "..."}`.
+    pub fn sign_notification(&self, v: &Value) -> Result<Value, String> {
+        let obj = v
+            .as_object()
+            .ok_or("sign-notification body must be a JSON object")?;
+        let body = match (obj.get("body"), obj.get("plaintext")) {
+            (Some(Value::String(b)), None) => b.clone().into_bytes(),
+            (None, Some(pt)) => {
+                let success = obj.get("success").and_then(Value::as_bool).unwrap_or(true);
+                notify::build_body(self, success, pt)?
+            }
+            _ => return Err("give exactly one of \"body\" (a string) or \"plaintext\"".into()),
+        };
+        let cert = match obj.get("serial").and_then(Value::as_str) {
+            None | Some("public_key") => false,
+            Some("certificate") => true,
+            Some(_) => return Err("\"serial\" must be \"public_key\" or \"certificate\"".into()),
+        };
+        let offset = obj
+            .get("timestamp_offset_s")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let headers = self.sign_headers_at(&body, cert, None, offset);
+        let h: Map<String, Value> = headers
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v)))
+            .collect();
+        Ok(json!({"headers": h, "body": String::from_utf8_lossy(&body)}))
     }
 
     /// The five Wechatpay-* headers for a signed message with the given body.
@@ -879,14 +1029,29 @@ impl Shared {
         serial_cert: bool,
         fault: Option<FaultKind>,
     ) -> Vec<(&'static str, String)> {
-        let mut ts = now_unix();
+        self.sign_headers_at(body, serial_cert, fault, 0)
+    }
+
+    fn sign_headers_at(
+        &self,
+        body: &[u8],
+        serial_cert: bool,
+        fault: Option<FaultKind>,
+        offset_s: i64,
+    ) -> Vec<(&'static str, String)> {
+        let mut ts = now_unix() + offset_s;
         if fault == Some(FaultKind::StaleTimestamp) {
             ts -= 600;
         }
         let nonce = random_alnum(32);
+        let (cert_serial, signing_key) = if serial_cert {
+            self.cert_signer()
+        } else {
+            (String::new(), self.mat.wechatpay_key.clone())
+        };
         let serial = match (fault, serial_cert) {
             (Some(FaultKind::WrongSerial), _) => WRONG_SERIAL.to_string(),
-            (_, true) => self.mat.platform_certificate_serial.clone(),
+            (_, true) => cert_serial,
             (_, false) => self.mat.wechatpay_public_key_id.clone(),
         };
         let mut msg = format!("{ts}\n{nonce}\n").into_bytes();
@@ -895,7 +1060,7 @@ impl Shared {
         let sig = match fault {
             Some(FaultKind::BadSignature) => b64(&random_bytes(256)),
             Some(FaultKind::SignTest) => format!("WECHATPAY/SIGNTEST/{}", random_alnum(64)),
-            _ => rsa_sign(&self.mat.wechatpay_key, &msg)
+            _ => rsa_sign(&signing_key, &msg)
                 .map(|s| b64(&s))
                 .unwrap_or_default(),
         };
@@ -933,7 +1098,8 @@ impl Shared {
         }
         h.insert(CONTENT_TYPE, HeaderValue::from_static(ans.content_type));
         if ok {
-            for (k, v) in self.sign_headers(&ans.body, ans.serial == Serial::Cert, fault) {
+            let cert = matches!(ans.serial, Serial::Cert(_));
+            for (k, v) in self.sign_headers(&ans.body, cert, fault) {
                 if let Ok(v) = HeaderValue::from_str(&v) {
                     h.insert(k, v);
                 }
@@ -981,7 +1147,7 @@ fn req_field(obj: &Map<String, Value>, name: &str) -> Result<String, Answer> {
     }
 }
 
-fn parse_recover(obj: &Map<String, Value>, mat: &Material) -> Result<RecoverReq, Answer> {
+fn parse_recover(obj: &Map<String, Value>, key: &PKey<Private>) -> Result<RecoverReq, Answer> {
     let out_request_no = req_field(obj, "out_request_no")?;
     if out_request_no.len() > 64 {
         return Err(Answer::param_field(
@@ -999,7 +1165,7 @@ fn parse_recover(obj: &Map<String, Value>, mat: &Material) -> Result<RecoverReq,
             "field bal_account_no is not base64 (it must be encrypted)",
         )
     })?;
-    let pt = oaep_decrypt(&mat.wechatpay_key, &ct).map_err(|_| {
+    let pt = oaep_decrypt(key, &ct).map_err(|_| {
         Answer::param_field(
             "bal_account_no",
             "field bal_account_no could not be decrypted (RSA-OAEP SHA-1 with the WeChat Pay public key expected)",
@@ -1077,6 +1243,9 @@ async fn handle(
         }
     };
     let api = route(&method, &path);
+    if api == Some(Api::Certificates) {
+        sh.certificates_requests.fetch_add(1, Ordering::Relaxed);
+    }
     let fault = sh.take_fault(lid, api);
     let (fault_kind, fault_ms) = match fault {
         Some((k, ms)) => (Some(k), ms),
@@ -1302,10 +1471,33 @@ async fn admin_handle(
             admin_json(200, &json!({"ok": true}))
         }
         ("GET", "/stats") => admin_json(200, &sh.stats_json()),
+        ("POST", "/rotate-certificate") => {
+            let v = if body.is_empty() {
+                Ok(Value::Null)
+            } else {
+                serde_json::from_slice::<Value>(&body)
+            };
+            match v
+                .map_err(|e| format!("bad JSON: {e}"))
+                .and_then(|v| sh.rotate_certificate(&v))
+            {
+                Ok(r) => admin_json(200, &r),
+                Err(m) => admin_json(400, &json!({"code": "PARAM_ERROR", "message": m})),
+            }
+        }
+        ("POST", "/sign-notification") => {
+            match serde_json::from_slice::<Value>(&body)
+                .map_err(|e| format!("bad JSON: {e}"))
+                .and_then(|v| sh.sign_notification(&v))
+            {
+                Ok(r) => admin_json(200, &r),
+                Err(m) => admin_json(400, &json!({"code": "PARAM_ERROR", "message": m})),
+            }
+        }
         ("GET", "/recovers") => admin_json(200, &sh.recovers_json()),
         _ => admin_json(
             404,
-            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, GET /stats, GET /recovers"}),
+            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, GET /stats, GET /recovers, POST /rotate-certificate, POST /sign-notification"}),
         ),
     };
     eprintln!(

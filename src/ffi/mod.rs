@@ -7,12 +7,14 @@ mod boundary;
 
 use std::ffi::{c_char, CString};
 use std::ptr;
+use std::sync::Mutex;
 
 use boundary::{call, opt_str, out_ptr, req_bytes, req_str};
 
 use crate::client::{Client, SignedHeaders};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
+use crate::notify::Notification;
 
 /// Status of every fallible call. Values are stable and never reused.
 #[repr(C)]
@@ -87,7 +89,9 @@ pub struct wx_recover_request {
 /// using it has returned.
 pub struct wx_recover {
     inner: Client,
-    serial: CString,
+    /// Every serial handed out, so each returned pointer stays valid until wx_recover_free()
+    /// even after a certificate rotation changes the current one.
+    serials: Mutex<Vec<CString>>,
 }
 
 /// Details of a failed call (opaque). Owned by the caller; free with wx_error_free().
@@ -185,7 +189,8 @@ pub unsafe extern "C" fn wx_recover_new(
         let out = out_ptr(out, "out")?;
         let json = req_str(config_json, "config_json")?;
         let client = Client::from_json(json)?;
-        Ok(out.write(new_handle(client)))
+        out.write(new_handle(client));
+        Ok(())
     })
 }
 
@@ -201,13 +206,16 @@ pub unsafe extern "C" fn wx_recover_new_from_file(
         let out = out_ptr(out, "out")?;
         let path = req_str(path, "path")?;
         let client = Client::from_file(std::path::Path::new(path))?;
-        Ok(out.write(new_handle(client)))
+        out.write(new_handle(client));
+        Ok(())
     })
 }
 
 fn new_handle(inner: Client) -> *mut wx_recover {
-    let serial = cstring(inner.wechatpay_serial());
-    Box::into_raw(Box::new(wx_recover { inner, serial }))
+    Box::into_raw(Box::new(wx_recover {
+        inner,
+        serials: Mutex::new(Vec::new()),
+    }))
 }
 
 /// Frees a client and closes its connections. NULL is a no-op. Call it once, after every other
@@ -250,7 +258,8 @@ pub unsafe extern "C" fn wx_recover_submit(
             recover_reason: opt_str(r.recover_reason, "recover_reason")?.map(str::to_string),
         };
         let accepted = client.inner.submit(&request)?;
-        Ok(out.write(Box::into_raw(Box::new(accepted_handle(&accepted)))))
+        out.write(Box::into_raw(Box::new(accepted_handle(&accepted))));
+        Ok(())
     })
 }
 
@@ -295,15 +304,30 @@ pub unsafe extern "C" fn wx_recover_query(
             fields,
             order,
         };
-        Ok(out.write(Box::into_raw(Box::new(handle))))
+        out.write(Box::into_raw(Box::new(handle)));
+        Ok(())
     })
 }
 
-/// The `Wechatpay-Serial` value this client sends (the WeChat Pay public key id, or the
-/// platform certificate serial). Borrowed: valid until wx_recover_free(). NULL if `client` is NULL.
+/// The `Wechatpay-Serial` value this client sends now (the WeChat Pay public key id, or the
+/// platform certificate serial). Borrowed: valid until wx_recover_free(), even after a later
+/// call returns another serial. In certificate-download mode this may download the platform
+/// certificates (blocking, bounded by deadline_ms) and its value changes after a rotation;
+/// NULL if `client` is NULL or no key is available (the download failed: a submit would say
+/// why). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wx_recover_wechatpay_serial(client: *const wx_recover) -> *const c_char {
-    boundary::getter(client, ptr::null(), |c| c.serial.as_ptr())
+    boundary::getter(client, ptr::null(), |c| {
+        let Ok((serial, _)) = c.inner.encryption_key() else {
+            return ptr::null();
+        };
+        let mut seen = c.serials.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = seen.iter().find(|s| s.as_bytes() == serial.as_bytes()) {
+            return s.as_ptr();
+        }
+        seen.push(cstring(&serial));
+        seen.last().map_or(ptr::null(), |s| s.as_ptr())
+    })
 }
 
 /// Builds an `Authorization` header value for a request sent by the caller's own HTTP stack.
@@ -328,7 +352,8 @@ pub unsafe extern "C" fn wx_recover_authorization(
         let url = req_str(url, "url")?;
         let body = req_bytes(body, body_len, "body")?;
         let value = client.inner.authorization(method, url, body)?;
-        Ok(out.write(cstring(&value).into_raw()))
+        out.write(cstring(&value).into_raw());
+        Ok(())
     })
 }
 
@@ -347,7 +372,8 @@ pub unsafe extern "C" fn wx_recover_encrypt(
         let out = out_ptr(out, "out")?;
         let plaintext = req_str(plaintext, "plaintext")?;
         let ct = client.inner.encrypt(plaintext)?;
-        Ok(out.write(cstring(&ct).into_raw()))
+        out.write(cstring(&ct).into_raw());
+        Ok(())
     })
 }
 
@@ -378,6 +404,109 @@ pub unsafe extern "C" fn wx_recover_verify(
         let body = req_bytes(body, body_len, "body")?;
         client.inner.verify(&headers, body)
     })
+}
+
+/// A verified, decrypted result notification (opaque). Owned by the caller; free with
+/// wx_notification_free().
+pub struct wx_notification {
+    fields: Vec<(&'static str, CString)>,
+    plaintext: CString,
+}
+
+const NOTIFICATION_FIELDS: [&str; 8] = [
+    "id",
+    "create_time",
+    "event_type",
+    "resource_type",
+    "summary",
+    "algorithm",
+    "original_type",
+    "associated_data",
+];
+
+fn notification_handle(n: &Notification) -> wx_notification {
+    wx_notification {
+        fields: NOTIFICATION_FIELDS
+            .iter()
+            .filter_map(|&k| n.field(k).map(|v| (k, cstring(v))))
+            .collect(),
+        plaintext: cstring(&n.plaintext),
+    }
+}
+
+/// Verifies and decrypts a result notification received by the caller's HTTP server: the
+/// values of its `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the
+/// exact body bytes as received (never a re-serialised copy). The signature is checked like an
+/// answer's (trusted serial, 300 s replay window; in certificate-download mode an unknown
+/// serial refreshes the certificates once), then `resource_type`/`algorithm` are checked and
+/// the resource is decrypted with the APIv3 key.
+///
+/// On WX_OK `*out` receives the notification (free with wx_notification_free()); answer the
+/// platform with a 2xx. Returns WX_INVALID_ARGUMENT (NULL, bad UTF-8), WX_CONFIG (no apiv3_key
+/// configured), WX_UNVERIFIED (missing headers, unknown serial, stale timestamp, bad
+/// signature: answer 4xx/5xx so the platform retries), WX_BAD_RESPONSE (malformed JSON,
+/// missing or wrong fields, AES-GCM failure: wrong APIv3 key or tampered data) or
+/// WX_INTERNAL; the error message names what failed and never contains the plaintext.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wx_recover_parse_notification(
+    client: *const wx_recover,
+    timestamp: *const c_char,
+    nonce: *const c_char,
+    signature: *const c_char,
+    serial: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut wx_notification,
+    err: *mut *mut wx_error,
+) -> wx_status {
+    call(err, || {
+        let client = boundary::handle(client, "client")?;
+        let out = out_ptr(out, "out")?;
+        let headers = SignedHeaders {
+            timestamp: req_str(timestamp, "timestamp")?.to_string(),
+            nonce: req_str(nonce, "nonce")?.to_string(),
+            signature: req_str(signature, "signature")?.to_string(),
+            serial: req_str(serial, "serial")?.to_string(),
+            signature_type: None,
+        };
+        let body = req_bytes(body, body_len, "body")?;
+        let n = client.inner.parse_notification(&headers, body)?;
+        out.write(Box::into_raw(Box::new(notification_handle(&n))));
+        Ok(())
+    })
+}
+
+/// An envelope field of the notification by name: "id", "create_time", "event_type",
+/// "resource_type", "summary", "algorithm", "original_type", "associated_data". NULL when
+/// absent or unknown. Borrowed: valid until wx_notification_free().
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_get(
+    n: *const wx_notification,
+    field: *const c_char,
+) -> *const c_char {
+    boundary::getter(n, ptr::null(), |n| match req_str(field, "field") {
+        Ok(name) => n
+            .fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(ptr::null(), |(_, v)| v.as_ptr()),
+        Err(_) => ptr::null(),
+    })
+}
+
+/// The decrypted resource as JSON text (for a recover: the `recover_order` object). It is the
+/// caller's data; treat it like a query result. Borrowed: valid until wx_notification_free().
+/// NULL if `n` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_plaintext(n: *const wx_notification) -> *const c_char {
+    boundary::getter(n, ptr::null(), |n| n.plaintext.as_ptr())
+}
+
+/// Frees a notification. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_free(n: *mut wx_notification) {
+    boundary::free_box(n);
 }
 
 /// Frees a string returned by this library (wx_recover_authorization(), wx_recover_encrypt()).

@@ -11,7 +11,7 @@ only converts values. See README.md.
 """
 
 from ._native import LibraryError, library_candidates, load_library
-from .client import Client, RecoverAccepted, RecoverOrder, RecoverState, version
+from .client import Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
 from .errors import (
     ApiError,
     BadResponse,
@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "Notification",
     "RecoverAccepted",
     "RecoverOrder",
     "RecoverState",

@@ -91,6 +91,14 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_error_retry_safe", [_h], c_bool),
     ("wx_error_attempts", [_h], c_uint32),
     ("wx_error_free", [_h], None),
+    (
+        "wx_recover_parse_notification",
+        [_h, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_size_t, _out_h, _out_h],
+        _status,
+    ),
+    ("wx_notification_get", [_h, c_char_p], c_char_p),
+    ("wx_notification_plaintext", [_h], c_char_p),
+    ("wx_notification_free", [_h], None),
 )
 
 
@@ -130,6 +138,10 @@ class Native:
     wx_error_retry_safe: Any
     wx_error_attempts: Any
     wx_error_free: Any
+    wx_recover_parse_notification: Any
+    wx_notification_get: Any
+    wx_notification_plaintext: Any
+    wx_notification_free: Any
 
     def __init__(self, path: str) -> None:
         try:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
 from ._native import Native, load_library, wx_recover_request
 from .errors import ClientClosed, InvalidArgument, Status, WxError, as_status, error_class, parse_detail
 
-__all__ = ["Client", "RecoverAccepted", "RecoverOrder", "RecoverState", "version"]
+__all__ = ["Client", "Notification", "RecoverAccepted", "RecoverOrder", "RecoverState", "version"]
 
 PathArg = Union[str, "os.PathLike[str]"]
 
@@ -93,6 +93,38 @@ class RecoverOrder:
         d["request_id"] = self.request_id
         d["extra"] = dict(self.extra)
         return d
+
+
+NOTIFICATION_FIELDS = (
+    "id",
+    "create_time",
+    "event_type",
+    "resource_type",
+    "summary",
+    "algorithm",
+    "original_type",
+    "associated_data",
+)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified, decrypted result notification: the envelope fields and the decrypted
+    resource (``plaintext``, JSON text; ``resource`` parses it)."""
+
+    id: str
+    create_time: str
+    event_type: str
+    resource_type: str
+    summary: str
+    algorithm: str
+    original_type: Optional[str]
+    associated_data: str
+    plaintext: str
+
+    @property
+    def resource(self) -> Any:
+        return json.loads(self.plaintext)
 
 
 # ----- conversions -----
@@ -409,4 +441,55 @@ class Client:
                 if status != Status.OK:
                     raise _make_error(lib, status, err)
             finally:
+                lib.wx_error_free(err)
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
+        """Verifies and decrypts a result notification received by your HTTP server.
+
+        ``headers``: the request headers (any mapping; names are matched case-insensitively),
+        of which ``Wechatpay-Timestamp``, ``-Nonce``, ``-Signature`` and ``-Serial`` are used.
+        ``body``: the exact bytes received. Raises :class:`UnverifiedResponse` (signature,
+        serial, replay window, missing header), :class:`BadResponse` (envelope, decryption) or
+        :class:`ConfigError` (no ``apiv3_key``). Answer the platform 2xx only on success."""
+        # Any mapping, or anything with .items() such as http.server's HTTPMessage.
+        if not isinstance(headers, Mapping) and not callable(getattr(headers, "items", None)):
+            raise _invalid("headers", f"must be a mapping, not {type(headers).__name__}")
+        lower: Dict[str, Any] = {}
+        for k, v in headers.items():
+            if isinstance(k, str):
+                lower[k.lower()] = v
+
+        def header(name: str) -> bytes:
+            value = lower.get(name.lower())
+            if value is None:
+                value = ""  # the core reports the missing header as a verification failure
+            return _cstr(name, value) or b""
+
+        ts = header("Wechatpay-Timestamp")
+        nn = header("Wechatpay-Nonce")
+        sg = header("Wechatpay-Signature")
+        se = header("Wechatpay-Serial")
+        b = _cbytes("body", body)
+        lib = self._lib
+        err = c_void_p()
+        out = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_parse_notification(h, ts, nn, sg, se, b or None, len(b), byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                get = lambda name: _text(lib.wx_notification_get(out, name.encode()))  # noqa: E731
+                return Notification(
+                    id=get("id") or "",
+                    create_time=get("create_time") or "",
+                    event_type=get("event_type") or "",
+                    resource_type=get("resource_type") or "",
+                    summary=get("summary") or "",
+                    algorithm=get("algorithm") or "",
+                    original_type=get("original_type"),
+                    associated_data=get("associated_data") or "",
+                    plaintext=_text(lib.wx_notification_plaintext(out)) or "",
+                )
+            finally:
+                lib.wx_notification_free(out)
                 lib.wx_error_free(err)

@@ -498,3 +498,65 @@ JNIEXPORT void JNICALL Java_io_wxrecover_Native_orderFree(JNIEnv *env, jclass cl
     (void)cls;
     wx_order_free((wx_order *)handle_ptr(order));
 }
+
+/* ----- notification ----- */
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_parseNotification(
+    JNIEnv *env, jclass cls, jlong client, jbyteArray timestamp, jbyteArray nonce,
+    jbyteArray signature, jbyteArray serial, jbyteArray body) {
+    char *c_ts = NULL, *c_nonce = NULL, *c_sig = NULL, *c_serial = NULL, *c_body = NULL;
+    size_t body_len = 0;
+    wx_notification *n = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    if (copy_cstr(env, timestamp, &c_ts) == 0 && copy_cstr(env, nonce, &c_nonce) == 0 &&
+        copy_cstr(env, signature, &c_sig) == 0 && copy_cstr(env, serial, &c_serial) == 0 &&
+        copy_bytes(env, body, &c_body, &body_len) == 0) {
+        st = wx_recover_parse_notification((const wx_recover *)handle_ptr(client), c_ts,
+                                           c_nonce, c_sig, c_serial, (const uint8_t *)c_body,
+                                           body_len, &n, &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+            n = NULL;
+        }
+    }
+    free(c_ts);
+    free(c_nonce);
+    free(c_sig);
+    free(c_serial);
+    free(c_body);
+    return handle_long(n);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_notificationGet(JNIEnv *env, jclass cls,
+                                                                      jlong notification,
+                                                                      jbyteArray field) {
+    char *c_field = NULL;
+    jbyteArray result = NULL;
+    (void)cls;
+    if (copy_cstr(env, field, &c_field) != 0) {
+        return NULL;
+    }
+    if (c_field != NULL) {
+        result = to_jbytes(
+            env, wx_notification_get((const wx_notification *)handle_ptr(notification), c_field));
+    }
+    free(c_field);
+    return result;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_notificationPlaintext(JNIEnv *env,
+                                                                            jclass cls,
+                                                                            jlong notification) {
+    (void)cls;
+    return to_jbytes(env,
+                     wx_notification_plaintext((const wx_notification *)handle_ptr(notification)));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_notificationFree(JNIEnv *env, jclass cls,
+                                                                 jlong notification) {
+    (void)env;
+    (void)cls;
+    wx_notification_free((wx_notification *)handle_ptr(notification));
+}

@@ -104,4 +104,14 @@ final class Native {
     static native byte[] orderRequestId(long order);
 
     static native void orderFree(long order);
+
+    // ----- notification (borrowed strings copied out) -----
+    static native long parseNotification(long client, byte[] timestamp, byte[] nonce,
+            byte[] signature, byte[] serial, byte[] body) throws WxRecoverException;
+
+    static native byte[] notificationGet(long notification, byte[] field);
+
+    static native byte[] notificationPlaintext(long notification);
+
+    static native void notificationFree(long notification);
 }

@@ -7,6 +7,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -225,6 +227,55 @@ public final class WxRecoverClient implements AutoCloseable {
             Native.verify(h, t, n, s, se, body);
             return null;
         });
+    }
+
+    /**
+     * Verifies and decrypts a result notification received by the caller's HTTP server.
+     * {@code headers} are the request headers (names matched case-insensitively; the
+     * {@code Wechatpay-Timestamp}, {@code -Nonce}, {@code -Signature} and {@code -Serial} values
+     * are used); {@code body} the exact bytes received. Answer the platform 2xx only when this
+     * returns.
+     *
+     * @throws WxRecoverException UNVERIFIED (signature, serial, replay window, missing header),
+     *     BAD_RESPONSE (envelope, decryption: wrong APIv3 key or tampered data), CONFIG (no
+     *     apiv3_key), INVALID_ARGUMENT (null)
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public WxNotification parseNotification(Map<String, String> headers, byte[] body)
+            throws WxRecoverException {
+        if (headers == null) {
+            throw WxRecoverException.invalidArgument("headers", "must not be null");
+        }
+        if (body == null) {
+            throw WxRecoverException.invalidArgument("body", "must not be null");
+        }
+        Map<String, String> lower = new java.util.HashMap<>();
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            if (e.getKey() != null && e.getValue() != null) {
+                lower.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+            }
+        }
+        // A missing header is passed as "" so the core reports it as a verification failure.
+        byte[] t = utf8(lower.getOrDefault("wechatpay-timestamp", ""), "Wechatpay-Timestamp");
+        byte[] n = utf8(lower.getOrDefault("wechatpay-nonce", ""), "Wechatpay-Nonce");
+        byte[] s = utf8(lower.getOrDefault("wechatpay-signature", ""), "Wechatpay-Signature");
+        byte[] se = utf8(lower.getOrDefault("wechatpay-serial", ""), "Wechatpay-Serial");
+        return withHandle(h -> {
+            long p = Native.parseNotification(h, t, n, s, se, body);
+            try {
+                return new WxNotification(
+                        nget(p, "id"), nget(p, "create_time"), nget(p, "event_type"),
+                        nget(p, "resource_type"), nget(p, "summary"), nget(p, "algorithm"),
+                        nget(p, "original_type"), nget(p, "associated_data"),
+                        str(Native.notificationPlaintext(p)));
+            } finally {
+                Native.notificationFree(p);
+            }
+        });
+    }
+
+    private static String nget(long notification, String field) {
+        return str(Native.notificationGet(notification, ascii(field)));
     }
 
     /** The {@code Wechatpay-Serial} value this client sends (public key id or cert serial). */
