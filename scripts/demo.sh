@@ -33,7 +33,10 @@ read -r wb wx mch bal <<<"$(sandbox_order 2)"
 (cd bindings/java && java -Dwx.recover.jni.path=target/native/libwx_recover_jni.so -cp target/classes \
     io.wxrecover.examples.Recover "$config" "DEMO-JAVA-$stamp" "$wb" "$wx" "$mch" "$bal" "demo from Java 解管")
 
+banner "Notification (bindings/python/examples/notify_receiver.py)"
+python3 bindings/python/examples/notify_receiver.py --demo "$WX_SANDBOX_BIN"
+
 banner "sandbox stats"
 curl -s "$(sandbox_get admin_url)/stats"; echo
 echo
-echo "demo: three recovers submitted, verified and completed (C, Python, Java)"
+echo "demo: three recovers submitted, verified and completed (C, Python, Java); a notification received, verified and decrypted"
