@@ -12,6 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Severity of a log line passed to a wx_log_fn.
+typedef enum {
+  // A call failed for good, or an answer failed verification.
+  WX_LOG_ERROR = 1,
+  // An attempt failed and may be retried, or the platform refused a request.
+  WX_LOG_WARN = 2,
+  // One line per HTTP answer: method, path, status, Request-ID, attempt, time.
+  WX_LOG_INFO = 3,
+  // Attempts, hosts, retries, certificate refreshes.
+  WX_LOG_DEBUG = 4,
+  // Header names and sizes (values of credentials are never logged).
+  WX_LOG_TRACE = 5,
+} wx_log_level;
+
 // State of a recover order as the query reports it.
 typedef enum {
   // A state this version of the library does not know (see wx_order_get(o, "recover_state")).
@@ -63,6 +77,12 @@ typedef struct wx_order wx_order;
 // using it has returned.
 typedef struct wx_recover wx_recover;
 
+// A log callback: `message` is a NUL-terminated UTF-8 line, valid only during the call. It is
+// called on the thread making the library call, never with a library lock held, and must be
+// thread-safe when the client is shared. Lines never contain keys, Authorization values,
+// request bodies or the plaintext bal_account_no.
+typedef void (*wx_log_fn)(void *user_data, wx_log_level level, const char *message);
+
 // A recover request. The layout is frozen: a future field means a new struct name.
 //
 // Every field is a NUL-terminated UTF-8 string. All are required except `recover_reason`,
@@ -100,6 +120,20 @@ wx_status wx_recover_new(const char *config_json, wx_recover **out, wx_error **e
 // Like wx_recover_new(), reading the JSON configuration from the file at `path`. Relative
 // key paths inside it are relative to the file's folder. Same ownership and statuses.
 wx_status wx_recover_new_from_file(const char *path, wx_recover **out, wx_error **err);
+
+// Sends this client's log lines at `max_level` (1 = WX_LOG_ERROR … 5 = WX_LOG_TRACE) and more
+// severe to `callback`, with `user_data` passed back untouched. A NULL callback or a
+// `max_level` outside 1..5 turns the client's logging off. Replaces any earlier callback; a
+// call already logging may still use the old one until it returns, so keep `user_data` alive
+// until wx_recover_free(). Returns WX_OK or WX_INVALID_ARGUMENT (NULL client). Thread-safe.
+//
+// Independently of callbacks, the environment variables WX_RECOVER_LOG=error|warn|info|debug|trace
+// and WX_RECOVER_LOG_FILE=PATH append every client's lines to PATH.
+wx_status wx_recover_set_logger(const wx_recover *client,
+                                wx_log_fn callback,
+                                void *user_data,
+                                int max_level,
+                                wx_error **err);
 
 // Frees a client and closes its connections. NULL is a no-op. Call it once, after every other
 // call on this client has returned.

@@ -2,8 +2,9 @@
 //! answer before the caller sees it. The Authorization header is built here, in `authorization`.
 
 use std::io::Read;
+use std::mem::ManuallyDrop;
 use std::path::Path;
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use openssl::pkey::{PKey, Public};
@@ -18,6 +19,7 @@ use crate::config::Config;
 use crate::crypto;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limiter::Limiter;
+use crate::log::{Level, Logger, Sink};
 use crate::model::{check_identifier, Accepted, RecoverOrder, RecoverRequest};
 use crate::notify::{self, Notification};
 
@@ -66,7 +68,12 @@ impl SignedHeaders {
 /// connection pool and one rate limiter for every thread that uses it.
 pub struct Client {
     config: Config,
-    http: HttpClient,
+    /// Dropped only in the process that made it: after `fork()` its I/O thread does not exist
+    /// in the child, and joining it there would hang.
+    http: ManuallyDrop<HttpClient>,
+    /// The process that created the client; calls from a forked child are refused.
+    pid: u32,
+    logger: Logger,
     limiter: Limiter,
     /// Platform certificates from `/v3/certificates` (download mode only).
     certs: RwLock<CertCache>,
@@ -139,11 +146,35 @@ impl Client {
         let limiter = Limiter::new(config.rate_limit_per_minute);
         Ok(Client {
             config,
-            http,
+            http: ManuallyDrop::new(http),
+            pid: std::process::id(),
+            logger: Logger::default(),
             limiter,
             certs: RwLock::new(CertCache::default()),
             refresh_gate: Mutex::new(()),
         })
+    }
+
+    /// Sends this client's log lines at `max` and above to `sink`; `None` turns them off.
+    /// The sink runs on the thread making the call and must be thread-safe.
+    pub fn set_logger(&self, sink: Option<(Level, Arc<Sink>)>) {
+        self.logger.set(sink);
+    }
+
+    /// Refuses use from a child process after `fork()`: the connection pool's I/O thread
+    /// was not copied into the child, so a request would hang instead of failing.
+    fn check_process(&self) -> Result<()> {
+        let now = std::process::id();
+        if now == self.pid {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "client",
+            &format!(
+                "created in process {} and used in process {now} after fork(); create a new client in this process",
+                self.pid
+            ),
+        ))
     }
 
     pub fn from_json(json: &str) -> Result<Client> {
@@ -544,8 +575,10 @@ impl Client {
         serial: Option<&str>,
         verification: Verification,
     ) -> Result<(Answer, u32)> {
+        self.check_process()?;
         let started = Instant::now();
         let deadline = started + self.config.deadline;
+        let path = path_and_query.split('?').next().unwrap_or_default();
         let hosts: Vec<&str> = std::iter::once(self.config.base_url.as_str())
             .chain(self.config.backup_url.as_deref())
             .collect();
@@ -568,8 +601,44 @@ impl Client {
                 return Err(e);
             }
             attempts += 1;
+            self.logger.log(Level::Debug, || {
+                format!("{method} {path} attempt {attempts} to {}", hosts[host])
+            });
+            self.logger.log(Level::Trace, || {
+                format!(
+                    "{method} {path} headers: Accept, Authorization=<redacted>, User-Agent, Wechatpay-Serial={}{}",
+                    serial.unwrap_or("-"),
+                    body.map_or(String::new(), |b| format!(", Content-Type; body {} bytes", b.len()))
+                )
+            });
+            let sent_at = Instant::now();
             let outcome =
                 self.attempt(&method, hosts[host], path_and_query, body, serial, deadline);
+            let took = sent_at.elapsed().as_millis();
+            match &outcome {
+                Ok(a) => self.logger.log(Level::Info, || {
+                    format!(
+                        "{method} {path} -> {} Request-ID={} attempt={attempts} {took} ms",
+                        a.status,
+                        a.request_id.as_deref().unwrap_or("-")
+                    )
+                }),
+                Err(e) => self.logger.log(Level::Warn, || {
+                    format!("{method} {path} attempt={attempts} {took} ms: {e}")
+                }),
+            }
+            if let Ok(a) = &outcome {
+                self.logger.log(Level::Trace, || {
+                    let h = |n: &str| a.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    format!(
+                        "{method} {path} answer: Wechatpay-Serial={} Wechatpay-Timestamp={} Date={}; body {} bytes",
+                        h("Wechatpay-Serial"),
+                        h("Wechatpay-Timestamp"),
+                        h("Date"),
+                        a.body.len()
+                    )
+                });
+            }
             let err = match outcome {
                 Ok(answer)
                     if (200..300).contains(&answer.status)
@@ -589,6 +658,8 @@ impl Client {
                             e.http_status = answer.status;
                             e.request_id = answer.request_id;
                             e.attempts = attempts;
+                            self.logger
+                                .log(Level::Error, || format!("{method} {path}: {e}"));
                             Err(e)
                         }
                     };
@@ -598,6 +669,8 @@ impl Client {
                     if !(answer.status == 429 || answer.status >= 500) {
                         let mut e = e;
                         e.attempts = attempts;
+                        self.logger
+                            .log(Level::Warn, || format!("{method} {path}: {e}"));
                         return Err(e);
                     }
                     e
@@ -612,13 +685,19 @@ impl Client {
             };
             let mut err = err;
             err.attempts = attempts;
-            if attempts >= self.config.max_attempts {
-                return Err(err);
-            }
             let pause = backoff(attempts);
-            if Instant::now() + pause >= deadline {
+            if attempts >= self.config.max_attempts || Instant::now() + pause >= deadline {
+                self.logger.log(Level::Error, || {
+                    format!(
+                        "{method} {path} gave up after {attempts} attempts, {} ms: {err}",
+                        started.elapsed().as_millis()
+                    )
+                });
                 return Err(err);
             }
+            self.logger.log(Level::Debug, || {
+                format!("{method} {path} retrying in {} ms", pause.as_millis())
+            });
             std::thread::sleep(pause);
         }
     }
@@ -749,8 +828,62 @@ fn api_error(answer: &Answer) -> Error {
         .and_then(|v| v.get("detail"))
         .map(Value::to_string);
     e.retry_safe = answer.status == 429 || answer.status >= 500;
+    if answer.status == 401 {
+        if let Some(offset) = answer
+            .headers
+            .get("Date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date)
+            .map(|platform| unix_now() - platform)
+            .filter(|o| o.abs() >= CLOCK_SKEW_HINT_SECS)
+        {
+            e.message = format!(
+                "{}; the local clock is {} s {} the platform's (its Date header): requests are signed with local time, so fix the clock (NTP)",
+                e.message,
+                offset.abs(),
+                if offset > 0 { "ahead of" } else { "behind" }
+            );
+        }
+    }
     e.code = code;
     e
+}
+
+/// A local clock this far from the platform's is worth naming in a `SIGN_ERROR`.
+const CLOCK_SKEW_HINT_SECS: i64 = 60;
+
+/// Parses an IMF-fixdate (`Thu, 26 Nov 2026 22:30:36 GMT`) into Unix seconds.
+fn parse_http_date(s: &str) -> Option<i64> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_, day, mon, year, hms, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == mon)? as i64
+        + 1;
+    let (d, y): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let t: Vec<i64> = hms
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, mi, sec] = t.as_slice() else {
+        return None;
+    };
+    // Days from civil (proleptic Gregorian), after Howard Hinnant.
+    let (y2, m2) = if month <= 2 {
+        (y - 1, month + 9)
+    } else {
+        (y, month - 3)
+    };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * m2 + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86400 + h * 3600 + mi * 60 + sec)
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
@@ -847,9 +980,35 @@ pub(crate) fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+impl Drop for Client {
+    fn drop(&mut self) {
+        if std::process::id() == self.pid {
+            // SAFETY: dropped exactly once, here, and never used again.
+            unsafe { ManuallyDrop::drop(&mut self.http) };
+        }
+        // In a forked child the pool's I/O thread does not exist: leaking its handle is the
+        // only way not to hang on it.
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date("Thu, 26 Nov 2026 22:30:36 GMT"),
+            Some(1_795_732_236)
+        );
+        assert_eq!(
+            parse_http_date("Sun, 29 Feb 2032 12:00:00 GMT"),
+            Some(1_961_668_800)
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date("Thu, 26 Foo 2026 22:30:36 GMT"), None);
+    }
 
     #[test]
     fn percent_encoding_keeps_unreserved_only() {

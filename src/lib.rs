@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod error;
 pub mod ffi;
 pub mod limiter;
+pub mod log;
 pub mod model;
 pub mod notify;
 

@@ -187,6 +187,12 @@ impl Sandbox {
     }
 
     /// Clears faults and brings listeners back (same as `POST /reset`); returns once they accept.
+    /// Shifts the sandbox's clock by `offset_s` seconds (same as `POST /clock`); `reset`
+    /// sets it back to 0. Requests are then judged, and answers signed and dated, by it.
+    pub fn set_clock_offset(&self, offset_s: i64) {
+        self.shared.set_clock_offset(offset_s);
+    }
+
     pub fn reset(&self) {
         self.shared.reset();
         self.wait_settled([true, true]);

@@ -168,6 +168,9 @@ pub struct Shared {
     /// The first is the state dir's certificate; `POST /rotate-certificate` adds more.
     certs: RwLock<Vec<PlatformCert>>,
     certificates_requests: AtomicU64,
+    /// Seconds added to the sandbox's clock (`POST /clock`), to play a platform whose time
+    /// differs from the client's.
+    clock_offset: std::sync::atomic::AtomicI64,
     pub cfg: Config,
     orders: Vec<Order>,
     by_mchid: HashMap<String, Vec<usize>>,
@@ -306,6 +309,7 @@ impl Shared {
             mat,
             certs: RwLock::new(vec![first]),
             certificates_requests: AtomicU64::new(0),
+            clock_offset: std::sync::atomic::AtomicI64::new(0),
             cfg,
             orders,
             by_mchid,
@@ -499,7 +503,17 @@ impl Shared {
     }
 
     /// Clears faults and brings every listener back up.
+    /// The sandbox's own clock: the machine's, shifted by `POST /clock`.
+    pub fn now(&self) -> i64 {
+        now_unix() + self.clock_offset.load(Ordering::SeqCst)
+    }
+
+    pub fn set_clock_offset(&self, offset_s: i64) {
+        self.clock_offset.store(offset_s, Ordering::SeqCst);
+    }
+
     pub fn reset(&self) {
+        self.set_clock_offset(0);
         self.lock().faults.clear();
         for ctl in &self.listeners {
             ctl.down_epoch.fetch_add(1, Ordering::SeqCst);
@@ -591,7 +605,7 @@ impl Shared {
             return Err("timestamp must be Unix seconds".into());
         }
         let tsn: i64 = ts.parse().map_err(|_| "timestamp must be Unix seconds")?;
-        let now = now_unix();
+        let now = self.now();
         if (now - tsn).abs() >= WINDOW_SECS {
             return Err("timestamp is outside the 5-minute window".into());
         }
@@ -1039,7 +1053,7 @@ impl Shared {
         fault: Option<FaultKind>,
         offset_s: i64,
     ) -> Vec<(&'static str, String)> {
-        let mut ts = now_unix() + offset_s;
+        let mut ts = self.now() + offset_s;
         if fault == Some(FaultKind::StaleTimestamp) {
             ts -= 600;
         }
@@ -1097,6 +1111,9 @@ impl Shared {
             h.insert("Request-ID", v);
         }
         h.insert(CONTENT_TYPE, HeaderValue::from_static(ans.content_type));
+        if let Ok(v) = HeaderValue::from_str(&crate::util::http_date(self.now())) {
+            h.insert(hyper::header::DATE, v);
+        }
         if ok {
             let cert = matches!(ans.serial, Serial::Cert(_));
             for (k, v) in self.sign_headers(&ans.body, cert, fault) {
@@ -1346,8 +1363,11 @@ async fn serve_tls(sh: Arc<Shared>, lid: usize, tcp: tokio::net::TcpStream) {
     sh.lstats[lid].connections.fetch_add(1, Ordering::Relaxed);
     let sh2 = Arc::clone(&sh);
     let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&sh2), lid, req));
+    // Title-Case header names on the wire, as the platform sends them: some clients look
+    // `Wechatpay-Timestamp` up case-sensitively.
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .title_case_headers(true)
         .serve_connection(TokioIo::new(stream), svc);
     tokio::select! {
         _ = conn => {}
@@ -1471,6 +1491,19 @@ async fn admin_handle(
             admin_json(200, &json!({"ok": true}))
         }
         ("GET", "/stats") => admin_json(200, &sh.stats_json()),
+        ("POST", "/clock") => match serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("offset_s").and_then(Value::as_i64))
+        {
+            Some(offset) => {
+                sh.set_clock_offset(offset);
+                admin_json(200, &json!({"ok": true, "offset_s": offset}))
+            }
+            None => admin_json(
+                400,
+                &json!({"code": "PARAM_ERROR", "message": "expected {\"offset_s\": integer}"}),
+            ),
+        },
         ("POST", "/rotate-certificate") => {
             let v = if body.is_empty() {
                 Ok(Value::Null)
@@ -1497,7 +1530,7 @@ async fn admin_handle(
         ("GET", "/recovers") => admin_json(200, &sh.recovers_json()),
         _ => admin_json(
             404,
-            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, GET /stats, GET /recovers, POST /rotate-certificate, POST /sign-notification"}),
+            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, POST /clock, GET /stats, GET /recovers, POST /rotate-certificate, POST /sign-notification"}),
         ),
     };
     eprintln!(

@@ -127,6 +127,24 @@ pub fn rfc3339(unix: i64) -> String {
     )
 }
 
+/// An HTTP `Date` value (IMF-fixdate, GMT), e.g. `Thu, 26 Nov 2026 22:30:36 GMT`.
+pub fn http_date(unix: i64) -> String {
+    let days = unix.div_euclid(86400);
+    let secs = unix.rem_euclid(86400);
+    let (y, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let mon = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(m - 1) as usize];
+    format!(
+        "{wd}, {d:02} {mon} {y:04} {:02}:{:02}:{:02} GMT",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
 /// `YYYYMMDDhhmmss` in China Standard Time.
 pub fn compact_time(unix: i64) -> String {
     let s = rfc3339(unix);
@@ -155,6 +173,12 @@ pub fn has_control(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_date_known() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_795_732_236), "Thu, 26 Nov 2026 22:30:36 GMT");
+    }
 
     #[test]
     fn rfc3339_known() {
