@@ -12,7 +12,14 @@ use common::*;
 use serde_json::json;
 use wx_recover::{Error, ErrorKind};
 
-const RECOVERS: usize = 2000;
+/// 2,000 in `make test`; `make soak` sets WX_SOAK_RECOVERS for a longer run.
+fn recovers() -> usize {
+    std::env::var("WX_SOAK_RECOVERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n >= 100)
+        .unwrap_or(2000)
+}
 const THREADS: usize = 8;
 const LISTENERS: [&str; 3] = ["primary", "backup", "both"];
 
@@ -40,8 +47,9 @@ struct Tally {
 
 #[test]
 fn soak_every_recover_lands_exactly_once() {
+    let recovers = recovers();
     let sb = sandbox_with("soak", |o| {
-        o.orders = RECOVERS;
+        o.orders = recovers;
         o.recover_delay_ms = 50;
     });
     let c = client(
@@ -58,6 +66,8 @@ fn soak_every_recover_lands_exactly_once() {
     let storm = AtomicBool::new(true);
     // out_request_no -> wxpay_recover_no the client reported (first try or after settlement).
     let reported: Mutex<HashMap<String, String>> = Mutex::new(HashMap::new());
+    // Request-IDs of every answer the client called a success.
+    let success_ids: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let unknown: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let tally = Mutex::new(Tally::default());
     let note = |kind: String| {
@@ -106,15 +116,16 @@ fn soak_every_recover_lands_exactly_once() {
 
         let workers: Vec<_> = (0..THREADS)
             .map(|t| {
-                let (c, sb, reported, unknown, tally, note) =
-                    (&c, &sb, &reported, &unknown, &tally, &note);
+                let (c, sb, reported, unknown, tally, note, success_ids) =
+                    (&c, &sb, &reported, &unknown, &tally, &note, &success_ids);
                 s.spawn(move || {
-                    for i in (t..RECOVERS).step_by(THREADS) {
+                    for i in (t..recovers).step_by(THREADS) {
                         let req = request(sb, i, &format!("SOAK-{i}"));
                         match c.submit(&req) {
                             Ok(acc) => {
                                 note("accepted".into());
                                 tally.lock().unwrap().accepted_first_try += 1;
+                                success_ids.lock().unwrap().extend(acc.request_id.clone());
                                 reported
                                     .lock()
                                     .unwrap()
@@ -154,6 +165,7 @@ fn soak_every_recover_lands_exactly_once() {
             }
         };
         tally.lock().unwrap().settled_by_reentry += 1;
+        success_ids.lock().unwrap().extend(acc.request_id.clone());
         reported
             .lock()
             .unwrap()
@@ -182,12 +194,12 @@ fn soak_every_recover_lands_exactly_once() {
     }
     assert_eq!(
         reported.len(),
-        RECOVERS,
+        recovers,
         "every recover was reported accepted in the end"
     );
     assert_eq!(
         records.len(),
-        RECOVERS,
+        recovers,
         "the sandbox holds exactly one recover per order"
     );
     for (no, wx) in &reported {
@@ -208,11 +220,30 @@ fn soak_every_recover_lands_exactly_once() {
         Some((ErrorKind::Api, Some("ALREADY_EXISTS".into())))
     );
 
+    // Never a success on an answer whose signature a fault spoiled.
+    let spoiled: HashSet<String> = sb.spoiled_request_ids().into_iter().collect();
+    let success_ids = success_ids.into_inner().unwrap();
+    assert_eq!(
+        success_ids.len(),
+        recovers,
+        "every success carries its Request-ID"
+    );
+    for id in &success_ids {
+        assert!(
+            !spoiled.contains(id),
+            "success reported on spoiled answer {id}"
+        );
+    }
+    println!(
+        "soak: {} spoiled answers, none reported as success",
+        spoiled.len()
+    );
+
     let t = tally.into_inner().unwrap();
     let mut kinds: Vec<_> = t.outcomes_by_kind.into_iter().collect();
     kinds.sort();
     println!(
-        "soak tally: {RECOVERS} recovers, {} accepted on first call, {} settled by re-entry; first-call outcomes {:?}; sandbox stats {}",
+        "soak tally: {recovers} recovers, {} accepted on first call, {} settled by re-entry; first-call outcomes {:?}; sandbox stats {}",
         t.accepted_first_try,
         t.settled_by_reentry,
         kinds,

@@ -187,6 +187,12 @@ impl Sandbox {
     }
 
     /// Clears faults and brings listeners back (same as `POST /reset`); returns once they accept.
+    /// Request-IDs of the 2xx answers that `bad_signature`, `signtest`, `stale_timestamp` or
+    /// `wrong_serial` spoiled (same as `GET /spoiled`).
+    pub fn spoiled_request_ids(&self) -> Vec<String> {
+        self.shared.spoiled_request_ids()
+    }
+
     /// Shifts the sandbox's clock by `offset_s` seconds (same as `POST /clock`); `reset`
     /// sets it back to 0. Requests are then judged, and answers signed and dated, by it.
     pub fn set_clock_offset(&self, offset_s: i64) {

@@ -171,6 +171,9 @@ pub struct Shared {
     /// Seconds added to the sandbox's clock (`POST /clock`), to play a platform whose time
     /// differs from the client's.
     clock_offset: std::sync::atomic::AtomicI64,
+    /// Request-IDs of 2xx answers whose signature headers a fault spoiled: a client that
+    /// reports one of them as a success has accepted an unverified answer.
+    spoiled: Mutex<Vec<String>>,
     pub cfg: Config,
     orders: Vec<Order>,
     by_mchid: HashMap<String, Vec<usize>>,
@@ -310,6 +313,7 @@ impl Shared {
             certs: RwLock::new(vec![first]),
             certificates_requests: AtomicU64::new(0),
             clock_offset: std::sync::atomic::AtomicI64::new(0),
+            spoiled: Mutex::new(Vec::new()),
             cfg,
             orders,
             by_mchid,
@@ -503,6 +507,14 @@ impl Shared {
     }
 
     /// Clears faults and brings every listener back up.
+    /// Request-IDs of 2xx answers sent with spoiled signature headers.
+    pub fn spoiled_request_ids(&self) -> Vec<String> {
+        self.spoiled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// The sandbox's own clock: the machine's, shifted by `POST /clock`.
     pub fn now(&self) -> i64 {
         now_unix() + self.clock_offset.load(Ordering::SeqCst)
@@ -1114,6 +1126,22 @@ impl Shared {
         if let Ok(v) = HeaderValue::from_str(&crate::util::http_date(self.now())) {
             h.insert(hyper::header::DATE, v);
         }
+        if ok
+            && matches!(
+                fault,
+                Some(
+                    FaultKind::BadSignature
+                        | FaultKind::SignTest
+                        | FaultKind::StaleTimestamp
+                        | FaultKind::WrongSerial
+                )
+            )
+        {
+            self.spoiled
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(rid.to_string());
+        }
         if ok {
             let cert = matches!(ans.serial, Serial::Cert(_));
             for (k, v) in self.sign_headers(&ans.body, cert, fault) {
@@ -1491,6 +1519,7 @@ async fn admin_handle(
             admin_json(200, &json!({"ok": true}))
         }
         ("GET", "/stats") => admin_json(200, &sh.stats_json()),
+        ("GET", "/spoiled") => admin_json(200, &json!(sh.spoiled_request_ids())),
         ("POST", "/clock") => match serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v.get("offset_s").and_then(Value::as_i64))
