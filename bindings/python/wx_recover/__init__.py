@@ -11,7 +11,7 @@ only converts values. See README.md.
 """
 
 from ._native import LibraryError, library_candidates, load_library
-from .client import Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
+from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
 from .errors import (
     ApiError,
     BadResponse,
@@ -51,4 +51,6 @@ __all__ = [
     "load_library",
     "library_candidates",
     "version",
+    "LOGGER_NAME",
+    "TRACE",
 ]

@@ -10,6 +10,8 @@ field on stderr (stdout stays empty, so `> result.json` only ever holds results)
 the wx_status value (1 invalid argument ... 9 internal). Usage errors are status 1; a missing
 or unusable shared library is status 2 (configuration). `--bal-account-no -` reads the ledger
 id from the first line of stdin, keeping it out of the process list and shell history.
+`--log LEVEL` (error, warning, info, debug, trace) also writes the library's log lines to stderr,
+before the JSON error if there is one.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m wx_recover", description="WeChat Pay control-order recover (解管).")
+    p.add_argument("--log", metavar="LEVEL", choices=["error", "warning", "info", "debug", "trace"],
+                   help="write the library's log lines at LEVEL and above to stderr")
     p.add_argument("--library", metavar="PATH", help="path of libwx_recover.so (default: $WX_RECOVER_LIB, bundled, repo target/)")
     sub = p.add_subparsers(dest="command", metavar="{submit,query,version}")
     sub.required = True
@@ -79,6 +83,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.log:
+        import logging
+
+        from .client import LOGGER_NAME
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("wx-recover %(levelname)s %(message)s"))
+        log = logging.getLogger(LOGGER_NAME)
+        log.addHandler(handler)
+        log.setLevel(args.log.upper())
     try:
         if args.command == "version":
             from .client import version

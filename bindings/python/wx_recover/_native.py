@@ -11,6 +11,7 @@ import ctypes
 import os
 import threading
 from ctypes import (
+    CFUNCTYPE,
     POINTER,
     Structure,
     c_bool,
@@ -24,7 +25,7 @@ from ctypes import (
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-__all__ = ["LibraryError", "Native", "load_library", "library_candidates"]
+__all__ = ["LibraryError", "Native", "WX_LOG_FN", "load_library", "library_candidates"]
 
 LIB_NAME = "libwx_recover.so"
 ENV_VAR = "WX_RECOVER_LIB"
@@ -52,6 +53,10 @@ _h = c_void_p
 _out_h = POINTER(c_void_p)  # T **out for every handle and every owned string
 _status = c_int
 
+# `typedef void (*wx_log_fn)(void *user_data, wx_log_level level, const char *message)`.
+# `message` arrives as bytes (copied at once: it is valid only during the call).
+WX_LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p)
+
 # The ONE table of C signatures: (name, argtypes, restype). Owned strings (the `char **out`
 # of authorization/encrypt) come back as c_void_p so the pointer survives for wx_free();
 # borrowed strings (accessors) are c_char_p, copied into bytes at once.
@@ -60,6 +65,7 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_status_str", [_status], c_char_p),
     ("wx_recover_new", [c_char_p, _out_h, _out_h], _status),
     ("wx_recover_new_from_file", [c_char_p, _out_h, _out_h], _status),
+    ("wx_recover_set_logger", [_h, WX_LOG_FN, c_void_p, c_int, _out_h], _status),
     ("wx_recover_free", [_h], None),
     ("wx_recover_submit", [_h, POINTER(wx_recover_request), _out_h, _out_h], _status),
     ("wx_recover_query", [_h, c_char_p, c_char_p, _out_h, _out_h], _status),
@@ -111,6 +117,7 @@ class Native:
     wx_status_str: Any
     wx_recover_new: Any
     wx_recover_new_from_file: Any
+    wx_recover_set_logger: Any
     wx_recover_free: Any
     wx_recover_submit: Any
     wx_recover_query: Any

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import itertools
 import json
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -16,12 +18,98 @@ from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
 
-from ._native import Native, load_library, wx_recover_request
+from ._native import WX_LOG_FN, Native, load_library, wx_recover_request
 from .errors import ClientClosed, InvalidArgument, Status, WxError, as_status, error_class, parse_detail
 
-__all__ = ["Client", "Notification", "RecoverAccepted", "RecoverOrder", "RecoverState", "version"]
+__all__ = [
+    "Client",
+    "Notification",
+    "RecoverAccepted",
+    "RecoverOrder",
+    "RecoverState",
+    "LOGGER_NAME",
+    "TRACE",
+    "version",
+]
 
 PathArg = Union[str, "os.PathLike[str]"]
+
+# ----- logging bridge -----
+
+#: Name of the standard-library logger that receives the library's lines by default.
+LOGGER_NAME = "wx_recover"
+#: Python level for the library's TRACE lines (below DEBUG); registered as "TRACE".
+TRACE = 5
+if logging.getLevelName(TRACE) == f"Level {TRACE}":
+    logging.addLevelName(TRACE, "TRACE")
+# As a library should: no output unless the application configures logging (otherwise
+# logging.lastResort would print WARNING lines to stderr, e.g. into the CLI's JSON stderr).
+logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
+
+# wx_log_level (1 = ERROR … 5 = TRACE) -> Python level, most severe first.
+_C_TO_PY = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG, 5: TRACE}
+
+
+def _max_c_level(py_level: int) -> int:
+    """The most verbose wx_log_level at or above the Python threshold `py_level` (0: none)."""
+    best = 0
+    for c_level, py in _C_TO_PY.items():
+        if py >= py_level:
+            best = max(best, c_level)
+    return best
+
+
+def _logger_c_level(logger: logging.Logger) -> int:
+    """The most verbose wx_log_level the logger would emit now (0: none, so logging off)."""
+    for c_level in (5, 4, 3, 2, 1):
+        if logger.isEnabledFor(_C_TO_PY[c_level]):
+            return c_level
+    return 0
+
+
+def _py_level(level: Union[int, str]) -> int:
+    if isinstance(level, bool) or not isinstance(level, (int, str)):
+        raise _invalid("level", f"must be a logging level (int or name), not {type(level).__name__}")
+    if isinstance(level, str):
+        value = logging.getLevelName(level.upper())
+        if not isinstance(value, int):
+            raise _invalid("level", f"unknown logging level name {level!r}")
+        return value
+    return level
+
+
+# Every client shares ONE C callback that lives as long as the module (so the library can never
+# call a freed trampoline, even during a logger swap). `user_data` is the client's token, fixed
+# for the client's lifetime; the token maps to the logger in use now. A line for a token no
+# longer registered (client closed) is dropped.
+_loggers: Dict[int, logging.Logger] = {}
+_tokens = itertools.count(1)
+
+
+def _on_log(user_data: Optional[int], level: int, message: Optional[bytes]) -> None:
+    # Runs on the thread making the library call. Must never raise into C: catch everything
+    # (including during interpreter shutdown, when globals may already be gone).
+    try:
+        logger = _loggers.get(user_data or 0)
+        if logger is None or message is None:
+            return
+        py = _C_TO_PY.get(level, logging.ERROR)
+        if logger.isEnabledFor(py):
+            logger.log(py, message.decode("utf-8", "replace"))
+    except BaseException:  # noqa: BLE001 - nothing may propagate into the C library
+        pass
+
+
+_LOG_CALLBACK = WX_LOG_FN(_on_log)
+_NO_CALLBACK = WX_LOG_FN()  # a NULL wx_log_fn (ctypes refuses None for a CFUNCTYPE argument)
+
+
+class _Default:
+    """Marker: no `logger` argument given (use logging.getLogger("wx_recover"))."""
+
+
+_DEFAULT = _Default()
+LoggerArg = Union[logging.Logger, None, _Default]
 
 
 class RecoverState(enum.Enum):
@@ -196,11 +284,22 @@ class Client:
     frees it when it returns.
     """
 
-    def __init__(self, config: Union[Mapping[str, Any], str], *, library: Optional[PathArg] = None) -> None:
+    def __init__(
+        self,
+        config: Union[Mapping[str, Any], str],
+        *,
+        library: Optional[PathArg] = None,
+        logger: LoggerArg = _DEFAULT,
+    ) -> None:
         """`config` is the configuration as a dict or as JSON text (see docs/design.md).
 
         `library` is an explicit path to libwx_recover.so; by default it is found through
         ``$WX_RECOVER_LIB``, a copy bundled in the package, then the repo's target/ dir.
+
+        `logger` receives the library's log lines (default: ``logging.getLogger("wx_recover")``;
+        None: no logging). The library is told the logger's effective level NOW, so it does not
+        even format lines the logger would drop; after changing the logger's level, call
+        :meth:`set_logger` (or :meth:`set_log_level`) again.
         """
         self._init_state()
         if isinstance(config, Mapping):
@@ -214,18 +313,21 @@ class Client:
             raise _invalid("config", f"must be a dict or a JSON str, not {type(config).__name__}")
         arg = _cstr("config", text)
         lib = load_library(library)
-        self._open(lib, lambda out, err: lib.wx_recover_new(arg, out, err))
+        self._open(lib, lambda out, err: lib.wx_recover_new(arg, out, err), logger)
 
     @classmethod
-    def from_file(cls, path: PathArg, *, library: Optional[PathArg] = None) -> "Client":
-        """A client from a JSON configuration file; relative key paths are relative to it."""
+    def from_file(
+        cls, path: PathArg, *, library: Optional[PathArg] = None, logger: LoggerArg = _DEFAULT
+    ) -> "Client":
+        """A client from a JSON configuration file; relative key paths are relative to it.
+        `library` and `logger` as for :class:`Client`."""
         if isinstance(path, os.PathLike):
             path = os.fspath(path)
         arg = _cstr("path", path)
         self = cls.__new__(cls)
         self._init_state()
         lib = load_library(library)
-        self._open(lib, lambda out, err: lib.wx_recover_new_from_file(arg, out, err))
+        self._open(lib, lambda out, err: lib.wx_recover_new_from_file(arg, out, err), logger)
         return self
 
     def _init_state(self) -> None:
@@ -233,8 +335,15 @@ class Client:
         self._handle: Optional[int] = None
         self._inflight = 0
         self._closed = True  # until a handle exists
+        self._log_token = next(_tokens)
+        self._logger: Optional[logging.Logger] = None
+        self._log_level = 0  # the wx_log_level the library was given (0: off)
 
-    def _open(self, lib: Native, new: Callable[[Any, Any], int]) -> None:
+    def _open(self, lib: Native, new: Callable[[Any, Any], int], logger: LoggerArg) -> None:
+        if isinstance(logger, _Default):
+            logger = logging.getLogger(LOGGER_NAME)
+        elif logger is not None and not isinstance(logger, logging.Logger):
+            raise _invalid("logger", f"must be a logging.Logger or None, not {type(logger).__name__}")
         self._lib = lib
         out = c_void_p()
         err = c_void_p()
@@ -246,6 +355,11 @@ class Client:
             lib.wx_error_free(err)
         self._handle = out.value
         self._closed = False
+        try:
+            self.set_logger(logger)
+        except BaseException:
+            self.close()
+            raise
 
     # ----- lifetime -----
 
@@ -266,7 +380,15 @@ class Client:
                 if self._closed and self._inflight == 0 and self._handle is not None:
                     free, self._handle = self._handle, None
             if free is not None:
-                self._lib.wx_recover_free(free)
+                self._free(free)
+
+    def _free(self, handle: int) -> None:
+        """Unsets the log callback, frees the handle, then forgets the logger."""
+        try:
+            self._lib.wx_recover_set_logger(handle, _NO_CALLBACK, None, 0, None)
+        finally:
+            self._lib.wx_recover_free(handle)
+            _loggers.pop(self._log_token, None)
 
     def close(self) -> None:
         """Frees the client (now, or when the last in-flight call returns). Idempotent."""
@@ -281,7 +403,7 @@ class Client:
             if self._inflight == 0 and self._handle is not None:
                 free, self._handle = self._handle, None
         if free is not None:
-            self._lib.wx_recover_free(free)
+            self._free(free)
 
     @property
     def closed(self) -> bool:
@@ -301,6 +423,64 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<wx_recover.Client {'closed' if self._closed else 'open'}>"
+
+    # ----- logging -----
+
+    @property
+    def logger(self) -> Optional[logging.Logger]:
+        """The logger receiving the library's lines, or None when logging is off."""
+        return self._logger if self._log_level else None
+
+    @property
+    def log_level(self) -> Optional[int]:
+        """The Python level of the most verbose lines the library sends (None: off)."""
+        return _C_TO_PY.get(self._log_level)
+
+    def set_logger(self, logger: Optional[logging.Logger], level: Union[int, str, None] = None) -> None:
+        """Sends the library's lines to `logger` (None turns logging off).
+
+        `level` (a logging level, e.g. ``logging.DEBUG``, ``"TRACE"`` or 5) is the most verbose
+        level the library produces; by default it is the logger's effective level now. The
+        logger still applies its own level and handlers. TRACE lines have level 5 ("TRACE").
+        """
+        if logger is not None and not isinstance(logger, logging.Logger):
+            raise _invalid("logger", f"must be a logging.Logger or None, not {type(logger).__name__}")
+        if logger is None:
+            c_level = 0
+        elif level is None:
+            c_level = _logger_c_level(logger)
+        else:
+            c_level = _max_c_level(_py_level(level))
+        self._install(logger, c_level)
+
+    def set_log_level(self, level: Union[int, str, None]) -> None:
+        """Changes the most verbose level the library sends to the current logger (the
+        ``"wx_recover"`` logger if logging was off); None turns logging off."""
+        if level is None:
+            self._install(self._logger, 0)
+            return
+        self._install(self._logger or logging.getLogger(LOGGER_NAME), _max_c_level(_py_level(level)))
+
+    def _install(self, logger: Optional[logging.Logger], c_level: int) -> None:
+        lib = self._lib
+        err = c_void_p()
+        with self._use() as h:
+            # Register first: a line logged while the library switches finds the new logger.
+            if logger is not None and c_level:
+                _loggers[self._log_token] = logger
+            try:
+                if c_level:
+                    status = lib.wx_recover_set_logger(h, _LOG_CALLBACK, self._log_token, c_level, byref(err))
+                else:
+                    status = lib.wx_recover_set_logger(h, _NO_CALLBACK, None, 0, byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+            finally:
+                lib.wx_error_free(err)
+            if not c_level:
+                _loggers.pop(self._log_token, None)
+            self._logger = logger
+            self._log_level = c_level
 
     # ----- calls -----
 

@@ -64,6 +64,12 @@ final class Native {
 
     static native byte[] clientWechatpaySerial(long client);
 
+    /**
+     * Sends the client's log lines at {@code maxLevel} (1 = ERROR … 5 = TRACE) and more severe
+     * to {@code WxRecoverClient.nativeLog}; any other value turns logging off.
+     */
+    static native void clientSetLogger(long client, int maxLevel) throws WxRecoverException;
+
     /** Returns an owned wx_accepted handle (free with {@link #acceptedFree}). */
     static native long submit(long client, byte[] outRequestNo, byte[] relatedWebankPunishNo,
             byte[] relatedWxpayPunishNo, byte[] mchid, byte[] balAccountNo, byte[] recoverReason)

@@ -23,12 +23,31 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * never closed is freed when it becomes unreachable, but close it: that is when the
  * connections are released.
  *
+ * <p><b>Logging.</b> The library's lines go to the {@link System.Logger} named
+ * {@value #LOGGER_NAME} (by default backed by java.util.logging): ERROR, WARNING (an attempt
+ * failed or the platform refused a request), INFO (one line per HTTP answer with its
+ * Request-ID), DEBUG, TRACE. A client is given that logger's level when it is created, so lines
+ * the logger would drop are not even formatted; see {@link #setLogLevel} and
+ * {@link #syncLogLevel()}. Lines never contain keys, Authorization values, bodies or the
+ * plaintext {@code bal_account_no}.
+ *
  * <p><b>Errors.</b> Every failure the library reports is a {@link WxRecoverException} with the
  * fields of the C error; {@link WxRecoverException#isRetrySafe()} says whether re-submitting
  * the same {@code out_request_no} (re-entry) or querying it is the right next step.
  */
 public final class WxRecoverClient implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+
+    /** Name of the {@link System.Logger} that receives the library's log lines. */
+    public static final String LOGGER_NAME = "io.wxrecover";
+
+    private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
+
+    /** wx_log_level 1..5, most severe first. */
+    private static final System.Logger.Level[] C_LEVELS = {
+        System.Logger.Level.ERROR, System.Logger.Level.WARNING, System.Logger.Level.INFO,
+        System.Logger.Level.DEBUG, System.Logger.Level.TRACE,
+    };
 
     private static final byte[] F_WXPAY_RECOVER_NO = ascii("wxpay_recover_no");
     private static final byte[] F_OUT_REQUEST_NO = ascii("out_request_no");
@@ -58,6 +77,11 @@ public final class WxRecoverClient implements AutoCloseable {
             w.lock(); // waits for every call in flight
             try {
                 if (handle != 0) {
+                    try {
+                        Native.clientSetLogger(handle, 0);
+                    } catch (WxRecoverException | RuntimeException e) {
+                        // freeing anyway: the callback is static and needs no user data
+                    }
                     Native.clientFree(handle);
                     handle = 0;
                 }
@@ -74,12 +98,17 @@ public final class WxRecoverClient implements AutoCloseable {
 
     private final State state;
     private final Cleaner.Cleanable cleanable;
-    private final String wechatpaySerial;
+    private volatile int logLevel; // the wx_log_level given to the library; 0: off
 
-    private WxRecoverClient(long handle) {
+    private WxRecoverClient(long handle) throws WxRecoverException {
         this.state = new State(handle);
         this.cleanable = CLEANER.register(this, state);
-        this.wechatpaySerial = str(Native.clientWechatpaySerial(handle));
+        try {
+            syncLogLevel();
+        } catch (WxRecoverException | RuntimeException | Error e) {
+            cleanable.clean();
+            throw e;
+        }
     }
 
     /**
@@ -278,15 +307,93 @@ public final class WxRecoverClient implements AutoCloseable {
         return str(Native.notificationGet(notification, ascii(field)));
     }
 
-    /** The {@code Wechatpay-Serial} value this client sends (public key id or cert serial). */
+    /**
+     * The {@code Wechatpay-Serial} value this client sends now (public key id or platform
+     * certificate serial), asked of the library on every call: in certificate-download mode
+     * it may download the certificates (blocking, bounded by {@code deadline_ms}), it changes
+     * after a rotation, and it is {@code null} when no key is available (a submit would say
+     * why).
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
     public String wechatpaySerial() {
         Lock r = state.lock.readLock();
         r.lock();
         try {
             ensureOpen();
-            return wechatpaySerial;
+            return str(Native.clientWechatpaySerial(state.handle));
         } finally {
             r.unlock();
+        }
+    }
+
+    // ----- logging -----
+
+    /**
+     * Sets the most verbose level of the lines the library sends to the {@value #LOGGER_NAME}
+     * logger ({@code TRACE} or {@code ALL}: everything; {@code OFF} or {@code null}: nothing).
+     * The logger still applies its own level. Thread-safe; calls in flight may still log at
+     * the old level.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void setLogLevel(System.Logger.Level level) throws WxRecoverException {
+        int c = 0;
+        if (level != null && level != System.Logger.Level.OFF) {
+            for (int i = C_LEVELS.length; i >= 1; i--) {
+                if (C_LEVELS[i - 1].getSeverity() >= level.getSeverity()) {
+                    c = i;
+                    break;
+                }
+            }
+        }
+        install(c);
+    }
+
+    /**
+     * Gives the library the {@value #LOGGER_NAME} logger's level now (the most verbose level
+     * for which {@link System.Logger#isLoggable} is true). Done at creation; call it again
+     * after changing the logger's level.
+     */
+    public void syncLogLevel() throws WxRecoverException {
+        int c = 0;
+        for (int i = C_LEVELS.length; i >= 1; i--) {
+            if (LOG.isLoggable(C_LEVELS[i - 1])) {
+                c = i;
+                break;
+            }
+        }
+        install(c);
+    }
+
+    /** The most verbose level the library sends now; {@code OFF} when logging is off. */
+    public System.Logger.Level logLevel() {
+        int c = logLevel;
+        return c == 0 ? System.Logger.Level.OFF : C_LEVELS[c - 1];
+    }
+
+    private void install(int cLevel) throws WxRecoverException {
+        withHandle(h -> {
+            Native.clientSetLogger(h, cLevel);
+            logLevel = cLevel;
+            return null;
+        });
+    }
+
+    /**
+     * Called by the JNI glue on the thread making a library call, for each line. Never throws
+     * (the glue would clear it anyway): a failing logger must not fail the call.
+     */
+    @SuppressWarnings("unused")
+    private static void nativeLog(int level, byte[] utf8) {
+        try {
+            System.Logger.Level l = level >= 1 && level <= C_LEVELS.length
+                    ? C_LEVELS[level - 1] : System.Logger.Level.ERROR;
+            if (LOG.isLoggable(l)) {
+                LOG.log(l, str(utf8));
+            }
+        } catch (Throwable t) {
+            // dropped: there is nowhere safe to report a failure of the logger itself
         }
     }
 

@@ -146,6 +146,11 @@ final class Sandbox implements AutoCloseable {
         throw new IllegalStateException("sandbox ran out of orders; start it with more --orders");
     }
 
+    /** Every order the sandbox knows (used or not), e.g. to scan logs for their ledger ids. */
+    List<Order> allOrders() {
+        return List.copyOf(orders);
+    }
+
     int orderCount() {
         return orders.size();
     }
