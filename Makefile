@@ -23,16 +23,18 @@ demo: build
 	@bash scripts/demo.sh
 
 test: build check-header lint test-logs test-rust test-c test-python test-java test-cpp \
-      test-install test-secrets
+      test-install test-hostile test-asan test-stress test-secrets test-fuzz
 	@echo "make test: all suites passed"
 
 # Every suite runs with the library logging at its most verbose into one file, with its
 # temporary sandboxes under build/tmp; test-secrets then scans that log for their secrets.
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
-test test-rust test-c test-python test-java test-cpp test-install test-secrets: export WX_RECOVER_LOG := trace
-test test-rust test-c test-python test-java test-cpp test-install test-secrets: export WX_RECOVER_LOG_FILE := $(TEST_LOG)
-test test-rust test-c test-python test-java test-cpp test-install test-secrets: export TMPDIR := $(TEST_TMP)
+LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-hostile \
+                test-asan test-stress test-secrets
+$(LOGGED_TESTS): export WX_RECOVER_LOG := trace
+$(LOGGED_TESTS): export WX_RECOVER_LOG_FILE := $(TEST_LOG)
+$(LOGGED_TESTS): export TMPDIR := $(TEST_TMP)
 
 test-logs:
 	@rm -rf $(TEST_TMP) $(dir $(TEST_LOG)) && mkdir -p $(TEST_TMP) $(dir $(TEST_LOG)) && : > $(TEST_LOG)
@@ -72,6 +74,11 @@ test-cpp: build
 
 test-install: build
 	bash tests/install/run.sh
+
+# Fuzzing, sanitizers, hostile input and stress at the C boundary (docs/hardening.md).
+# `make test` fuzzes each target briefly; `make fuzz FUZZ_SECONDS=N` runs longer.
+FUZZ_SMOKE_SECONDS ?= 5
+include mk/hardening.mk
 
 # `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config file, CMake package.
 include mk/install.mk

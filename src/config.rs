@@ -84,11 +84,9 @@ impl Config {
     /// Parses a configuration file (JSON). Relative key paths are taken relative to the
     /// file's folder, so a config and its keys can move together.
     pub fn from_file(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::config(
-                "config file",
-                format!("cannot read {}: {e}", path.display()),
-            )
+        let bytes = read_small_file("config file", path)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::config("config file", format!("{} is not UTF-8", path.display()))
         })?;
         Config::parse(&text, path.parent())
     }
@@ -109,7 +107,13 @@ impl Config {
             .ok_or_else(|| Error::config("configuration", "must be a JSON object"))?;
         for key in obj.keys() {
             if !KNOWN_KEYS.contains(&key.as_str()) {
-                return Err(Error::config(key, "unknown configuration key"));
+                // Truncated: a mangled file could put anything, a key included, in a name.
+                let shown: String = key.chars().take(40).collect();
+                let more = if key.chars().count() > 40 { "…" } else { "" };
+                return Err(Error::config(
+                    &format!("{shown}{more}"),
+                    "unknown configuration key",
+                ));
             }
         }
         let r = Reader { obj, base_dir };
@@ -263,6 +267,32 @@ impl Config {
     }
 }
 
+/// Configuration, keys and certificates are a few KiB: anything larger is a mistake.
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a regular file of at most `MAX_FILE_BYTES`: a device, FIFO or huge file named by
+/// mistake fails at once instead of blocking or filling memory.
+fn read_small_file(item: &str, path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let fail = |why: String| Error::config(item, format!("cannot read {}: {why}", path.display()));
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!("larger than {MAX_FILE_BYTES} bytes")));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+        .map_err(|e| fail(e.to_string()))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        crate::crypto::wipe(&mut buf);
+        return Err(fail(format!("larger than {MAX_FILE_BYTES} bytes")));
+    }
+    Ok(buf)
+}
+
 struct Reader<'a> {
     obj: &'a Map<String, Value>,
     base_dir: Option<&'a Path>,
@@ -304,8 +334,7 @@ impl Reader<'_> {
             (true, Some(dir)) => dir.join(p),
             _ => p.to_path_buf(),
         };
-        std::fs::read(&full)
-            .map_err(|e| Error::config(key, format!("cannot read {}: {e}", full.display())))
+        read_small_file(key, &full)
     }
 
     /// A PEM given as a path (`path_key`) or inline (`pem_key`), not both. Returns the key
@@ -454,6 +483,19 @@ mod tests {
         let mut v = base(&private, &public);
         v["merchant_private_key"] = "/nonexistent/key.pem".into();
         assert!(err_of(&v).message.starts_with("merchant_private_key:"));
+
+        // Devices and FIFOs fail at once: no blocking read, no unbounded allocation.
+        let mut v = base(&private, &public);
+        v.as_object_mut()
+            .unwrap()
+            .remove("merchant_private_key_pem");
+        v["merchant_private_key"] = "/dev/zero".into();
+        let e = err_of(&v);
+        assert!(e.message.contains("not a regular file"), "{}", e.message);
+
+        let mut v = base(&private, &public);
+        v[&"k".repeat(500)] = 1.into();
+        assert!(err_of(&v).message.len() < 120);
 
         assert!(Config::from_json("[1]")
             .err()

@@ -45,7 +45,7 @@ for f in "lib/libwx_recover.so.$ver" lib/libwx_recover.a include/wx_recover.h in
 done
 [ "$(readlink "$prefix/lib/libwx_recover.so.$major")" = "libwx_recover.so.$ver" ] || fail "so.$major link"
 [ "$(readlink "$prefix/lib/libwx_recover.so")" = "libwx_recover.so.$major" ] || fail "so link"
-readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep -q "SONAME.*\[libwx_recover.so.$major\]" ||
+readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep "SONAME.*\[libwx_recover.so.$major\]" >/dev/null ||
   fail "SONAME is not libwx_recover.so.$major"
 cmp -s "$root/include/wx_recover.hpp" "$prefix/include/wx_recover.hpp" || fail "hpp differs"
 pass "make install PREFIX=$prefix: layout, symlinks, SONAME libwx_recover.so.$major"
@@ -89,10 +89,10 @@ run_cpp_example() {  # $1 shared|static, $2 first order index
     -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF > "$b.log" 2>&1 || { cat "$b.log" >&2; fail "cmake ($kind)"; }
   cmake --build "$b" >> "$b.log" 2>&1 || { cat "$b.log" >&2; fail "build ($kind)"; }
   if [ "$kind" = shared ]; then
-    ldd "$b/recover_threads" | grep -q "libwx_recover.so.$major => $prefix/lib/" ||
+    ldd "$b/recover_threads" | grep "libwx_recover.so.$major => $prefix/lib/" >/dev/null ||
       fail "shared example does not load $prefix/lib/libwx_recover.so.$major"
   else
-    ! readelf -d "$b/recover_threads" | grep -q libwx_recover || fail "static example needs the .so"
+    ! readelf -d "$b/recover_threads" | grep libwx_recover >/dev/null || fail "static example needs the .so"
   fi
   "$b/recover_threads" "$config" "$sandbox_json" "$first" > "$tmp/cpp-$kind.out" 2>&1 ||
     { cat "$tmp/cpp-$kind.out" >&2; fail "recover_threads ($kind)"; }
@@ -114,12 +114,12 @@ mchid=$(sed -n 's/^thread 0: [^ ]* (mchid \([^)]*\)) -> .*/\1/p' "$tmp/cpp-share
 for bin in query_order query_order_static; do
   out=$("$tmp/pkgconfig-example/$bin" "$config" "$no" "$mchid" 2>&1) ||
     { echo "$out" >&2; fail "$bin on $no"; }
-  echo "$out" | grep -qE "^$no: (SUCCESS|FAILED) " || { echo "$out" >&2; fail "$bin output"; }
+  echo "$out" | grep -E "^$no: (SUCCESS|FAILED) " >/dev/null || { echo "$out" >&2; fail "$bin output"; }
   rc=0
   "$tmp/pkgconfig-example/$bin" "$config" "no-such-order-$$" "$mchid" > /dev/null 2>&1 || rc=$?
   [ "$rc" = 3 ] || fail "$bin on an unknown order exited $rc, want 3 (404 NOT_FOUND)"
 done
-ldd "$tmp/pkgconfig-example/query_order" | grep -q "libwx_recover.so.$major => $prefix/lib/" ||
+ldd "$tmp/pkgconfig-example/query_order" | grep "libwx_recover.so.$major => $prefix/lib/" >/dev/null ||
   fail "query_order does not load the installed library"
 pass "examples-c/pkgconfig (pkg-config --cflags --libs wx_recover): shared and static run"
 
