@@ -453,7 +453,10 @@ fn one_client_serves_eight_threads() {
         }
     });
     assert_eq!(stat(&sb, "/recover_records"), 32);
-    assert!(stat(&sb, "/primary/connections") <= 8);
+    // At most one connection per thread, plus one per thread for the moment a finished
+    // connection is still on its way back to the pool when that thread's next call starts.
+    let connections = stat(&sb, "/primary/connections");
+    assert!(connections <= 16, "{connections} connections for 8 threads");
 }
 
 #[test]
