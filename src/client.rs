@@ -900,6 +900,11 @@ fn transport_error(e: reqwest::Error) -> Error {
             chain.push_str(": ");
         }
         chain.push_str(&s.to_string());
+        if chain.len() > 300 {
+            // Transport errors quote URLs; keep messages one readable line.
+            chain = format!("{}…", truncate(&chain, 300));
+            break;
+        }
         source = s.source();
     }
     if e.is_connect() {

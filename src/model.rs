@@ -31,6 +31,9 @@ impl std::fmt::Debug for RecoverRequest {
 }
 
 pub const OUT_REQUEST_NO_MAX_BYTES: usize = 64;
+/// The seed gives no length for the other identifiers; real ones are a few dozen bytes. A cap
+/// keeps a mistaken megabyte out of URLs, bodies and error messages.
+pub const IDENTIFIER_MAX_BYTES: usize = 256;
 pub const RECOVER_REASON_MAX_CHARS: usize = 256;
 
 /// Present, non-empty, free of control characters. Used for every identifier the API takes.
@@ -41,6 +44,9 @@ pub fn check_identifier(field: &str, value: &str) -> Result<()> {
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
     }
+    if value.len() > IDENTIFIER_MAX_BYTES {
+        return Err(Error::invalid(field, "must be at most 256 bytes"));
+    }
     Ok(())
 }
 
@@ -48,20 +54,20 @@ impl RecoverRequest {
     /// The seed's rules, checked before anything is encrypted or sent. Errors name the field
     /// and never echo `bal_account_no`.
     pub fn validate(&self) -> Result<()> {
-        check_identifier("out_request_no", &self.out_request_no)?;
         if self.out_request_no.len() > OUT_REQUEST_NO_MAX_BYTES {
             return Err(Error::invalid("out_request_no", "must be at most 64 bytes"));
         }
+        check_identifier("out_request_no", &self.out_request_no)?;
         check_identifier("related_webank_punish_no", &self.related_webank_punish_no)?;
         check_identifier("related_wxpay_punish_no", &self.related_wxpay_punish_no)?;
         check_identifier("mchid", &self.mchid)?;
-        check_identifier("bal_account_no", &self.bal_account_no)?;
         if self.bal_account_no.len() > OAEP_MAX_PLAINTEXT {
             return Err(Error::invalid(
                 "bal_account_no",
                 "must be at most 214 bytes (RSA-OAEP limit)",
             ));
         }
+        check_identifier("bal_account_no", &self.bal_account_no)?;
         if self.out_request_no == self.related_webank_punish_no {
             return Err(Error::invalid(
                 "out_request_no",
@@ -207,6 +213,9 @@ mod tests {
         r = good();
         r.mchid = "19\n00".into();
         assert_eq!(field_of(&r), "mchid");
+        r = good();
+        r.related_wxpay_punish_no = "9".repeat(257);
+        assert_eq!(field_of(&r), "related_wxpay_punish_no");
         r = good();
         r.bal_account_no = "9".repeat(215);
         let e = r.validate().unwrap_err();
