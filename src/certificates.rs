@@ -8,7 +8,7 @@ use openssl::x509::X509;
 use serde_json::Value;
 
 use crate::crypto;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{truncate, Error, ErrorKind, Result};
 
 pub const CERTIFICATES_PATH: &str = "/v3/certificates";
 
@@ -112,13 +112,6 @@ pub fn newest_valid(certs: &[PlatformCert], now: i64) -> Option<&PlatformCert> {
         .iter()
         .filter(|c| c.valid_at(now))
         .max_by_key(|c| c.not_before)
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
 }
 
 #[cfg(test)]

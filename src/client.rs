@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::certificates::{self, PlatformCert, CERTIFICATES_PATH};
 use crate::config::Config;
 use crate::crypto;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{truncate, Error, ErrorKind, Result};
 use crate::limiter::Limiter;
 use crate::log::{Level, Logger, Sink};
 use crate::model::{check_identifier, Accepted, RecoverOrder, RecoverRequest};
@@ -969,13 +969,6 @@ fn find_cert<'a>(certs: &'a [PlatformCert], serial: &str) -> Option<&'a Platform
     certs
         .iter()
         .find(|c| c.serial.eq_ignore_ascii_case(serial) && c.valid_at(now))
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
 }
 
 pub(crate) fn unix_now() -> i64 {

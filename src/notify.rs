@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::crypto;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{truncate, Error, ErrorKind, Result};
 
 /// A verified, decrypted notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,13 +128,6 @@ fn required(obj: &Map<String, Value>, prefix: &str, key: &str) -> Result<String>
         Some(s) if !s.is_empty() => Ok(s),
         Some(_) => Err(bad(format!("notification: field {prefix}{key} is empty"))),
         None => Err(bad(format!("notification: missing field {prefix}{key}"))),
-    }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The one boundary every `extern "C"` function goes through: it catches panics, checks
 //! pointers and UTF-8, and turns every failure into a status plus an owned error object.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::{wx_error, wx_status};
@@ -43,6 +43,22 @@ pub(super) fn getter<H, T>(handle: *const H, fallback: T, f: impl FnOnce(&H) -> 
         Ok(v) => v,
         Err(_) => fallback,
     }
+}
+
+/// A string from a handle's list of named fields, borrowed from the handle. NULL for a NULL
+/// handle, a NULL or non-UTF-8 name, or a name that is not there.
+pub(super) fn named_field<H, K: AsRef<str>>(
+    handle: *const H,
+    name: *const c_char,
+    fields: impl FnOnce(&H) -> &[(K, CString)],
+) -> *const c_char {
+    getter(handle, std::ptr::null(), |h| match req_str(name, "field") {
+        Ok(name) => fields(h)
+            .iter()
+            .find(|(k, _)| k.as_ref() == name)
+            .map_or(std::ptr::null(), |(_, v)| v.as_ptr()),
+        Err(_) => std::ptr::null(),
+    })
 }
 
 /// Frees a handle made by `Box::into_raw`; NULL is a no-op.

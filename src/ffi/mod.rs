@@ -567,14 +567,7 @@ pub unsafe extern "C" fn wx_notification_get(
     n: *const wx_notification,
     field: *const c_char,
 ) -> *const c_char {
-    boundary::getter(n, ptr::null(), |n| match req_str(field, "field") {
-        Ok(name) => n
-            .fields
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map_or(ptr::null(), |(_, v)| v.as_ptr()),
-        Err(_) => ptr::null(),
-    })
+    boundary::named_field(n, field, |n| &n.fields)
 }
 
 /// The decrypted resource as JSON text (for a recover: the `recover_order` object). It is the
@@ -653,14 +646,7 @@ pub unsafe extern "C" fn wx_order_state(o: *const wx_order) -> wx_recover_state 
 /// valid until wx_order_free().
 #[no_mangle]
 pub unsafe extern "C" fn wx_order_get(o: *const wx_order, field: *const c_char) -> *const c_char {
-    boundary::getter(o, ptr::null(), |o| match req_str(field, "field") {
-        Ok(name) => o
-            .fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(ptr::null(), |(_, v)| v.as_ptr()),
-        Err(_) => ptr::null(),
-    })
+    boundary::named_field(o, field, |o| &o.fields)
 }
 
 /// The whole `recover_order` object as JSON text, unknown fields included. Borrowed: valid
