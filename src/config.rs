@@ -84,11 +84,17 @@ impl Config {
     /// Parses a configuration file (JSON). Relative key paths are taken relative to the
     /// file's folder, so a config and its keys can move together.
     pub fn from_file(path: &Path) -> Result<Config> {
-        let bytes = read_small_file("config file", path)?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Error::config("config file", format!("{} is not UTF-8", path.display()))
-        })?;
-        Config::parse(&text, path.parent())
+        let mut bytes = read_small_file("config file", path)?;
+        // The file may hold the APIv3 key or an inline private key: wipe it once parsed.
+        let parsed = match std::str::from_utf8(&bytes) {
+            Ok(text) => Config::parse(text, path.parent()),
+            Err(_) => Err(Error::config(
+                "config file",
+                format!("{} is not UTF-8", path.display()),
+            )),
+        };
+        crypto::wipe(&mut bytes);
+        parsed
     }
 
     pub fn from_json(json: &str) -> Result<Config> {
