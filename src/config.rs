@@ -102,15 +102,29 @@ impl Config {
     }
 
     fn parse(json: &str, base_dir: Option<&Path>) -> Result<Config> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
+        let mut value: Value = serde_json::from_str(json).map_err(|e| {
             Error::config(
                 "configuration",
                 format!("not valid JSON (line {}, column {})", e.line(), e.column()),
             )
         })?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| Error::config("configuration", "must be a JSON object"))?;
+        let built = match value.as_object() {
+            Some(obj) => Config::build(obj, base_dir),
+            None => Err(Error::config("configuration", "must be a JSON object")),
+        };
+        // The parsed copy of inline secrets goes as soon as the keys are loaded.
+        if let Some(obj) = value.as_object_mut() {
+            for key in ["apiv3_key", "merchant_private_key_pem"] {
+                if let Some(Value::String(secret)) = obj.get_mut(key) {
+                    // SAFETY: zero bytes are valid UTF-8; the string is dropped right after.
+                    crypto::wipe(unsafe { secret.as_bytes_mut() });
+                }
+            }
+        }
+        built
+    }
+
+    fn build(obj: &Map<String, Value>, base_dir: Option<&Path>) -> Result<Config> {
         for key in obj.keys() {
             if !KNOWN_KEYS.contains(&key.as_str()) {
                 // Truncated: a mangled file could put anything, a key included, in a name.
