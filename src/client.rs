@@ -314,8 +314,13 @@ impl Client {
         }
         let certs = self.download_certificates().map_err(|mut e| {
             e.message = format!("downloading platform certificates: {}", e.message);
+            self.logger.log(Level::Warn, || e.message.clone());
             e
         })?;
+        self.logger.log(Level::Info, || {
+            let serials: Vec<&str> = certs.iter().map(|c| c.serial.as_str()).collect();
+            format!("platform certificates downloaded: {}", serials.join(", "))
+        });
         let mut c = self.cache_mut();
         c.certs = certs;
         c.fetched = Some(Instant::now());
@@ -616,7 +621,7 @@ impl Client {
                 self.attempt(&method, hosts[host], path_and_query, body, serial, deadline);
             let took = sent_at.elapsed().as_millis();
             match &outcome {
-                Ok(a) => self.logger.log(Level::Info, || {
+                Ok(a) => self.logger.log(Level::Debug, || {
                     format!(
                         "{method} {path} -> {} Request-ID={} attempt={attempts} {took} ms",
                         a.status,

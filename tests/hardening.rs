@@ -105,11 +105,11 @@ fn trace_logging_carries_the_story_but_no_secret() {
     let has =
         |level: Level, needle: &str| lines.iter().any(|(l, m)| *l == level && m.contains(needle));
     assert!(has(
-        Level::Info,
+        Level::Debug,
         "POST /v3/aggracct-bc/wb-channel/control-orders/recover -> 200 Request-ID="
     ));
     assert!(has(
-        Level::Info,
+        Level::Debug,
         "GET /v3/aggracct-bc/wb-channel/control-orders/LOG-1 -> 200"
     ));
     assert!(has(Level::Debug, "retrying in"));

@@ -69,9 +69,10 @@ pub enum wx_log_level {
     WX_LOG_ERROR = 1,
     /// An attempt failed and may be retried, or the platform refused a request.
     WX_LOG_WARN = 2,
-    /// One line per HTTP answer: method, path, status, Request-ID, attempt, time.
+    /// Rare events worth keeping: platform certificates downloaded or refreshed.
     WX_LOG_INFO = 3,
-    /// Attempts, hosts, retries, certificate refreshes.
+    /// One line per HTTP answer (method, path, status, Request-ID, attempt, time), plus
+    /// attempts, hosts and retries.
     WX_LOG_DEBUG = 4,
     /// Header names and sizes (values of credentials are never logged).
     WX_LOG_TRACE = 5,

@@ -80,10 +80,10 @@ def test_trace_lines_for_success_api_error_and_fault(faults, caplog):
     lines = [r.getMessage() for r in records]
     text = "\n".join(lines)
     levels = {r.levelname for r in records}
-    assert {"TRACE", "DEBUG", "INFO", "WARNING", "ERROR"} <= levels, text
+    assert {"TRACE", "DEBUG", "WARNING", "ERROR"} <= levels, text
 
-    # The success: one INFO line with status and Request-ID, which matches the accepted one.
-    info = [r.getMessage() for r in records if r.levelno == logging.INFO]
+    # The success: one DEBUG line with status and Request-ID, which matches the accepted one.
+    info = [r.getMessage() for r in records if r.levelno == logging.DEBUG]
     assert any("-> 200 Request-ID=" + (ok.request_id or "?") in m for m in info), text
     # The API error: WARNING naming the code.
     assert any("ALREADY_EXISTS" in r.getMessage() for r in records if r.levelno == logging.WARNING), text
@@ -112,12 +112,12 @@ def test_warning_logger_gets_no_info_lines_from_the_library(sandbox, test_logger
         assert warn and all(r.levelno >= logging.WARNING for r in handler.records), warn
         assert any("ALREADY_EXISTS" in m for m in warn)
 
-        # Re-deriving from the logger's level now lets the INFO lines through.
+        # Re-deriving from the logger's level now lets the DEBUG lines through.
         handler.records.clear()
         c.set_logger(logger)
         assert c.log_level == wx_recover.TRACE
         c.submit(**sandbox.request_for(sandbox.take_order()))
-        assert any(r.levelno == logging.INFO and "-> 200 Request-ID=" in r.getMessage() for r in handler.records)
+        assert any(r.levelno == logging.DEBUG and "-> 200 Request-ID=" in r.getMessage() for r in handler.records)
 
         # set_log_level lowers what the library sends without touching the logger.
         handler.records.clear()
@@ -206,10 +206,10 @@ def test_unconfigured_logging_prints_nothing_and_cli_log_option(sandbox):
     assert plain.returncode == int(wx_recover.Status.API), plain.stderr
     assert json.loads(plain.stderr)["code"] == "NOT_FOUND"  # nothing but the JSON
 
-    verbose = _cli(sandbox, "--log", "info", *missing)
+    verbose = _cli(sandbox, "--log", "debug", *missing)
     lines = verbose.stderr.strip().splitlines()
     assert json.loads(lines[-1])["code"] == "NOT_FOUND"
-    assert any(ln.startswith("wx-recover INFO ") and "-> 404 Request-ID=" in ln for ln in lines[:-1]), lines
+    assert any(ln.startswith("wx-recover DEBUG ") and "-> 404 Request-ID=" in ln for ln in lines[:-1]), lines
     assert any(ln.startswith("wx-recover WARNING ") and "NOT_FOUND" in ln for ln in lines[:-1]), lines
-    assert not any(" DEBUG " in ln for ln in lines)
+    assert not any(" TRACE " in ln for ln in lines)
     assert_no_secrets(sandbox, lines)

@@ -149,7 +149,7 @@ class LoggingTest {
 
             String all = String.join("\n", handler.lines());
             assertNotNull(ok.requestId());
-            assertTrue(handler.has(Level.INFO, "-> 200 Request-ID=" + ok.requestId()), all);
+            assertTrue(handler.has(Level.FINE, "-> 200 Request-ID=" + ok.requestId()), all); // DEBUG
             assertTrue(handler.has(Level.WARNING, "ALREADY_EXISTS"), all);
             assertTrue(handler.has(Level.SEVERE, "unverified"), all);
             assertTrue(handler.has(Level.FINE, "attempt 1 to"), all); // DEBUG
@@ -184,7 +184,7 @@ class LoggingTest {
             c.syncLogLevel(); // the logger is at ALL now
             assertEquals(System.Logger.Level.TRACE, c.logLevel());
             c.submit(Sandbox.requestFor(sb.takeOrder(true), null));
-            assertTrue(handler.has(Level.INFO, "-> 200 Request-ID="), handler.lines().toString());
+            assertTrue(handler.has(Level.FINE, "-> 200 Request-ID="), handler.lines().toString());
 
             handler.records.clear();
             c.setLogLevel(System.Logger.Level.ERROR);
