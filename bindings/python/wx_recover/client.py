@@ -567,6 +567,22 @@ class Client:
         extra = {k: v for k, v in raw.items() if k not in known}
         return RecoverOrder(**known, state=state, request_id=request_id, extra=extra)
 
+    def _owned_string(self, fn: Any, *args: Any) -> str:
+        """Calls ``fn(handle, *args, &out, &err)`` and returns the string the library handed
+        out, releasing it (and any error) with the library's own free functions."""
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = fn(h, *args, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
+            finally:
+                lib.wx_free(out)
+                lib.wx_error_free(err)
+
     def authorization(self, method: str, url: str, body: Optional[bytes] = b"") -> str:
         """An ``Authorization`` header value for a request sent by your own HTTP stack.
 
@@ -576,34 +592,12 @@ class Client:
         m = _cstr("method", method)
         u = _cstr("url", url)
         b = _cbytes("body", body)
-        lib = self._lib
-        out = c_void_p()
-        err = c_void_p()
-        with self._use() as h:
-            try:
-                status = lib.wx_recover_authorization(h, m, u, b or None, len(b), byref(out), byref(err))
-                if status != Status.OK:
-                    raise _make_error(lib, status, err)
-                return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
-            finally:
-                lib.wx_free(out)
-                lib.wx_error_free(err)
+        return self._owned_string(self._lib.wx_recover_authorization, m, u, b or None, len(b))
 
     def encrypt(self, plaintext: str) -> str:
         """Encrypts a sensitive field for the key named by :attr:`wechatpay_serial` (base64)."""
         p = _cstr("plaintext", plaintext)
-        lib = self._lib
-        out = c_void_p()
-        err = c_void_p()
-        with self._use() as h:
-            try:
-                status = lib.wx_recover_encrypt(h, p, byref(out), byref(err))
-                if status != Status.OK:
-                    raise _make_error(lib, status, err)
-                return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
-            finally:
-                lib.wx_free(out)
-                lib.wx_error_free(err)
+        return self._owned_string(self._lib.wx_recover_encrypt, p)
 
     def verify(self, timestamp: str, nonce: str, signature: str, serial: str, body: Optional[bytes]) -> None:
         """Verifies a signed answer from your own HTTP stack (the four ``Wechatpay-*`` header

@@ -321,18 +321,19 @@ JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_statusStr(JNIEnv *env, jcl
 
 /* ----- client ----- */
 
-JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNew(JNIEnv *env, jclass cls,
-                                                           jbyteArray json) {
-    char *c_json;
+/* Both constructors: copy the argument, call `make`, wipe the copy (it may hold an inline
+ * private key or the APIv3 key), throw on failure. */
+static jlong client_new(JNIEnv *env, jbyteArray arg,
+                        wx_status (*make)(const char *, wx_recover **, wx_error **)) {
+    char *c_arg;
     wx_recover *client = NULL;
     wx_error *err = NULL;
     wx_status st;
-    (void)cls;
-    if (copy_cstr(env, json, &c_json) != 0) {
+    if (copy_cstr(env, arg, &c_arg) != 0) {
         return 0;
     }
-    st = wx_recover_new(c_json, &client, &err);
-    free_secret(c_json); /* may hold an inline private key */
+    st = make(c_arg, &client, &err);
+    free_secret(c_arg);
     if (st != WX_OK) {
         throw_wx(env, st, err, NULL);
         return 0;
@@ -340,23 +341,16 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNew(JNIEnv *env, jclass c
     return handle_long(client);
 }
 
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNew(JNIEnv *env, jclass cls,
+                                                           jbyteArray json) {
+    (void)cls;
+    return client_new(env, json, wx_recover_new);
+}
+
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNewFromFile(JNIEnv *env, jclass cls,
                                                                    jbyteArray path) {
-    char *c_path;
-    wx_recover *client = NULL;
-    wx_error *err = NULL;
-    wx_status st;
     (void)cls;
-    if (copy_cstr(env, path, &c_path) != 0) {
-        return 0;
-    }
-    st = wx_recover_new_from_file(c_path, &client, &err);
-    free(c_path);
-    if (st != WX_OK) {
-        throw_wx(env, st, err, NULL);
-        return 0;
-    }
-    return handle_long(client);
+    return client_new(env, path, wx_recover_new_from_file);
 }
 
 JNIEXPORT void JNICALL Java_io_wxrecover_Native_clientFree(JNIEnv *env, jclass cls,
