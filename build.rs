@@ -1,10 +1,13 @@
-//! Generates include/wx_recover.h from src/ffi/ and gives the shared library its SONAME.
+//! Generates the C header from src/ffi/ into OUT_DIR (never into the source tree, so
+//! `cargo package` and read-only checkouts work) and gives the shared library its SONAME.
+//! `make header` copies the generated header to include/; `make check-header` diffs it.
 
 use std::path::PathBuf;
 
 fn main() {
     let crate_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=src/lib.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
@@ -15,8 +18,8 @@ fn main() {
         .expect("cbindgen.toml is valid");
     match cbindgen::generate_with_config(&crate_dir, config) {
         Ok(bindings) => {
-            bindings.write_to_file(crate_dir.join("include/wx_recover.h"));
+            bindings.write_to_file(out_dir.join("wx_recover.h"));
         }
-        Err(e) => panic!("cbindgen failed to generate include/wx_recover.h: {e}"),
+        Err(e) => panic!("cbindgen failed to generate wx_recover.h: {e}"),
     }
 }

@@ -47,29 +47,95 @@ pub struct PlatformKey {
 
 /// A parsed configuration with every key loaded. Key material lives only in the `PKey`s.
 pub struct Config {
-    pub mchid: String,
-    pub merchant_serial_no: String,
-    pub merchant_key: PKey<Private>,
+    mchid: String,
+    merchant_serial_no: String,
+    merchant_key: PKey<Private>,
     /// Public-key mode key (`PUB_KEY_ID_…`), when configured.
-    pub public_key: Option<PlatformKey>,
+    public_key: Option<PlatformKey>,
     /// Certificate-mode key (serial from the certificate), when configured.
-    pub platform_certificate: Option<PlatformKey>,
-    pub apiv3_key: Option<Vec<u8>>,
-    pub base_url: String,
-    pub backup_url: Option<String>,
-    pub ca_cert_pem: Option<Vec<u8>>,
-    pub proxy: Option<String>,
-    pub connect_timeout: Duration,
-    pub timeout: Duration,
-    pub max_attempts: u32,
-    pub deadline: Duration,
-    pub rate_limit_per_minute: u32,
-    pub rate_limit_wait: Duration,
-    pub user_agent: String,
+    platform_certificate: Option<PlatformKey>,
+    apiv3_key: Option<Vec<u8>>,
+    base_url: String,
+    backup_url: Option<String>,
+    ca_cert_pem: Option<Vec<u8>>,
+    proxy: Option<String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_attempts: u32,
+    deadline: Duration,
+    rate_limit_per_minute: u32,
+    rate_limit_wait: Duration,
+    user_agent: String,
     /// Download platform certificates from `/v3/certificates` (needs `apiv3_key`).
-    pub certificate_download: bool,
+    certificate_download: bool,
     /// How old the downloaded set may get before a call refreshes it.
-    pub certificate_refresh: Duration,
+    certificate_refresh: Duration,
+}
+
+/// Read accessors: a `Config` comes only from `from_file` / `from_json`, which check every
+/// value, so its fields cannot be set to something unchecked.
+impl Config {
+    pub fn mchid(&self) -> &str {
+        &self.mchid
+    }
+    pub fn merchant_serial_no(&self) -> &str {
+        &self.merchant_serial_no
+    }
+    pub(crate) fn merchant_key(&self) -> &PKey<Private> {
+        &self.merchant_key
+    }
+    /// Public-key mode key (`PUB_KEY_ID_…`), when configured.
+    pub fn public_key(&self) -> Option<&PlatformKey> {
+        self.public_key.as_ref()
+    }
+    /// Certificate-mode key (serial from the certificate), when configured.
+    pub fn platform_certificate(&self) -> Option<&PlatformKey> {
+        self.platform_certificate.as_ref()
+    }
+    pub fn apiv3_key(&self) -> Option<&[u8]> {
+        self.apiv3_key.as_deref()
+    }
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+    pub fn backup_url(&self) -> Option<&str> {
+        self.backup_url.as_deref()
+    }
+    pub fn ca_cert_pem(&self) -> Option<&[u8]> {
+        self.ca_cert_pem.as_deref()
+    }
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+    pub fn rate_limit_per_minute(&self) -> u32 {
+        self.rate_limit_per_minute
+    }
+    pub fn rate_limit_wait(&self) -> Duration {
+        self.rate_limit_wait
+    }
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+    /// Download platform certificates from `/v3/certificates` (needs `apiv3_key`).
+    pub fn certificate_download(&self) -> bool {
+        self.certificate_download
+    }
+    /// How old the downloaded set may get before a call refreshes it.
+    pub fn certificate_refresh(&self) -> Duration {
+        self.certificate_refresh
+    }
 }
 
 impl Drop for Config {

@@ -1,6 +1,11 @@
 //! One error type for every failure, carrying what a caller needs to decide its next step.
+//! Whether it is retry-safe comes from the classifier (`classify.rs`); the context of the
+//! answer that caused it (HTTP status, Request-ID, attempts) is attached by `Error::after`.
 
 use std::fmt;
+
+use crate::classify::{classify, Subject};
+use crate::text;
 
 /// What kind of failure happened. The numbering is part of the C ABI (see `ffi::wx_status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,6 +31,20 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in ABI order.
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::Config,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Api,
+        ErrorKind::Unverified,
+        ErrorKind::RateLimited,
+        ErrorKind::BadResponse,
+        ErrorKind::Internal,
+    ];
+
+    /// The kind's name as in messages (`"network error"`); its `Display`.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::InvalidArgument => "invalid argument",
@@ -44,7 +63,10 @@ impl ErrorKind {
 /// A failure with every detail a caller may need to log, alert on, or quote to WeChat Pay support.
 ///
 /// Messages never contain key material, Authorization values or the plaintext `bal_account_no`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Text from the network is bounded and has its control characters escaped before it reaches
+/// `message` or `code`; the formatted message (`Display`) is always one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", Formatted(self))]
 pub struct Error {
     pub kind: ErrorKind,
     /// HTTP status of the answer that caused the error, 0 when there was none.
@@ -52,9 +74,9 @@ pub struct Error {
     /// Platform error code (`PARAM_ERROR`, …) when the platform sent one.
     pub code: Option<String>,
     pub message: String,
-    /// The platform's `detail` object, as JSON text.
+    /// The platform's `detail` object, as JSON text (at most 64 KiB).
     pub detail: Option<String>,
-    /// `Request-ID` of the answer, when there was one.
+    /// `Request-ID` of the answer, when there was one, exactly as received.
     pub request_id: Option<String>,
     /// True when re-submitting the same `out_request_no` (or querying it) is the right next step.
     pub retry_safe: bool,
@@ -62,24 +84,30 @@ pub struct Error {
     pub attempts: u32,
 }
 
+/// Where an error came from, attached in one place.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Context {
+    pub http_status: u16,
+    pub request_id: Option<String>,
+    pub attempts: u32,
+}
+
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        let retry_safe = matches!(
-            kind,
-            ErrorKind::Network
-                | ErrorKind::Timeout
-                | ErrorKind::Unverified
-                | ErrorKind::RateLimited
-                | ErrorKind::BadResponse
-        );
+        let message = message.into();
+        let message = if text::is_clean(&message, text::MESSAGE_MAX_CHARS * 2) {
+            message
+        } else {
+            text::clean(&message, text::MESSAGE_MAX_CHARS * 2)
+        };
         Error {
             kind,
             http_status: 0,
             code: None,
-            message: message.into(),
+            message,
             detail: None,
             request_id: None,
-            retry_safe,
+            retry_safe: classify(kind, 0, Subject::Order).retry_safe,
             attempts: 0,
         }
     }
@@ -96,39 +124,64 @@ impl Error {
         Error::new(ErrorKind::Internal, why)
     }
 
-    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
-        self.request_id = id;
+    /// This error as the outcome of an exchange: its HTTP status, Request-ID and attempt
+    /// count, and the classifier's `retry_safe` for that status.
+    pub(crate) fn after(mut self, ctx: &Context) -> Self {
+        if ctx.http_status != 0 {
+            self.http_status = ctx.http_status;
+        }
+        if ctx.request_id.is_some() {
+            self.request_id = ctx.request_id.clone();
+        }
+        self.attempts = self.attempts.max(ctx.attempts);
+        self.retry_safe = classify(self.kind, self.http_status, Subject::Order).retry_safe;
         self
     }
 
-    pub(crate) fn with_http_status(mut self, status: u16) -> Self {
-        self.http_status = status;
+    /// The same error about a notification: never retry-safe.
+    pub(crate) fn about_notification(mut self) -> Self {
+        self.retry_safe = classify(self.kind, self.http_status, Subject::Notification).retry_safe;
         self
     }
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind.as_str())?;
-        if self.http_status != 0 {
-            write!(f, " (HTTP {}", self.http_status)?;
-            if let Some(code) = &self.code {
-                write!(f, " {code}")?;
+        f.write_str(self.as_str())
+    }
+}
+
+struct Formatted<'a>(&'a Error);
+
+impl fmt::Display for Formatted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(f, "{}", e.kind)?;
+        if e.http_status != 0 {
+            write!(f, " (HTTP {}", e.http_status)?;
+            if let Some(code) = &e.code {
+                write!(f, " {}", text::clean(code, text::CODE_MAX_CHARS))?;
             }
             write!(f, ")")?;
         }
-        write!(f, ": {}", self.message)?;
-        if let Some(id) = &self.request_id {
-            write!(f, " [Request-ID {id}]")?;
+        write!(
+            f,
+            ": {}",
+            text::clean(&e.message, text::MESSAGE_MAX_CHARS * 2)
+        )?;
+        if let Some(id) = &e.request_id {
+            write!(
+                f,
+                " [Request-ID {}]",
+                text::clean(id, text::REQUEST_ID_QUOTE_CHARS)
+            )?;
         }
-        if self.attempts > 1 {
-            write!(f, " after {} attempts", self.attempts)?;
+        if e.attempts > 1 {
+            write!(f, " after {} attempts", e.attempts)?;
         }
         Ok(())
     }
 }
-
-impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 

@@ -92,7 +92,11 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let line = line();
+        // Every line is one bounded line, whatever network text it quotes.
+        let mut line = line();
+        if !crate::text::is_clean(&line, crate::text::LOG_LINE_MAX_CHARS) {
+            line = crate::text::clean(&line, crate::text::LOG_LINE_MAX_CHARS);
+        }
         let own = self
             .sink
             .read()
@@ -133,6 +137,13 @@ mod tests {
             *seen.lock().unwrap(),
             vec![(Level::Info, "kept".to_string())]
         );
+        let s3 = Arc::clone(&seen);
+        l.set(Some((
+            Level::Info,
+            Arc::new(move |lv, m: &str| s3.lock().unwrap().push((lv, m.to_string()))),
+        )));
+        l.log(Level::Warn, || "bad\r\nINFO forged".into());
+        assert_eq!(seen.lock().unwrap()[1].1, "bad\\r\\nINFO forged");
         assert_eq!(Level::from_int(5), Some(Level::Trace));
         assert_eq!(Level::from_int(0), None);
     }

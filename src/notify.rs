@@ -49,9 +49,7 @@ impl Notification {
 
 /// Notification failures are not about an out_request_no, so they are never "retry-safe".
 pub(crate) fn notification_error(kind: ErrorKind, why: impl Into<String>) -> Error {
-    let mut e = Error::new(kind, why);
-    e.retry_safe = false;
-    e
+    Error::new(kind, why).about_notification()
 }
 
 fn bad(why: impl Into<String>) -> Error {

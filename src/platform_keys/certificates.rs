@@ -1,6 +1,5 @@
 //! Platform certificates downloaded from `GET /v3/certificates`: decrypting the answer and
-//! choosing among the certificates. The download itself (signed request, verification,
-//! refresh policy) lives in the client.
+//! choosing among the certificates. The download and refresh policy are in `platform_keys`.
 
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::pkey::{PKey, Public};
@@ -9,8 +8,6 @@ use serde_json::Value;
 
 use crate::crypto;
 use crate::error::{truncate, Error, ErrorKind, Result};
-
-pub const CERTIFICATES_PATH: &str = "/v3/certificates";
 
 /// One decrypted platform certificate.
 #[derive(Clone, Debug)]

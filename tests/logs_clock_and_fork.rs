@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use serde_json::json;
-use wx_recover::log::Level;
+use wx_recover::Level;
 use wx_recover::{Client, ErrorKind};
 
 /// Every secret a sandbox's client knows, for scanning text.

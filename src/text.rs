@@ -1,0 +1,73 @@
+//! Text that came from the network, made safe to quote: bounded in length and with every
+//! control character escaped, so a message stays one line and cannot forge a log line or
+//! drive an operator's terminal.
+
+use std::fmt::Write;
+
+/// The longest platform `message` kept in an error.
+pub(crate) const MESSAGE_MAX_CHARS: usize = 512;
+/// The longest platform `code` kept in an error. Documented codes are short upper-case words.
+pub(crate) const CODE_MAX_CHARS: usize = 64;
+/// The longest Request-ID quoted in a formatted message; the `request_id` field keeps it whole.
+pub(crate) const REQUEST_ID_QUOTE_CHARS: usize = 80;
+/// The platform's `detail` object is kept as JSON text up to this many bytes.
+pub(crate) const DETAIL_MAX_BYTES: usize = 64 * 1024;
+/// An excerpt of a body that is not the documented JSON.
+pub(crate) const EXCERPT_MAX_CHARS: usize = 200;
+/// Any one log line.
+pub(crate) const LOG_LINE_MAX_CHARS: usize = 4096;
+
+/// `s` with control characters escaped (`\r`, `\n`, `\t`, `\u{1b}`, …) and cut to `max`
+/// characters, with `…` marking a cut.
+pub(crate) fn clean(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max + 8));
+    for (count, c) in s.chars().enumerate() {
+        if count >= max {
+            out.push('…');
+            return out;
+        }
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_format_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// True when `s` needs no escaping and is at most `max` characters: `clean` would return it
+/// unchanged. Lets the common case skip an allocation.
+pub(crate) fn is_clean(s: &str, max: usize) -> bool {
+    s.chars().take(max + 1).count() <= max
+        && !s.chars().any(|c| c.is_control() || is_format_char(c))
+}
+
+/// Invisible characters that reorder or hide text on a terminal (bidirectional overrides and
+/// zero-width marks).
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_length_is_bounded() {
+        assert_eq!(clean("plain", 10), "plain");
+        assert_eq!(
+            clean("bad\r\n2026-01-01 INFO forged", 100),
+            "bad\\r\\n2026-01-01 INFO forged"
+        );
+        assert_eq!(clean("\x1b[2J", 10), "\\u{1b}[2J");
+        assert_eq!(clean("a\u{202e}b", 10), "a\\u{202e}b");
+        assert_eq!(clean(&"x".repeat(600_000), 512).chars().count(), 513);
+        assert!(is_clean("ok", 2));
+        assert!(!is_clean("okk", 2));
+        assert!(!is_clean("a\nb", 10));
+    }
+}
