@@ -114,3 +114,23 @@ fn defaults_and_errors_that_name_the_key() {
         .message
         .contains("JSON"));
 }
+
+#[test]
+fn the_configuration_reference_lists_exactly_the_accepted_keys() {
+    let doc = include_str!("../../docs/configuration.md");
+    let mut documented = std::collections::BTreeSet::new();
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let first_cell = line.split('|').nth(1).unwrap_or_default();
+        for (i, part) in first_cell.split('`').enumerate() {
+            if i % 2 == 1 {
+                documented.insert(part.to_string());
+            }
+        }
+    }
+    let accepted: std::collections::BTreeSet<String> =
+        super::KNOWN_KEYS.iter().map(|k| k.to_string()).collect();
+    assert_eq!(
+        documented, accepted,
+        "docs/configuration.md and the accepted keys differ"
+    );
+}
