@@ -59,6 +59,7 @@ check-header: build
 lint: build
 	cargo fmt --all -- --check
 	cargo clippy --release --workspace --all-targets -- -D warnings
+	cargo package --workspace --no-verify --allow-dirty --quiet
 
 test-rust: build
 	cargo test --release --workspace
