@@ -29,10 +29,20 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 impl Client {
     /// Submits a recover. Every attempt sends the same body bytes (same `out_request_no`), so a
-    /// retry after an unknown outcome is re-entry, never a second recover.
+    /// retry after an unknown outcome is re-entry, never a second recover. With a journal, the
+    /// order is recorded durably before the first byte goes out (`journal/mod.rs`).
     pub fn submit(&self, request: &RecoverRequest) -> Result<Accepted> {
         request.validate()?;
-        // One key for the whole call: the serial sent must name the key that encrypted.
+        if self.journal.is_some() {
+            return self.submit_journaled(request);
+        }
+        let (serial, body) = self.recover_body(request)?;
+        self.send_recover(&request.out_request_no, &body, &serial)
+    }
+
+    /// The recover body with `bal_account_no` encrypted, and the `Wechatpay-Serial` of the key
+    /// that encrypted it: one key for the whole call, so the serial names the key used.
+    pub(crate) fn recover_body(&self, request: &RecoverRequest) -> Result<(String, Vec<u8>)> {
         let (serial, key) = self.encryption_key()?;
         let encrypted = crypto::encrypt_oaep(&key, request.bal_account_no.as_bytes())?;
         let mut body = json!({
@@ -47,11 +57,21 @@ impl Client {
         }
         let body = serde_json::to_vec(&body)
             .map_err(|e| Error::internal(format!("serialising the request: {e}")))?;
+        Ok((serial, body))
+    }
+
+    /// Sends a recover body (new or stored) and checks its acceptance.
+    pub(crate) fn send_recover(
+        &self,
+        out_request_no: &str,
+        body: &[u8],
+        serial: &str,
+    ) -> Result<Accepted> {
         let ex = self.execute(
             Method::POST,
             RECOVER_PATH,
-            Some(&body),
-            Some(&serial),
+            Some(body),
+            Some(serial),
             Verification::Here,
         )?;
         let parsed = parse_object(&ex)?;
@@ -66,12 +86,12 @@ impl Client {
         let wxpay_recover_no =
             field("wxpay_recover_no").ok_or_else(|| bad("answer has no wxpay_recover_no"))?;
         match field("out_request_no") {
-            Some(n) if n == request.out_request_no => {}
+            Some(n) if n == out_request_no => {}
             _ => return Err(bad("answer's out_request_no does not match the request")),
         }
         Ok(Accepted {
             wxpay_recover_no,
-            out_request_no: request.out_request_no.clone(),
+            out_request_no: out_request_no.to_string(),
             request_id: ex.answer.request_id,
             attempts: ex.attempts,
         })
@@ -104,6 +124,7 @@ impl Client {
                 )));
             }
         }
+        self.journal_query_result(&order);
         Ok(order)
     }
 }

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::journal::Journal;
 use crate::limiter::Limiter;
 use crate::log::{Level, Logger, Sink};
 use crate::notify::{self, Notification};
@@ -25,13 +26,19 @@ pub struct Client {
     pub(crate) logger: Logger,
     pub(crate) limiter: Limiter,
     pub(crate) keys: PlatformKeys,
+    pub(crate) journal: Option<Journal>,
 }
 
 impl Client {
     pub fn new(config: Config) -> Result<Client> {
         let transport = Transport::new(&config)?;
         let limiter = Limiter::new(config.rate_limit_per_minute());
+        let journal = match config.journal() {
+            Some(path) => Some(Journal::open(path, config.merchant_key())?),
+            None => None,
+        };
         Ok(Client {
+            journal,
             config,
             transport,
             logger: Logger::default(),
@@ -70,7 +77,13 @@ impl Client {
         self.verify(headers, body).map_err(|e| {
             notify::notification_error(e.kind, format!("notification: {}", e.message))
         })?;
-        notify::open(body, apiv3_key)
+        let n = notify::open(body, apiv3_key)?;
+        if self.journal.is_some() {
+            if let Ok(resource) = n.resource() {
+                self.journal_notification(&resource);
+            }
+        }
+        Ok(n)
     }
 }
 

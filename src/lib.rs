@@ -11,6 +11,7 @@ mod client;
 mod config;
 mod crypto;
 mod error;
+mod journal;
 mod json;
 mod limiter;
 mod log;
@@ -28,6 +29,9 @@ pub use api::percent_encode;
 pub use client::Client;
 pub use config::{Config, PlatformKey};
 pub use error::{Error, ErrorKind, Result};
+pub use journal::{
+    Entry as JournalEntry, JournalState, LastError, ReconcileOptions, ReconcileReport,
+};
 pub use log::{Level, Sink};
 pub use model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
 pub use notify::Notification;

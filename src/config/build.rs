@@ -145,6 +145,7 @@ impl Config {
                 )
             }),
             certificate_download,
+            journal: r.path("journal")?,
             certificate_refresh: Duration::from_secs(r.int(
                 "certificate_refresh_s",
                 43_200,
@@ -214,6 +215,24 @@ impl Reader<'_> {
             Some(_) => Err(Error::config(key, "must not be empty")),
             None => Err(Error::config(key, "is required")),
         }
+    }
+
+    /// A path that is relative to the configuration file's folder when it came from a file.
+    fn path(&self, key: &str) -> Result<Option<std::path::PathBuf>> {
+        let Some(path) = self.str(key)? else {
+            return Ok(None);
+        };
+        if path.is_empty() || path.chars().any(char::is_control) {
+            return Err(Error::config(
+                key,
+                "must be a non-empty path without control characters",
+            ));
+        }
+        let p = Path::new(&path);
+        Ok(Some(match (p.is_relative(), self.base_dir) {
+            (true, Some(dir)) => dir.join(p),
+            _ => p.to_path_buf(),
+        }))
     }
 
     fn read_file(&self, key: &str, path: &str) -> Result<Vec<u8>> {

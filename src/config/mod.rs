@@ -43,6 +43,7 @@ const KNOWN_KEYS: &[&str] = &[
     "user_agent",
     "certificate_download",
     "certificate_refresh_s",
+    "journal",
 ];
 
 /// A WeChat Pay key the client trusts, named as `Wechatpay-Serial` names it.
@@ -76,6 +77,8 @@ pub struct Config {
     certificate_download: bool,
     /// How old the downloaded set may get before a call refreshes it.
     certificate_refresh: Duration,
+    /// The journal file (`docs/journal.md`), when configured.
+    journal: Option<std::path::PathBuf>,
 }
 
 /// Read accessors: a `Config` comes only from `from_file` / `from_json`, which check every
@@ -141,6 +144,10 @@ impl Config {
     /// How old the downloaded set may get before a call refreshes it.
     pub fn certificate_refresh(&self) -> Duration {
         self.certificate_refresh
+    }
+    /// The journal file (`docs/journal.md`), when configured.
+    pub fn journal(&self) -> Option<&Path> {
+        self.journal.as_deref()
     }
 }
 

@@ -1,0 +1,430 @@
+//! The journal: an outbox that makes a recover survive the process that sent it. A submit is
+//! recorded durably before its first byte goes out; re-entry re-sends the stored bytes; the
+//! outcome is recorded from the answer, a query or a notification; `reconcile` settles what a
+//! dead process left in doubt. Same number with other content is an error, and the first
+//! outcome is kept. `docs/journal.md` describes the states and the file.
+
+mod store;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use openssl::hash::{hash, MessageDigest};
+use openssl::pkey::PKey;
+use openssl::sign::Signer;
+
+use crate::client::{unix_now, Client};
+use crate::error::{Error, ErrorKind, Result};
+use crate::log::Level;
+use crate::model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
+use store::{Recorded, Store};
+
+/// Re-entry and query stay possible for one year after a recover; past that an unsettled
+/// entry needs a person.
+pub const EXPIRY_SECS: i64 = 365 * 86_400;
+
+/// Where a journaled order stands. The names are part of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum JournalState {
+    /// Recorded; it may have reached the platform; the outcome is unknown.
+    InDoubt,
+    /// A verified acceptance: `wxpay_recover_no` is known, the final result is not.
+    Accepted,
+    /// The final `recover_state` was `SUCCESS`.
+    Succeeded,
+    /// The final `recover_state` was `FAILED`.
+    Failed,
+    /// A definitive platform refusal (a non-retryable 4xx), with its code and message.
+    Refused,
+    /// Still unsettled past the one-year re-entry and query window: never re-sent.
+    Expired,
+}
+
+impl JournalState {
+    pub const ALL: [JournalState; 6] = [
+        JournalState::InDoubt,
+        JournalState::Accepted,
+        JournalState::Succeeded,
+        JournalState::Failed,
+        JournalState::Refused,
+        JournalState::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalState::InDoubt => "IN_DOUBT",
+            JournalState::Accepted => "ACCEPTED",
+            JournalState::Succeeded => "SUCCEEDED",
+            JournalState::Failed => "FAILED",
+            JournalState::Refused => "REFUSED",
+            JournalState::Expired => "EXPIRED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JournalState> {
+        JournalState::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Final states are never re-sent, re-queried or changed.
+    pub fn is_final(self) -> bool {
+        !matches!(self, JournalState::InDoubt | JournalState::Accepted)
+    }
+}
+
+/// The last error a journaled order met, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastError {
+    pub status: ErrorKind,
+    pub http_status: u16,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl LastError {
+    fn of(e: &Error) -> LastError {
+        LastError {
+            status: e.kind,
+            http_status: e.http_status,
+            code: e.code.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// One journaled order. Never holds the plaintext `bal_account_no`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub out_request_no: String,
+    pub related_webank_punish_no: String,
+    pub related_wxpay_punish_no: String,
+    pub mchid: String,
+    pub state: JournalState,
+    pub wxpay_recover_no: Option<String>,
+    /// HTTP attempts made for this order, by every process.
+    pub attempts: u32,
+    pub last_error: Option<LastError>,
+    pub request_id: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What `reconcile` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    /// The state each worked entry ended in, counted.
+    pub counts: BTreeMap<JournalState, usize>,
+    /// Entries still pending afterwards (worked or not), oldest first.
+    pub pending: Vec<Entry>,
+    /// Entries skipped because another caller held their lease.
+    pub busy: usize,
+}
+
+/// Limits for one `reconcile` run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReconcileOptions {
+    /// Work at most this many entries; `None`: all pending.
+    pub max_orders: Option<usize>,
+    /// Stop starting new entries after this long; `None`: no limit beyond each call's own.
+    pub deadline: Option<Duration>,
+}
+
+pub(crate) struct Journal {
+    store: Store,
+    /// HMAC key for request digests, derived from the merchant private key.
+    digest_key: [u8; 32],
+    /// This process's lease name.
+    owner: String,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        crate::crypto::wipe(&mut self.digest_key);
+    }
+}
+
+impl Journal {
+    pub fn open(path: &Path, merchant_key: &PKey<openssl::pkey::Private>) -> Result<Journal> {
+        let der = merchant_key
+            .private_key_to_pkcs8()
+            .map_err(|_| Error::internal("journal: merchant key cannot be encoded"))?;
+        let mut seed = b"wx-recover journal digest v1\0".to_vec();
+        seed.extend_from_slice(&der);
+        let digest = hash(MessageDigest::sha256(), &seed)
+            .map_err(|_| Error::internal("journal: SHA-256 unavailable"))?;
+        crate::crypto::wipe(&mut seed);
+        let mut digest_key = [0u8; 32];
+        digest_key.copy_from_slice(&digest);
+        let mut r = [0u8; 6];
+        let _ = openssl::rand::rand_bytes(&mut r);
+        Ok(Journal {
+            store: Store::open(path)?,
+            digest_key,
+            owner: format!(
+                "{}-{}",
+                std::process::id(),
+                r.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            ),
+        })
+    }
+
+    /// HMAC-SHA256 over the plaintext request, so the same content is recognised without the
+    /// file alone revealing a 16–19 digit ledger id to a brute-force search.
+    fn digest(&self, r: &RecoverRequest) -> Result<String> {
+        let canonical = serde_json::to_vec(&serde_json::json!([
+            r.out_request_no,
+            r.related_webank_punish_no,
+            r.related_wxpay_punish_no,
+            r.mchid,
+            r.bal_account_no,
+            r.recover_reason
+        ]))
+        .map_err(|e| Error::internal(format!("journal digest: {e}")))?;
+        let key = PKey::hmac(&self.digest_key).map_err(|_| Error::internal("journal: HMAC"))?;
+        let mut signer = Signer::new(MessageDigest::sha256(), &key)
+            .map_err(|_| Error::internal("journal: HMAC"))?;
+        let mac = signer
+            .sign_oneshot_to_vec(&canonical)
+            .map_err(|_| Error::internal("journal: HMAC"))?;
+        Ok(mac.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl Client {
+    fn journal(&self) -> Result<&Journal> {
+        self.journal
+            .as_ref()
+            .ok_or_else(|| Error::config("journal", "is not configured for this client"))
+    }
+
+    /// Submit with a journal: record, then send; or re-enter; or return the first outcome.
+    pub(crate) fn submit_journaled(&self, request: &RecoverRequest) -> Result<Accepted> {
+        let j = self.journal()?;
+        let no = request.out_request_no.as_str();
+        let digest = j.digest(request)?;
+        let (mut serial, mut body) = self.recover_body(request)?;
+        let (recorded, stored_digest) = j.store.record(
+            no,
+            &request.related_webank_punish_no,
+            &request.related_wxpay_punish_no,
+            &request.mchid,
+            request.recover_reason.as_deref(),
+            &body,
+            &serial,
+            &digest,
+            unix_now(),
+        )?;
+        if let Recorded::Existing(entry, stored_body, stored_serial) = recorded {
+            if stored_digest != digest {
+                return Err(Error::invalid(
+                    "out_request_no",
+                    "is already in the journal with different content (another related number, merchant, ledger or reason); nothing sent",
+                ));
+            }
+            if let Some(outcome) = first_outcome(&entry) {
+                return outcome;
+            }
+            // In doubt: re-entry with the stored bytes (same ciphertext), newly signed.
+            body = stored_body;
+            serial = stored_serial;
+        }
+        self.resend(no, &body, &serial)
+    }
+
+    /// Sends a journaled body and records what came of it.
+    fn resend(&self, no: &str, body: &[u8], serial: &str) -> Result<Accepted> {
+        let j = self.journal()?;
+        j.store.attempt(no, unix_now())?;
+        let outcome = self.send_recover(no, body, serial);
+        let (state, err) = match &outcome {
+            Ok(_) => (JournalState::Accepted, None),
+            Err(e) if e.kind == ErrorKind::Api && !e.retry_safe => {
+                (JournalState::Refused, Some(LastError::of(e)))
+            }
+            Err(e) => (JournalState::InDoubt, Some(LastError::of(e))),
+        };
+        let (wxpay_no, request_id, attempts) = match &outcome {
+            Ok(a) => (
+                Some(a.wxpay_recover_no.as_str()),
+                a.request_id.as_deref(),
+                a.attempts,
+            ),
+            Err(e) => (None, e.request_id.as_deref(), e.attempts),
+        };
+        if let Err(je) = j.store.settle(
+            no,
+            state,
+            wxpay_no,
+            request_id,
+            attempts,
+            err.as_ref(),
+            unix_now(),
+        ) {
+            // The entry stays IN_DOUBT on disk; reconcile re-enters it, which is safe.
+            self.logger.log(Level::Error, || {
+                format!(
+                    "journal: recording {} for {no} failed: {je}",
+                    state.as_str()
+                )
+            });
+        }
+        outcome
+    }
+
+    /// Records a query's final state (or that the platform has the order) in the journal.
+    pub(crate) fn journal_query_result(&self, order: &RecoverOrder) {
+        self.journal_outcome(
+            order.field("out_request_no").unwrap_or_default(),
+            order.state,
+            order.field("wxpay_recover_no"),
+            order.request_id.as_deref(),
+        );
+    }
+
+    /// Records the final state a verified notification names.
+    pub(crate) fn journal_notification(&self, resource: &serde_json::Value) {
+        let text = |k: &str| resource.get(k).and_then(serde_json::Value::as_str);
+        if let (Some(no), Some(state)) = (text("out_request_no"), text("recover_state")) {
+            self.journal_outcome(
+                no,
+                RecoverState::parse(state),
+                text("wxpay_recover_no"),
+                None,
+            );
+        }
+    }
+
+    fn journal_outcome(
+        &self,
+        no: &str,
+        state: RecoverState,
+        wxpay_no: Option<&str>,
+        request_id: Option<&str>,
+    ) {
+        let Some(j) = &self.journal else { return };
+        let to = match state {
+            RecoverState::Success => JournalState::Succeeded,
+            RecoverState::Failed => JournalState::Failed,
+            RecoverState::Executing => JournalState::Accepted,
+            RecoverState::Unknown => return,
+        };
+        let result = j.store.entry(no).and_then(|e| match e {
+            // ACCEPTED does not move back from a final state, nor is a final one rewritten.
+            Some(e) if !(e.state.is_final() || to == JournalState::Accepted && e.state == to) => j
+                .store
+                .settle(no, to, wxpay_no, request_id, 0, None, unix_now()),
+            _ => Ok(()),
+        });
+        if let Err(e) = result {
+            self.logger.log(Level::Error, || {
+                format!("journal: recording the outcome of {no}: {e}")
+            });
+        }
+    }
+
+    /// Every entry that is not final (`IN_DOUBT`, `ACCEPTED`), oldest first.
+    pub fn pending(&self) -> Result<Vec<Entry>> {
+        self.journal()?.store.pending(None)
+    }
+
+    /// One journal entry, or `None`.
+    pub fn journal_entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+        crate::model::check_identifier("out_request_no", out_request_no)?;
+        self.journal()?.store.entry(out_request_no)
+    }
+
+    /// Deletes final entries that finished more than `older_than_days` ago; never a pending
+    /// one. Returns how many were deleted.
+    pub fn prune(&self, older_than_days: u32) -> Result<usize> {
+        let before = unix_now() - i64::from(older_than_days) * 86_400;
+        self.journal()?.store.prune(before)
+    }
+
+    /// Settles what is pending: each `IN_DOUBT` is re-entered, each `ACCEPTED` is queried.
+    /// Safe from several processes at once: an entry is worked under a lease, which a dead
+    /// process holds for at most one call deadline plus 30 s.
+    pub fn reconcile(&self, opts: ReconcileOptions) -> Result<ReconcileReport> {
+        let j = self.journal()?;
+        let started = Instant::now();
+        let mut report = ReconcileReport::default();
+        for entry in j.store.pending(opts.max_orders)? {
+            if opts.deadline.is_some_and(|d| started.elapsed() >= d) {
+                break;
+            }
+            let now = unix_now();
+            let lease_until = now + self.config().deadline().as_secs() as i64 + 30;
+            if !j
+                .store
+                .lease(&entry.out_request_no, &j.owner, now, lease_until)?
+            {
+                report.busy += 1;
+                continue;
+            }
+            let state = self.reconcile_one(j, &entry);
+            j.store.release(&entry.out_request_no, &j.owner)?;
+            *report.counts.entry(state?).or_default() += 1;
+        }
+        report.pending = j.store.pending(None)?;
+        Ok(report)
+    }
+
+    fn reconcile_one(&self, j: &Journal, entry: &Entry) -> Result<JournalState> {
+        let no = entry.out_request_no.as_str();
+        if unix_now() - entry.created_at >= EXPIRY_SECS {
+            j.store
+                .settle(no, JournalState::Expired, None, None, 0, None, unix_now())?;
+        } else if entry.state == JournalState::InDoubt {
+            if let Some((body, serial)) = j.store.request(no)? {
+                let _ = self.resend(no, &body, &serial);
+            }
+        } else if let Err(e) = self.query(no, &entry.mchid) {
+            j.store.settle(
+                no,
+                JournalState::Accepted,
+                None,
+                e.request_id.as_deref(),
+                e.attempts,
+                Some(&LastError::of(&e)),
+                unix_now(),
+            )?;
+        }
+        Ok(j.store.entry(no)?.map_or(entry.state, |e| e.state))
+    }
+}
+
+/// The recorded outcome of an entry that needs no request, if it has one.
+fn first_outcome(entry: &Entry) -> Option<Result<Accepted>> {
+    match entry.state {
+        JournalState::InDoubt => None,
+        JournalState::Accepted | JournalState::Succeeded | JournalState::Failed => {
+            Some(Ok(Accepted {
+                wxpay_recover_no: entry.wxpay_recover_no.clone().unwrap_or_default(),
+                out_request_no: entry.out_request_no.clone(),
+                request_id: entry.request_id.clone(),
+                attempts: 0,
+            }))
+        }
+        JournalState::Refused => {
+            let last = entry.last_error.clone();
+            let mut e = Error::new(
+                ErrorKind::Api,
+                format!(
+                    "refused earlier (journal): {}",
+                    last.as_ref().map_or("", |l| l.message.as_str())
+                ),
+            );
+            if let Some(l) = last {
+                e.http_status = l.http_status;
+                e.code = l.code;
+            }
+            e.request_id = entry.request_id.clone();
+            e.retry_safe = false;
+            Some(Err(e))
+        }
+        JournalState::Expired => Some(Err(Error::invalid(
+            "out_request_no",
+            "is EXPIRED in the journal: past the one-year re-entry window; it needs a person (docs/journal.md)",
+        ))),
+    }
+}

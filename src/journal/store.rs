@@ -1,0 +1,323 @@
+//! The journal's storage: one SQLite file (WAL, `synchronous=FULL`) that many threads and
+//! several processes on one host may share. Only this file knows SQL.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{Entry, JournalState, LastError};
+use crate::error::{Error, ErrorKind, Result};
+
+/// The schema version this library writes; older files are migrated forward on open.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    "CREATE TABLE entries (
+        out_request_no TEXT PRIMARY KEY,
+        related_webank_punish_no TEXT NOT NULL,
+        related_wxpay_punish_no TEXT NOT NULL,
+        mchid TEXT NOT NULL,
+        recover_reason TEXT,
+        body BLOB NOT NULL,
+        wechatpay_serial TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        state TEXT NOT NULL,
+        wxpay_recover_no TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        accepted_at INTEGER,
+        finished_at INTEGER,
+        error_status TEXT,
+        error_http_status INTEGER,
+        error_code TEXT,
+        error_message TEXT,
+        request_id TEXT,
+        lease_owner TEXT,
+        lease_until INTEGER
+    );
+    CREATE INDEX entries_pending ON entries (state, created_at);",
+];
+
+/// What a new submit finds in the journal.
+pub(crate) enum Recorded {
+    /// A new entry, `IN_DOUBT`, durably written before anything is sent.
+    New,
+    /// The number was already there with the same content.
+    Existing(Box<Entry>, Vec<u8>, String),
+}
+
+pub(crate) struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn db_error(e: rusqlite::Error) -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        format!("journal: {}", crate::text::clean(&e.to_string(), 200)),
+    )
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)
+            .map_err(|e| Error::config("journal", format!("{}: {e}", path.display())))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| Error::config("journal", format!("cannot use WAL mode: {e}")))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db_error)?;
+        let store = Store {
+            conn: Mutex::new(conn),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A connection is left consistent by SQLite even if a holder panicked.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_error)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::config(
+                "journal",
+                format!("schema version {version} is newer than this library's ({SCHEMA_VERSION}); upgrade wx-recover"),
+            ));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(db_error)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    /// Records a new order `IN_DOUBT`, or returns what is there already. One transaction, so
+    /// two processes submitting the same number cannot both record it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        out_request_no: &str,
+        related_webank_punish_no: &str,
+        related_wxpay_punish_no: &str,
+        mchid: &str,
+        recover_reason: Option<&str>,
+        body: &[u8],
+        serial: &str,
+        digest: &str,
+        now: i64,
+    ) -> Result<(Recorded, String)> {
+        let conn = self.conn();
+        let inserted = conn
+            .execute(
+                "INSERT OR IGNORE INTO entries (out_request_no, related_webank_punish_no,
+                 related_wxpay_punish_no, mchid, recover_reason, body, wechatpay_serial, digest,
+                 state, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9)",
+                params![
+                    out_request_no,
+                    related_webank_punish_no,
+                    related_wxpay_punish_no,
+                    mchid,
+                    recover_reason,
+                    body,
+                    serial,
+                    digest,
+                    now
+                ],
+            )
+            .map_err(db_error)?;
+        if inserted == 1 {
+            return Ok((Recorded::New, digest.to_string()));
+        }
+        let (entry, body, serial, stored_digest) = conn
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS}, body, wechatpay_serial, digest FROM entries WHERE out_request_no = ?1"),
+                [out_request_no],
+                |r| Ok((entry_of(r)?, r.get(ENTRY_COLUMN_COUNT)?, r.get(ENTRY_COLUMN_COUNT + 1)?, r.get::<_, String>(ENTRY_COLUMN_COUNT + 2)?)),
+            )
+            .map_err(db_error)?;
+        Ok((
+            Recorded::Existing(Box::new(entry), body, serial),
+            stored_digest,
+        ))
+    }
+
+    /// Takes the entry's lease for `owner` until `until`, if no live lease holds it.
+    pub fn lease(&self, out_request_no: &str, owner: &str, now: i64, until: i64) -> Result<bool> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE entries SET lease_owner = ?2, lease_until = ?4 WHERE out_request_no = ?1
+                 AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?2)",
+                params![out_request_no, owner, now, until],
+            )
+            .map_err(db_error)?;
+        Ok(n == 1)
+    }
+
+    pub fn release(&self, out_request_no: &str, owner: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE entries SET lease_owner = NULL, lease_until = NULL
+                 WHERE out_request_no = ?1 AND lease_owner = ?2",
+                params![out_request_no, owner],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Notes that an attempt is about to go out.
+    pub fn attempt(&self, out_request_no: &str, now: i64) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE entries SET last_attempt_at = ?2, updated_at = ?2 WHERE out_request_no = ?1",
+                params![out_request_no, now],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Moves an entry to `state`, keeping what is known. A final entry never moves back.
+    #[allow(clippy::too_many_arguments)]
+    pub fn settle(
+        &self,
+        out_request_no: &str,
+        state: JournalState,
+        wxpay_recover_no: Option<&str>,
+        request_id: Option<&str>,
+        attempts: u32,
+        error: Option<&LastError>,
+        now: i64,
+    ) -> Result<()> {
+        let accepted = matches!(state, JournalState::Accepted).then_some(now);
+        let finished = state.is_final().then_some(now);
+        self.conn()
+            .execute(
+                "UPDATE entries SET
+                   state = ?2,
+                   wxpay_recover_no = COALESCE(?3, wxpay_recover_no),
+                   request_id = COALESCE(?4, request_id),
+                   attempts = attempts + ?5,
+                   error_status = ?6, error_http_status = ?7, error_code = ?8, error_message = ?9,
+                   accepted_at = COALESCE(accepted_at, ?10),
+                   finished_at = COALESCE(finished_at, ?11),
+                   updated_at = ?12
+                 WHERE out_request_no = ?1
+                   AND state NOT IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')",
+                params![
+                    out_request_no,
+                    state.as_str(),
+                    wxpay_recover_no,
+                    request_id,
+                    attempts,
+                    error.map(|e| e.status.as_str()),
+                    error.map(|e| e.http_status),
+                    error.and_then(|e| e.code.as_deref()),
+                    error.map(|e| e.message.as_str()),
+                    accepted,
+                    finished,
+                    now
+                ],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE out_request_no = ?1"),
+                [out_request_no],
+                entry_of,
+            )
+            .optional()
+            .map_err(db_error)
+    }
+
+    /// The stored request of an entry: its body bytes and the serial they were encrypted for.
+    pub fn request(&self, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
+        self.conn()
+            .query_row(
+                "SELECT body, wechatpay_serial FROM entries WHERE out_request_no = ?1",
+                [out_request_no],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db_error)
+    }
+
+    /// Entries that are not final, oldest first.
+    pub fn pending(&self, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
+                 ORDER BY created_at, out_request_no LIMIT ?1"
+            ))
+            .map_err(db_error)?;
+        let limit = limit.map_or(-1, |n| n.min(i64::MAX as usize) as i64);
+        let rows = stmt.query_map([limit], entry_of).map_err(db_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+    }
+
+    /// Deletes final entries finished at or before `before`; never a pending one.
+    pub fn prune(&self, before: i64) -> Result<usize> {
+        self.conn()
+            .execute(
+                "DELETE FROM entries WHERE state IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')
+                 AND COALESCE(finished_at, updated_at) <= ?1",
+                [before],
+            )
+            .map_err(db_error)
+    }
+}
+
+const ENTRY_COLUMNS: &str = "out_request_no, related_webank_punish_no, related_wxpay_punish_no,
+    mchid, state, wxpay_recover_no, attempts, error_status, error_http_status, error_code,
+    error_message, request_id, created_at, updated_at";
+const ENTRY_COLUMN_COUNT: usize = 14;
+
+fn entry_of(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    let state: String = r.get(4)?;
+    let error_status: Option<String> = r.get(7)?;
+    let last_error = error_status.map(|s| LastError {
+        status: ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or(ErrorKind::Internal),
+        http_status: r.get::<_, Option<u16>>(8).ok().flatten().unwrap_or(0),
+        code: r.get(9).ok().flatten(),
+        message: r
+            .get::<_, Option<String>>(10)
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    });
+    Ok(Entry {
+        out_request_no: r.get(0)?,
+        related_webank_punish_no: r.get(1)?,
+        related_wxpay_punish_no: r.get(2)?,
+        mchid: r.get(3)?,
+        state: JournalState::parse(&state).unwrap_or(JournalState::InDoubt),
+        wxpay_recover_no: r.get(5)?,
+        attempts: r.get(6)?,
+        last_error,
+        request_id: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
