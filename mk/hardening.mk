@@ -3,7 +3,7 @@
 # tools it needs on a fresh Debian machine (apt-get, rustup, cargo install).
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="verify ffi_strings"]   long fuzzing, corpus kept
-#   make test-fuzz [FUZZ_SMOKE_SECONDS=10]   every target briefly, seeds replayed (for `make test`)
+#   make test-fuzz [FUZZ_SMOKE_SECONDS=10]   FUZZ_SMOKE_TARGETS briefly, seeds replayed (for `make test`)
 #   make test-hostile                       generated hostile-input test, under valgrind
 #   make test-asan                          C programs under ASan+UBSan+LSan against a sandbox
 #   make test-stress                        16 threads x 500 calls under ASan, 4 x 25 under valgrind
@@ -11,6 +11,8 @@
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TARGETS ?=
+# Every target `make test-fuzz` runs (a new fuzz target is added here too).
+FUZZ_SMOKE_TARGETS ?= config_json verify notification validate ffi_strings answer
 
 .PHONY: fuzz test-fuzz test-hostile test-asan test-stress test-hardening
 
@@ -19,7 +21,7 @@ fuzz:
 	bash fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 test-fuzz:
-	bash fuzz/run.sh --smoke $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+	bash fuzz/run.sh --smoke $(FUZZ_SMOKE_SECONDS) $(or $(FUZZ_TARGETS),$(FUZZ_SMOKE_TARGETS))
 
 test-hostile: build
 	bash tests/c/asan.sh hostile

@@ -126,19 +126,30 @@ pub fn platform_sign(timestamp: &str, nonce: &str, body: &[u8]) -> String {
     wx_recover::crypto::sign(&keys().platform, &msg).unwrap()
 }
 
+/// The IV length APIv3 uses for AEAD_AES_256_GCM (`resource.nonce` is 12 characters).
+pub const GCM_NONCE_LEN: usize = 12;
+
 /// AEAD_AES_256_GCM with the fixture APIv3 key, base64(ciphertext ‖ tag), as the platform
-/// encrypts a notification resource.
-pub fn seal(nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> String {
+/// encrypts a notification resource. A nonce that is not 12 bytes is replaced by a fixed
+/// 12-byte one for sealing: OpenSSL refuses some IV lengths, and the platform never uses
+/// another length; the caller still puts its own nonce in the envelope, so the library sees
+/// arbitrary nonces. `None` only if OpenSSL fails anyway: the input is then skipped.
+pub fn seal(nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Option<String> {
+    let iv: &[u8] = if nonce.len() == GCM_NONCE_LEN {
+        nonce
+    } else {
+        b"fuzzfuzzfuzz"
+    };
     let mut tag = [0u8; 16];
     let mut ct = openssl::symm::encrypt_aead(
         openssl::symm::Cipher::aes_256_gcm(),
         APIV3_KEY.as_bytes(),
-        Some(nonce),
+        Some(iv),
         aad,
         plaintext,
         &mut tag,
     )
-    .unwrap();
+    .ok()?;
     ct.extend_from_slice(&tag);
-    openssl::base64::encode_block(&ct)
+    Some(openssl::base64::encode_block(&ct))
 }

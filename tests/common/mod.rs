@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 use wx_recover::{Client, RecoverRequest};
 use wx_sandbox::{Options, Sandbox};
 
+pub mod hostile;
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn temp_dir(tag: &str) -> PathBuf {
