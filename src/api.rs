@@ -169,7 +169,7 @@ pub(crate) fn api_error(answer: &Answer) -> Error {
         }
     };
     let mut e = Error::new(ErrorKind::Api, message);
-    e.code = text_of("code").map(|c| text::clean(c, text::CODE_MAX_CHARS));
+    e.code = text_of("code").map(|c| text::clean_bytes(c, text::CODE_MAX_BYTES));
     e.detail = parsed
         .as_ref()
         .and_then(|v| v.get("detail"))
@@ -233,7 +233,7 @@ mod tests {
             e.message.len()
         );
         assert!(!e.message.contains('\n') && e.message.starts_with("bad\\r\\n"));
-        assert!(e.code.as_ref().unwrap().chars().count() <= text::CODE_MAX_CHARS + 1);
+        assert!(e.code.as_ref().unwrap().len() <= text::CODE_MAX_BYTES);
         assert!(e.detail.is_none());
         let answer = Answer {
             status: 502,

@@ -115,6 +115,9 @@ pub fn encrypt_oaep(key: &PKey<Public>, plaintext: &[u8]) -> Result<String> {
 
 /// AEAD_AES_256_GCM as APIv3 uses it: key = the 32 bytes of the APIv3 key, IV = the nonce's
 /// bytes, `ciphertext_b64` = base64(ciphertext ‖ 16-byte tag).
+/// The nonce length of WeChat Pay's AEAD_AES_256_GCM resources.
+pub const AES_GCM_NONCE_BYTES: usize = 12;
+
 pub fn aes_gcm_decrypt(
     apiv3_key: &[u8],
     nonce: &str,
@@ -123,6 +126,17 @@ pub fn aes_gcm_decrypt(
 ) -> Result<Vec<u8>> {
     if apiv3_key.len() != 32 {
         return Err(Error::config("apiv3_key", "must be 32 bytes"));
+    }
+    // WeChat Pay's AEAD_AES_256_GCM resources carry a 12-character nonce (the GCM standard IV
+    // length); any other length is refused before OpenSSL sees it.
+    if nonce.len() != AES_GCM_NONCE_BYTES {
+        return Err(Error::new(
+            ErrorKind::BadResponse,
+            format!(
+                "nonce must be {AES_GCM_NONCE_BYTES} bytes, not {}",
+                nonce.len()
+            ),
+        ));
     }
     let raw = base64::decode_block(ciphertext_b64)
         .map_err(|_| Error::new(ErrorKind::BadResponse, "ciphertext is not valid base64"))?;

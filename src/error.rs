@@ -160,7 +160,7 @@ impl fmt::Display for Formatted<'_> {
         if e.http_status != 0 {
             write!(f, " (HTTP {}", e.http_status)?;
             if let Some(code) = &e.code {
-                write!(f, " {}", text::clean(code, text::CODE_MAX_CHARS))?;
+                write!(f, " {}", text::clean_bytes(code, text::CODE_MAX_BYTES))?;
             }
             write!(f, ")")?;
         }

@@ -6,8 +6,9 @@ use std::fmt::Write;
 
 /// The longest platform `message` kept in an error.
 pub(crate) const MESSAGE_MAX_CHARS: usize = 512;
-/// The longest platform `code` kept in an error. Documented codes are short upper-case words.
-pub(crate) const CODE_MAX_CHARS: usize = 64;
+/// The longest platform `code` kept in an error, in bytes. Documented codes are short
+/// upper-case words.
+pub(crate) const CODE_MAX_BYTES: usize = 64;
 /// The longest Request-ID quoted in a formatted message; the `request_id` field keeps it whole.
 pub(crate) const REQUEST_ID_QUOTE_CHARS: usize = 80;
 /// The platform's `detail` object is kept as JSON text up to this many bytes.
@@ -39,6 +40,22 @@ pub(crate) fn clean(s: &str, max: usize) -> String {
     out
 }
 
+/// `clean(s)` in at most `max_bytes` bytes (`…` included), for fields such as a platform code
+/// that callers store in fixed-size columns.
+pub(crate) fn clean_bytes(s: &str, max_bytes: usize) -> String {
+    let mut out = clean(s, max_bytes);
+    if out.len() <= max_bytes {
+        return out;
+    }
+    let mut end = max_bytes.saturating_sub('…'.len_utf8());
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.truncate(end);
+    out.push('…');
+    out
+}
+
 /// True when `s` needs no escaping and is at most `max` characters: `clean` would return it
 /// unchanged. Lets the common case skip an allocation.
 pub(crate) fn is_clean(s: &str, max: usize) -> bool {
@@ -66,6 +83,9 @@ mod tests {
         assert_eq!(clean("\x1b[2J", 10), "\\u{1b}[2J");
         assert_eq!(clean("a\u{202e}b", 10), "a\\u{202e}b");
         assert_eq!(clean(&"x".repeat(600_000), 512).chars().count(), 513);
+        assert_eq!(clean_bytes(&"C".repeat(100), 64).len(), 64);
+        assert!(clean_bytes(&"解".repeat(100), 64).len() <= 64);
+        assert_eq!(clean_bytes("SHORT", 64), "SHORT");
         assert!(is_clean("ok", 2));
         assert!(!is_clean("okk", 2));
         assert!(!is_clean("a\nb", 10));

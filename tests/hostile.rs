@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use common::hostile::{query_body, recover_request, submit_body, Hostile, Reply};
 use common::*;
 use serde_json::{json, Value};
-use wx_recover::log::{Level, Sink};
 use wx_recover::{Client, Error, ErrorKind, SignedHeaders};
+use wx_recover::{Level, Sink};
 
 const ORDER: &str = "HOSTILE-1";
 const TARGET: &str = "1900000100";
