@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(cfg) => {
             // Only the proxy is parsed again by Client::new; building an HTTP client for
             // every valid input would slow the run down tenfold.
-            if cfg.proxy.is_some() {
+            if cfg.proxy().is_some() {
                 let _ = Client::new(cfg);
             }
         }
