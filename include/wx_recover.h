@@ -12,6 +12,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Where a journaled order stands (docs/journal.md). Values are stable and never reused.
+typedef enum {
+  // Recorded; it may have reached the platform; the outcome is unknown.
+  WX_JOURNAL_IN_DOUBT = 1,
+  // A verified acceptance; wxpay_recover_no is known; the final result is not.
+  WX_JOURNAL_ACCEPTED = 2,
+  // The final recover_state was SUCCESS.
+  WX_JOURNAL_SUCCEEDED = 3,
+  // The final recover_state was FAILED.
+  WX_JOURNAL_FAILED = 4,
+  // A definitive platform refusal, with its code and message.
+  WX_JOURNAL_REFUSED = 5,
+  // Unsettled past the one-year re-entry window: it needs a person; never re-sent.
+  WX_JOURNAL_EXPIRED = 6,
+} wx_journal_state;
+
 // Severity of a log line passed to a wx_log_fn.
 typedef enum {
   // A call failed for good, or an answer failed verification.
@@ -67,12 +83,23 @@ typedef struct wx_accepted wx_accepted;
 // Details of a failed call (opaque). Owned by the caller; free with wx_error_free().
 typedef struct wx_error wx_error;
 
+// One journal entry (opaque). Owned by the caller when returned by
+// wx_recover_journal_entry() (free with wx_journal_entry_free()); borrowed from its list when
+// returned by wx_journal_list_get().
+typedef struct wx_journal_entry wx_journal_entry;
+
+// A list of journal entries, oldest first (opaque). Free with wx_journal_list_free().
+typedef struct wx_journal_list wx_journal_list;
+
 // A verified, decrypted result notification (opaque). Owned by the caller; free with
 // wx_notification_free().
 typedef struct wx_notification wx_notification;
 
 // A queried recover order (opaque). Owned by the caller; free with wx_order_free().
 typedef struct wx_order wx_order;
+
+// What wx_recover_reconcile() did (opaque). Free with wx_reconcile_report_free().
+typedef struct wx_reconcile_report wx_reconcile_report;
 
 // A client (opaque). Thread-safe: share one across threads; free it once, after every call
 // using it has returned.
@@ -97,6 +124,14 @@ typedef struct {
   const char *bal_account_no;
   const char *recover_reason;
 } wx_recover_request;
+
+// Limits for wx_recover_reconcile(). The layout is frozen: a future field means a new name.
+typedef struct {
+  // Work at most this many pending entries; 0: all.
+  uint32_t max_orders;
+  // Start no new entry after this many milliseconds; 0: no limit beyond each call's own.
+  uint32_t deadline_ms;
+} wx_reconcile_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -310,6 +345,136 @@ uint32_t wx_error_attempts(const wx_error *e);
 
 // Frees an error. NULL is a no-op.
 void wx_error_free(wx_error *e);
+
+// Every journal entry that is not final (IN_DOUBT, ACCEPTED), oldest first.
+//
+// On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out`; WX_CONFIG when the client
+// has no journal; WX_INTERNAL when the journal file cannot be read.
+//
+// Thread: any thread; many threads and processes may read and write one journal at once.
+wx_status wx_recover_pending(const wx_recover *client, wx_journal_list **out, wx_error **err);
+
+// One journal entry by its out_request_no. On WX_OK, `*out` receives the entry (free with
+// wx_journal_entry_free()), or NULL when the journal has no such entry.
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument; WX_CONFIG when the
+// client has no journal; WX_INTERNAL when the journal file cannot be read.
+//
+// Thread: any thread.
+wx_status wx_recover_journal_entry(const wx_recover *client,
+                                   const char *out_request_no,
+                                   wx_journal_entry **out,
+                                   wx_error **err);
+
+// Settles what is pending: re-enters each IN_DOUBT entry and queries each ACCEPTED one,
+// through the client's rate limiter and deadlines. Blocks until done. `options` may be NULL
+// (all entries, no overall deadline). On WX_OK, `*out` receives the report (free with
+// wx_reconcile_report_free()); failures of single orders are in the report, not the status.
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out`; WX_CONFIG when the client
+// has no journal; WX_INTERNAL when the journal file cannot be read or written.
+//
+// Thread: any thread; several threads or processes may reconcile one journal at once, each
+// entry being worked by one caller at a time.
+wx_status wx_recover_reconcile(const wx_recover *client,
+                               const wx_reconcile_options *options,
+                               wx_reconcile_report **out,
+                               wx_error **err);
+
+// Deletes final entries that finished more than `older_than_days` days ago; never a pending
+// one. On WX_OK, `*deleted` (if not NULL) receives how many were deleted.
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client`; WX_CONFIG when the client has no
+// journal; WX_INTERNAL when the journal file cannot be written.
+//
+// Thread: any thread.
+wx_status wx_recover_journal_prune(const wx_recover *client,
+                                   uint32_t older_than_days,
+                                   size_t *deleted,
+                                   wx_error **err);
+
+// The number of entries in `list`; 0 if `list` is NULL.
+//
+// Returns: the count. Thread: any thread; the list is immutable.
+size_t wx_journal_list_len(const wx_journal_list *list);
+
+// Entry `index` of `list`, borrowed: valid until the list is freed. NULL if `list` is NULL or
+// `index` is out of range. Do not free it.
+//
+// Returns: the entry or NULL. Thread: any thread; the list is immutable.
+const wx_journal_entry *wx_journal_list_get(const wx_journal_list *list, size_t index);
+
+// Frees a list and every entry borrowed from it. NULL is a no-op.
+//
+// Returns: nothing. Thread: any thread, once no other thread uses the list.
+void wx_journal_list_free(wx_journal_list *list);
+
+// Frees an entry returned by wx_recover_journal_entry(). NULL is a no-op. Never pass an entry
+// borrowed from a list.
+//
+// Returns: nothing. Thread: any thread, once no other thread uses the entry.
+void wx_journal_entry_free(wx_journal_entry *e);
+
+// The entry's state; WX_JOURNAL_IN_DOUBT if `e` is NULL.
+//
+// Returns: the state. Thread: any thread; entries are immutable.
+wx_journal_state wx_journal_entry_state(const wx_journal_entry *e);
+
+// A text field of the entry, borrowed until the entry (or its list) is freed:
+// "out_request_no", "related_webank_punish_no", "related_wxpay_punish_no", "mchid",
+// "wxpay_recover_no", "request_id", "error_code", "error_message". NULL when the entry has no
+// such value, the name is unknown, or an argument is NULL.
+//
+// Returns: the value or NULL. Thread: any thread; entries are immutable.
+const char *wx_journal_entry_get(const wx_journal_entry *e, const char *field);
+
+// HTTP attempts made for this order by every process; 0 if `e` is NULL.
+//
+// Returns: the count. Thread: any thread; entries are immutable.
+uint32_t wx_journal_entry_attempts(const wx_journal_entry *e);
+
+// The status of the last error this order met, or WX_OK when it met none (or `e` is NULL).
+//
+// Returns: a wx_status value. Thread: any thread; entries are immutable.
+wx_status wx_journal_entry_error_status(const wx_journal_entry *e);
+
+// The HTTP status of the last error's answer; 0 when there was none (or `e` is NULL).
+//
+// Returns: the HTTP status. Thread: any thread; entries are immutable.
+uint16_t wx_journal_entry_error_http_status(const wx_journal_entry *e);
+
+// When the entry was created (Unix seconds); 0 if `e` is NULL.
+//
+// Returns: the time. Thread: any thread; entries are immutable.
+int64_t wx_journal_entry_created_at(const wx_journal_entry *e);
+
+// When the entry last changed (Unix seconds); 0 if `e` is NULL.
+//
+// Returns: the time. Thread: any thread; entries are immutable.
+int64_t wx_journal_entry_updated_at(const wx_journal_entry *e);
+
+// How many worked entries ended in `state`; 0 if `r` is NULL.
+//
+// Returns: the count. Thread: any thread; reports are immutable.
+size_t wx_reconcile_report_count(const wx_reconcile_report *r, wx_journal_state state);
+
+// How many entries were skipped because another caller held their lease; 0 if `r` is NULL.
+//
+// Returns: the count. Thread: any thread; reports are immutable.
+size_t wx_reconcile_report_busy(const wx_reconcile_report *r);
+
+// The entries still pending after the run, oldest first, borrowed until the report is
+// freed (do not free the list). NULL if `r` is NULL.
+//
+// Returns: the list or NULL. Thread: any thread; reports are immutable.
+const wx_journal_list *wx_reconcile_report_pending(const wx_reconcile_report *r);
+
+// Frees a report and the list borrowed from it. NULL is a no-op.
+//
+// Returns: nothing. Thread: any thread, once no other thread uses the report.
+void wx_reconcile_report_free(wx_reconcile_report *r);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,6 +4,9 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod boundary;
+mod journal;
+
+pub use journal::*;
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::ptr;
