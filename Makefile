@@ -8,7 +8,7 @@ CARGO_TARGET ?= target/release
 export WX_SANDBOX_BIN := $(REL)/wx-sandbox
 export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
-.PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java \
+.PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java test-journal \
         test-cpp test-install test-logs test-secrets install soak bench clean
 
 deps:
@@ -23,14 +23,14 @@ demo: build
 	@bash scripts/demo.sh
 
 test: build check-header lint test-logs test-rust test-c test-python test-java test-cpp \
-      test-install test-hostile test-asan test-stress test-secrets test-fuzz
+      test-install test-journal test-hostile test-asan test-stress test-secrets test-fuzz
 	@echo "make test: all suites passed"
 
 # Every suite runs with the library logging at its most verbose into one file, with its
 # temporary sandboxes under build/tmp; test-secrets then scans that log for their secrets.
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
-LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-hostile \
+LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-journal test-hostile \
                 test-asan test-stress test-secrets
 $(LOGGED_TESTS): export WX_RECOVER_LOG := trace
 $(LOGGED_TESTS): export WX_RECOVER_LOG_FILE := $(TEST_LOG)
@@ -42,9 +42,15 @@ test-logs:
 test-secrets:
 	python3 scripts/scan_secrets.py $(TEST_LOG) $(TEST_TMP)
 
-# The soak test at ten times its `make test` size.
+# The soak test at ten times its `make test` size, and the journal crash storm at 200 kills.
 soak: build
 	WX_SOAK_RECOVERS=20000 cargo test --release --test soak -- --nocapture
+	python3 tests/journal/crash_storm.py --cycles 200
+
+# Submitters sharing one journal are killed with SIGKILL; reconciliation must leave the
+# journal and the sandbox in exact agreement (docs/journal.md).
+test-journal: build
+	python3 tests/journal/crash_storm.py --cycles $${WX_STORM_CYCLES:-25}
 
 # build.rs generates the header into cargo's OUT_DIR; `make header` copies it to include/ and
 # `make check-header` (part of `make test`) fails when the committed copy differs.

@@ -415,12 +415,12 @@ void wx_journal_list_free(wx_journal_list *list);
 // borrowed from a list.
 //
 // Returns: nothing. Thread: any thread, once no other thread uses the entry.
-void wx_journal_entry_free(wx_journal_entry *e);
+void wx_journal_entry_free(wx_journal_entry *entry);
 
-// The entry's state; WX_JOURNAL_IN_DOUBT if `e` is NULL.
+// The entry's state; WX_JOURNAL_IN_DOUBT if `entry` is NULL.
 //
 // Returns: the state. Thread: any thread; entries are immutable.
-wx_journal_state wx_journal_entry_state(const wx_journal_entry *e);
+wx_journal_state wx_journal_entry_state(const wx_journal_entry *entry);
 
 // A text field of the entry, borrowed until the entry (or its list) is freed:
 // "out_request_no", "related_webank_punish_no", "related_wxpay_punish_no", "mchid",
@@ -428,53 +428,53 @@ wx_journal_state wx_journal_entry_state(const wx_journal_entry *e);
 // such value, the name is unknown, or an argument is NULL.
 //
 // Returns: the value or NULL. Thread: any thread; entries are immutable.
-const char *wx_journal_entry_get(const wx_journal_entry *e, const char *field);
+const char *wx_journal_entry_get(const wx_journal_entry *entry, const char *field);
 
-// HTTP attempts made for this order by every process; 0 if `e` is NULL.
+// HTTP attempts made for this order by every process; 0 if `entry` is NULL.
 //
 // Returns: the count. Thread: any thread; entries are immutable.
-uint32_t wx_journal_entry_attempts(const wx_journal_entry *e);
+uint32_t wx_journal_entry_attempts(const wx_journal_entry *entry);
 
-// The status of the last error this order met, or WX_OK when it met none (or `e` is NULL).
+// The status of the last error this order met, or WX_OK when it met none (or `entry` is NULL).
 //
 // Returns: a wx_status value. Thread: any thread; entries are immutable.
-wx_status wx_journal_entry_error_status(const wx_journal_entry *e);
+wx_status wx_journal_entry_error_status(const wx_journal_entry *entry);
 
-// The HTTP status of the last error's answer; 0 when there was none (or `e` is NULL).
+// The HTTP status of the last error's answer; 0 when there was none (or `entry` is NULL).
 //
 // Returns: the HTTP status. Thread: any thread; entries are immutable.
-uint16_t wx_journal_entry_error_http_status(const wx_journal_entry *e);
+uint16_t wx_journal_entry_error_http_status(const wx_journal_entry *entry);
 
-// When the entry was created (Unix seconds); 0 if `e` is NULL.
+// When the entry was created (Unix seconds); 0 if `entry` is NULL.
 //
 // Returns: the time. Thread: any thread; entries are immutable.
-int64_t wx_journal_entry_created_at(const wx_journal_entry *e);
+int64_t wx_journal_entry_created_at(const wx_journal_entry *entry);
 
-// When the entry last changed (Unix seconds); 0 if `e` is NULL.
+// When the entry last changed (Unix seconds); 0 if `entry` is NULL.
 //
 // Returns: the time. Thread: any thread; entries are immutable.
-int64_t wx_journal_entry_updated_at(const wx_journal_entry *e);
+int64_t wx_journal_entry_updated_at(const wx_journal_entry *entry);
 
-// How many worked entries ended in `state`; 0 if `r` is NULL.
+// How many worked entries ended in `state`; 0 if `report` is NULL.
 //
 // Returns: the count. Thread: any thread; reports are immutable.
-size_t wx_reconcile_report_count(const wx_reconcile_report *r, wx_journal_state state);
+size_t wx_reconcile_report_count(const wx_reconcile_report *report, wx_journal_state state);
 
-// How many entries were skipped because another caller held their lease; 0 if `r` is NULL.
+// How many entries were skipped because another caller held their lease; 0 if `report` is NULL.
 //
 // Returns: the count. Thread: any thread; reports are immutable.
-size_t wx_reconcile_report_busy(const wx_reconcile_report *r);
+size_t wx_reconcile_report_busy(const wx_reconcile_report *report);
 
 // The entries still pending after the run, oldest first, borrowed until the report is
-// freed (do not free the list). NULL if `r` is NULL.
+// freed (do not free the list). NULL if `report` is NULL.
 //
 // Returns: the list or NULL. Thread: any thread; reports are immutable.
-const wx_journal_list *wx_reconcile_report_pending(const wx_reconcile_report *r);
+const wx_journal_list *wx_reconcile_report_pending(const wx_reconcile_report *report);
 
 // Frees a report and the list borrowed from it. NULL is a no-op.
 //
 // Returns: nothing. Thread: any thread, once no other thread uses the report.
-void wx_reconcile_report_free(wx_reconcile_report *r);
+void wx_reconcile_report_free(wx_reconcile_report *report);
 
 #ifdef __cplusplus
 }  // extern "C"

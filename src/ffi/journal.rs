@@ -244,16 +244,18 @@ pub unsafe extern "C" fn wx_journal_list_free(list: *mut wx_journal_list) {
 ///
 /// Returns: nothing. Thread: any thread, once no other thread uses the entry.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_free(e: *mut wx_journal_entry) {
-    boundary::free_box(e);
+pub unsafe extern "C" fn wx_journal_entry_free(entry: *mut wx_journal_entry) {
+    boundary::free_box(entry);
 }
 
-/// The entry's state; WX_JOURNAL_IN_DOUBT if `e` is NULL.
+/// The entry's state; WX_JOURNAL_IN_DOUBT if `entry` is NULL.
 ///
 /// Returns: the state. Thread: any thread; entries are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_state(e: *const wx_journal_entry) -> wx_journal_state {
-    boundary::getter(e, wx_journal_state::WX_JOURNAL_IN_DOUBT, |e| {
+pub unsafe extern "C" fn wx_journal_entry_state(
+    entry: *const wx_journal_entry,
+) -> wx_journal_state {
+    boundary::getter(entry, wx_journal_state::WX_JOURNAL_IN_DOUBT, |e| {
         e.entry.state.into()
     })
 }
@@ -266,10 +268,10 @@ pub unsafe extern "C" fn wx_journal_entry_state(e: *const wx_journal_entry) -> w
 /// Returns: the value or NULL. Thread: any thread; entries are immutable.
 #[no_mangle]
 pub unsafe extern "C" fn wx_journal_entry_get(
-    e: *const wx_journal_entry,
+    entry: *const wx_journal_entry,
     field: *const c_char,
 ) -> *const c_char {
-    boundary::getter(e, ptr::null(), |e| {
+    boundary::getter(entry, ptr::null(), |e| {
         let Ok(name) = req_str(field, "field") else {
             return ptr::null();
         };
@@ -287,20 +289,22 @@ pub unsafe extern "C" fn wx_journal_entry_get(
     })
 }
 
-/// HTTP attempts made for this order by every process; 0 if `e` is NULL.
+/// HTTP attempts made for this order by every process; 0 if `entry` is NULL.
 ///
 /// Returns: the count. Thread: any thread; entries are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_attempts(e: *const wx_journal_entry) -> u32 {
-    boundary::getter(e, 0, |e| e.entry.attempts)
+pub unsafe extern "C" fn wx_journal_entry_attempts(entry: *const wx_journal_entry) -> u32 {
+    boundary::getter(entry, 0, |e| e.entry.attempts)
 }
 
-/// The status of the last error this order met, or WX_OK when it met none (or `e` is NULL).
+/// The status of the last error this order met, or WX_OK when it met none (or `entry` is NULL).
 ///
 /// Returns: a wx_status value. Thread: any thread; entries are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_error_status(e: *const wx_journal_entry) -> wx_status {
-    boundary::getter(e, wx_status::WX_OK, |e| {
+pub unsafe extern "C" fn wx_journal_entry_error_status(
+    entry: *const wx_journal_entry,
+) -> wx_status {
+    boundary::getter(entry, wx_status::WX_OK, |e| {
         e.entry
             .last_error
             .as_ref()
@@ -308,41 +312,41 @@ pub unsafe extern "C" fn wx_journal_entry_error_status(e: *const wx_journal_entr
     })
 }
 
-/// The HTTP status of the last error's answer; 0 when there was none (or `e` is NULL).
+/// The HTTP status of the last error's answer; 0 when there was none (or `entry` is NULL).
 ///
 /// Returns: the HTTP status. Thread: any thread; entries are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_error_http_status(e: *const wx_journal_entry) -> u16 {
-    boundary::getter(e, 0, |e| {
+pub unsafe extern "C" fn wx_journal_entry_error_http_status(entry: *const wx_journal_entry) -> u16 {
+    boundary::getter(entry, 0, |e| {
         e.entry.last_error.as_ref().map_or(0, |l| l.http_status)
     })
 }
 
-/// When the entry was created (Unix seconds); 0 if `e` is NULL.
+/// When the entry was created (Unix seconds); 0 if `entry` is NULL.
 ///
 /// Returns: the time. Thread: any thread; entries are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_created_at(e: *const wx_journal_entry) -> i64 {
-    boundary::getter(e, 0, |e| e.entry.created_at)
+pub unsafe extern "C" fn wx_journal_entry_created_at(entry: *const wx_journal_entry) -> i64 {
+    boundary::getter(entry, 0, |e| e.entry.created_at)
 }
 
-/// When the entry last changed (Unix seconds); 0 if `e` is NULL.
+/// When the entry last changed (Unix seconds); 0 if `entry` is NULL.
 ///
 /// Returns: the time. Thread: any thread; entries are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_journal_entry_updated_at(e: *const wx_journal_entry) -> i64 {
-    boundary::getter(e, 0, |e| e.entry.updated_at)
+pub unsafe extern "C" fn wx_journal_entry_updated_at(entry: *const wx_journal_entry) -> i64 {
+    boundary::getter(entry, 0, |e| e.entry.updated_at)
 }
 
-/// How many worked entries ended in `state`; 0 if `r` is NULL.
+/// How many worked entries ended in `state`; 0 if `report` is NULL.
 ///
 /// Returns: the count. Thread: any thread; reports are immutable.
 #[no_mangle]
 pub unsafe extern "C" fn wx_reconcile_report_count(
-    r: *const wx_reconcile_report,
+    report: *const wx_reconcile_report,
     state: wx_journal_state,
 ) -> usize {
-    boundary::getter(r, 0, |r| {
+    boundary::getter(report, 0, |r| {
         r.report
             .counts
             .iter()
@@ -351,29 +355,29 @@ pub unsafe extern "C" fn wx_reconcile_report_count(
     })
 }
 
-/// How many entries were skipped because another caller held their lease; 0 if `r` is NULL.
+/// How many entries were skipped because another caller held their lease; 0 if `report` is NULL.
 ///
 /// Returns: the count. Thread: any thread; reports are immutable.
 #[no_mangle]
-pub unsafe extern "C" fn wx_reconcile_report_busy(r: *const wx_reconcile_report) -> usize {
-    boundary::getter(r, 0, |r| r.report.busy)
+pub unsafe extern "C" fn wx_reconcile_report_busy(report: *const wx_reconcile_report) -> usize {
+    boundary::getter(report, 0, |r| r.report.busy)
 }
 
 /// The entries still pending after the run, oldest first, borrowed until the report is
-/// freed (do not free the list). NULL if `r` is NULL.
+/// freed (do not free the list). NULL if `report` is NULL.
 ///
 /// Returns: the list or NULL. Thread: any thread; reports are immutable.
 #[no_mangle]
 pub unsafe extern "C" fn wx_reconcile_report_pending(
-    r: *const wx_reconcile_report,
+    report: *const wx_reconcile_report,
 ) -> *const wx_journal_list {
-    boundary::getter(r, ptr::null(), |r| &r.pending as *const _)
+    boundary::getter(report, ptr::null(), |r| &r.pending as *const _)
 }
 
 /// Frees a report and the list borrowed from it. NULL is a no-op.
 ///
 /// Returns: nothing. Thread: any thread, once no other thread uses the report.
 #[no_mangle]
-pub unsafe extern "C" fn wx_reconcile_report_free(r: *mut wx_reconcile_report) {
-    boundary::free_box(r);
+pub unsafe extern "C" fn wx_reconcile_report_free(report: *mut wx_reconcile_report) {
+    boundary::free_box(report);
 }

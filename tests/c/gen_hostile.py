@@ -47,13 +47,23 @@ VALID = {
     "callback": "hostile_log",
     "user_data": "&LOG_LINES",
     "max_level": "5",
+    "options": "NULL",
+    "older_than_days": "36500",
+    "deleted": "NULL",
+    "list": "JOURNAL_LIST",
+    "index": "0",
+    "entry": "JOURNAL_ENTRY",
+    "report": "REPORT",
+    "state": "WX_JOURNAL_ACCEPTED",
 }
 # Pointer parameters that may be NULL (documented): the call must not fail because of it.
-OPTIONAL = {"err", "recover_reason", "field", "callback", "user_data"}
+OPTIONAL = {"err", "recover_reason", "field", "callback", "user_data", "options", "deleted"}
 # Documented accessor results for a NULL handle, when not the type's zero value.
-NULL_DEFAULT = {"wx_error_status": "WX_INVALID_ARGUMENT"}
+NULL_DEFAULT = {"wx_error_status": "WX_INVALID_ARGUMENT", "wx_journal_entry_error_status": "WX_OK"}
 ZERO = {"const char *": "NULL", "uint32_t": "0", "uint16_t": "0", "bool": "false",
-        "wx_recover_state": "WX_STATE_UNKNOWN"}
+        "wx_recover_state": "WX_STATE_UNKNOWN", "size_t": "0", "int64_t": "0",
+        "wx_journal_state": "WX_JOURNAL_IN_DOUBT", "const wx_journal_entry *": "NULL",
+        "const wx_journal_list *": "NULL"}
 
 
 def parse(header):

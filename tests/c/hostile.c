@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hostile.h"
 
@@ -20,6 +21,9 @@ wx_recover_request REQ, REQ_HOSTILE;
 wx_accepted *ACCEPTED;
 wx_order *ORDER;
 wx_notification *NOTIFICATION;
+wx_journal_list *JOURNAL_LIST;
+wx_journal_entry *JOURNAL_ENTRY;
+wx_reconcile_report *REPORT;
 wx_error *ERROR;
 const char *BAD_UTF8 = "bad \xff\xfe utf-8 \xc3\x28";
 const char *OVERLONG_UTF8 = "\xc0\xaf\xe0\x80\xaf";
@@ -166,6 +170,41 @@ int main(int argc, char **argv) {
         if (!NOTIFICATION) failed++;
     }
 
+    /* A client with a journal, for live journal handles: the same configuration plus a journal
+     * file under TMPDIR. */
+    static char jpath[512], jjson[65536];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(jpath, sizeof jpath, "%s/hostile-journal-%ld.sqlite", tmp ? tmp : "/tmp", (long)getpid());
+    const char *brace = strchr(json, '{');
+    wx_recover *jc = NULL;
+    if (!brace || (size_t)snprintf(jjson, sizeof jjson, "{\"journal\":\"%s\",%s", jpath, brace + 1) >= sizeof jjson ||
+        wx_recover_new(jjson, &jc, &err) != WX_OK) {
+        fprintf(stderr, "fixture journal client: %s\n", err ? wx_error_message(err) : "config too long");
+        wx_error_free(err);
+        err = NULL;
+        failed++;
+    } else {
+        static char jno[64];
+        snprintf(jno, sizeof jno, "HOSTILEJ%ld", (long)time(NULL));
+        wx_recover_request jr = {jno, argv[2], argv[3], argv[4], argv[5], "hostile-input fixture"};
+        wx_accepted *ja = NULL;
+        /* The control order was recovered above, so this ends REFUSED: an entry all the same. */
+        if (wx_recover_submit(jc, &jr, &ja, &err) != WX_OK) {
+            wx_error_free(err);
+            err = NULL;
+        }
+        if (wx_recover_pending(jc, &JOURNAL_LIST, &err) != WX_OK ||
+            wx_recover_journal_entry(jc, jno, &JOURNAL_ENTRY, &err) != WX_OK || !JOURNAL_ENTRY ||
+            wx_recover_reconcile(jc, NULL, &REPORT, &err) != WX_OK) {
+            fprintf(stderr, "fixture journal: %s\n", err ? wx_error_message(err) : "no entry");
+            wx_error_free(err);
+            err = NULL;
+            failed++;
+        }
+        wx_accepted_free(ja);
+        wx_recover_free(jc);
+    }
+
     /* A request that passes validation but names an order the sandbox does not have. */
     REQ = (wx_recover_request){"HOSTILE-NO-SUCH-ORDER", "WB-NO-SUCH", "WX-NO-SUCH", argv[4], argv[5], "hostile"};
 
@@ -184,6 +223,10 @@ int main(int argc, char **argv) {
     wx_accepted_free(ACCEPTED);
     wx_order_free(ORDER);
     wx_notification_free(NOTIFICATION);
+    wx_journal_list_free(JOURNAL_LIST);
+    wx_journal_entry_free(JOURNAL_ENTRY);
+    wx_reconcile_report_free(REPORT);
+    remove(jpath);
     wx_error_free(ERROR);
     wx_recover_free(c);
     free(json);

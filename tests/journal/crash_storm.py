@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Journal crash storm: submitter processes sharing one journal are killed with SIGKILL at
+random moments while the sandbox holds or drops answers after accepting; after each kill a
+new process reconciles. At the end the journal and the sandbox must agree exactly:
+
+- every recover the sandbox holds is in the journal (nothing was sent unrecorded);
+- every journal entry is final and has the sandbox's wxpay_recover_no and state;
+- no control order was recovered twice.
+
+    crash_storm.py [--cycles N] [--orders N] [--threads N] [--seed S]
+
+Needs target/release/{libwx_recover.so,wx-sandbox}; builds the C child itself.
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REL = os.path.join(ROOT, "target", "release")
+
+
+def build_child(out_dir):
+    exe = os.path.join(out_dir, "journal_child")
+    subprocess.run(
+        ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-pthread",
+         "-I" + os.path.join(ROOT, "include"), os.path.join(ROOT, "tests", "journal", "child.c"),
+         "-o", exe, "-L" + REL, "-Wl,-rpath," + REL, "-lwx_recover"],
+        check=True)
+    return exe
+
+
+def start_sandbox(state_dir, orders):
+    proc = subprocess.Popen(
+        [os.environ.get("WX_SANDBOX_BIN", os.path.join(REL, "wx-sandbox")), "--state-dir",
+         state_dir, "--orders", str(orders), "--recover-delay-ms", "50"],
+        stdout=subprocess.PIPE, stderr=open(os.path.join(state_dir + ".log"), "w"), text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("ready "):
+        proc.kill()
+        sys.exit(f"sandbox did not start: {line!r}")
+    with open(line[len("ready "):]) as f:
+        return proc, json.load(f)
+
+
+def admin(info, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(info["admin_url"] + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cycles", type=int, default=int(os.environ.get("WX_STORM_CYCLES", 25)))
+    ap.add_argument("--orders", type=int, default=300)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    print(f"journal crash storm: seed {args.seed}, {args.cycles} kill cycles")
+
+    work = tempfile.mkdtemp(prefix="wx-journal-storm-")
+    child = build_child(work)
+    sandbox, info = start_sandbox(os.path.join(work, "sandbox"), args.orders)
+    try:
+        with open(info["client_config"]) as f:
+            cfg = json.load(f)
+        journal = os.path.join(work, "journal.sqlite")
+        cfg.update({"journal": journal, "rate_limit_per_minute": 0, "max_attempts": 2,
+                    "timeout_ms": 1500, "deadline_ms": 4000})
+        config = os.path.join(work, "client.json")
+        with open(config, "w") as f:
+            json.dump(cfg, f)
+        orders = info["orders"]
+        lines = [f"CS-{i} {o['related_webank_punish_no']} {o['related_wxpay_punish_no']} "
+                 f"{o['mchid']} {o['bal_account_no']}" for i, o in enumerate(orders)]
+        killed = 0
+        for cycle in range(args.cycles):
+            # New orders and ones seen before (re-entry) in one batch.
+            batch = rng.sample(range(len(lines)), 24)
+            path = os.path.join(work, f"batch-{cycle}.txt")
+            with open(path, "w") as f:
+                f.write("\n".join(lines[i] for i in batch) + "\n")
+            for kind, extra in (("reset_after_accept", {}), ("delay", {"ms": 400})):
+                admin(info, "POST", "/faults",
+                      {"kind": kind, "count": rng.randint(1, 6), "path": "recover", **extra})
+            p = subprocess.Popen([child, "submit", config, path, str(args.threads)])
+            time.sleep(rng.uniform(0.02, 0.5))
+            if p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                killed += 1
+            p.wait()
+            admin(info, "POST", "/reset")
+            r = subprocess.run([child, "reconcile", config, "100"], capture_output=True,
+                               text=True, timeout=120)
+            if r.returncode != 0:
+                sys.exit(f"cycle {cycle}: reconcile left work: {r.stdout}{r.stderr}")
+
+        records = admin(info, "GET", "/recovers")
+        db = sqlite3.connect(journal)
+        entries = {row[0]: row[1:] for row in db.execute(
+            "SELECT out_request_no, state, wxpay_recover_no FROM entries")}
+        db.close()
+        failures = []
+        by_control = {}
+        for rec in records:
+            by_control.setdefault(rec["related_wxpay_punish_no"], []).append(rec["out_request_no"])
+            e = entries.get(rec["out_request_no"])
+            if e is None:
+                failures.append(f"{rec['out_request_no']}: at the sandbox but not in the journal")
+                continue
+            want = {"SUCCESS": "SUCCEEDED", "FAILED": "FAILED"}.get(rec["state"])
+            if e[0] != want or e[1] != rec["wxpay_recover_no"]:
+                failures.append(f"{rec['out_request_no']}: journal {e} != sandbox "
+                                f"{rec['state']} {rec['wxpay_recover_no']}")
+        for control, nos in by_control.items():
+            if len(nos) > 1:
+                failures.append(f"control order {control} recovered {len(nos)} times: {nos}")
+        sent = {rec["out_request_no"] for rec in records}
+        for no, (state, _) in entries.items():
+            if state not in ("SUCCEEDED", "FAILED") and not (state == "REFUSED" and no not in sent):
+                failures.append(f"{no}: journal entry left {state}")
+        with open(journal, "rb") as f:
+            blob = f.read()
+        if os.path.exists(journal + "-wal"):
+            with open(journal + "-wal", "rb") as f:
+                blob += f.read()
+        leaked = [o["bal_account_no"] for o in orders if o["bal_account_no"].encode() in blob]
+        if leaked:
+            failures.append(f"{len(leaked)} plaintext bal_account_no values found in the journal")
+        print(f"{killed} kills in {args.cycles} cycles; {len(records)} recovers at the sandbox, "
+              f"{len(entries)} journal entries")
+        for f in failures[:20]:
+            print("FAIL:", f)
+        print(f"journal-crash-storm: {0 if failures else 1} passed, {1 if failures else 0} failed")
+        return 1 if failures else 0
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
