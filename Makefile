@@ -57,10 +57,12 @@ test-journal: build
 GENERATED_HEADER = $$(ls -t $(REL)/build/wx-recover-*/out/wx_recover.h | head -1)
 header: build
 	@cp "$(GENERATED_HEADER)" include/wx_recover.h && echo "include/wx_recover.h updated"
+	@python3 scripts/c_api_docs.py --write
 
 check-header: build
 	@diff -u include/wx_recover.h "$(GENERATED_HEADER)" \
 	  || { echo "include/wx_recover.h differs from a fresh cbindgen run: run make header and commit it"; exit 1; }
+	@python3 scripts/c_api_docs.py --check
 
 lint: build
 	cargo fmt --all -- --check

@@ -105,6 +105,14 @@ typedef struct wx_reconcile_report wx_reconcile_report;
 // using it has returned.
 typedef struct wx_recover wx_recover;
 
+// Limits for wx_recover_reconcile(). The layout is frozen: a future field means a new name.
+typedef struct {
+  // Work at most this many pending entries; 0: all.
+  uint32_t max_orders;
+  // Start no new entry after this many milliseconds; 0: no limit beyond each call's own.
+  uint32_t deadline_ms;
+} wx_reconcile_options;
+
 // A log callback: `message` is a NUL-terminated UTF-8 line, valid only during the call. It is
 // called on the thread making the library call, never with a library lock held, and must be
 // thread-safe when the client is shared. Lines never contain keys, Authorization values,
@@ -125,25 +133,55 @@ typedef struct {
   const char *recover_reason;
 } wx_recover_request;
 
-// Limits for wx_recover_reconcile(). The layout is frozen: a future field means a new name.
-typedef struct {
-  // Work at most this many pending entries; 0: all.
-  uint32_t max_orders;
-  // Start no new entry after this many milliseconds; 0: no limit beyond each call's own.
-  uint32_t deadline_ms;
-} wx_reconcile_options;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 // The library version, e.g. "0.1.0". Static storage: never free it. Any thread.
+//
+// Returns: a static string.
+// Thread: any thread.
 const char *wx_version(void);
 
 // A short English name for a status, e.g. "unverified response". Static storage: never free
 // it. Takes an `int` so that any value is safe to pass (a wx_status converts implicitly);
-// values this version does not define give "unknown status". Any thread.
+// values this version does not define give "unknown status".
+//
+// Returns: a static string.
+// Thread: any thread.
 const char *wx_status_str(int status);
+
+// The `wxpay_recover_no` the platform assigned. Borrowed: valid until wx_accepted_free().
+// NULL if `a` is NULL.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_accepted_wxpay_recover_no(const wx_accepted *a);
+
+// The `out_request_no` that was accepted. Borrowed, like wx_accepted_wxpay_recover_no().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_accepted_out_request_no(const wx_accepted *a);
+
+// The `Request-ID` of the accepting answer (quote it to WeChat Pay support), or NULL.
+// Borrowed, like wx_accepted_wxpay_recover_no().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_accepted_request_id(const wx_accepted *a);
+
+// How many HTTP attempts the submit made (1 without retries). 0 if `a` is NULL.
+//
+// Returns: the number.
+// Thread: any thread; the handle is immutable.
+uint32_t wx_accepted_attempts(const wx_accepted *a);
+
+// Frees an accepted recover. NULL is a no-op.
+//
+// Returns: nothing.
+// Thread: any thread, once no other thread uses the handle.
+void wx_accepted_free(wx_accepted *a);
 
 // Creates a client from a JSON configuration (see docs/c-api.md for the keys). Keys are
 // loaded and checked now, so a bad key fails here and not on the first submit.
@@ -151,51 +189,24 @@ const char *wx_status_str(int status);
 // On WX_OK, `*out` receives a client the caller owns (free with wx_recover_free()). On
 // failure `*out` is untouched and, if `err` is not NULL, `*err` receives an error the caller
 // owns. Returns WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG or WX_INTERNAL. Any thread.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_INTERNAL.
+// Thread: any thread.
 wx_status wx_recover_new(const char *config_json, wx_recover **out, wx_error **err);
 
 // Like wx_recover_new(), reading the JSON configuration from the file at `path`. Relative
 // key paths inside it are relative to the file's folder. Same ownership and statuses.
-wx_status wx_recover_new_from_file(const char *path, wx_recover **out, wx_error **err);
-
-// Sends this client's log lines at `max_level` (1 = WX_LOG_ERROR … 5 = WX_LOG_TRACE) and more
-// severe to `callback`, with `user_data` passed back untouched. A NULL callback or a
-// `max_level` outside 1..5 turns the client's logging off. Replaces any earlier callback; a
-// call already logging may still use the old one until it returns, so keep `user_data` alive
-// until wx_recover_free(). Returns WX_OK or WX_INVALID_ARGUMENT (NULL client). Thread-safe.
 //
-// Independently of callbacks, the environment variables WX_RECOVER_LOG=error|warn|info|debug|trace
-// and WX_RECOVER_LOG_FILE=PATH append every client's lines to PATH.
-wx_status wx_recover_set_logger(const wx_recover *client,
-                                wx_log_fn callback,
-                                void *user_data,
-                                int max_level,
-                                wx_error **err);
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_INTERNAL.
+// Thread: any thread.
+wx_status wx_recover_new_from_file(const char *path, wx_recover **out, wx_error **err);
 
 // Frees a client and closes its connections. NULL is a no-op. Call it once, after every other
 // call on this client has returned.
-void wx_recover_free(wx_recover *client);
-
-// Submits a recover (解管): validates, encrypts bal_account_no, signs, sends with retries and
-// failover, and verifies the answer. Blocks until done (bounded by deadline_ms).
 //
-// On WX_OK, `*out` receives the accepted recover (free with wx_accepted_free()). Acceptance
-// is not the outcome: query it (wx_recover_query()) or wait for the notification. On failure,
-// `*err` (if not NULL) receives the details; wx_error_retry_safe() tells whether re-submitting
-// the same out_request_no is the right next step (it is re-entry, never a second recover).
-// Returns any wx_status. Thread-safe: many threads may submit on one client at once.
-wx_status wx_recover_submit(const wx_recover *client,
-                            const wx_recover_request *request,
-                            wx_accepted **out,
-                            wx_error **err);
-
-// Queries a recover by `out_request_no` for the target merchant `mchid`; the answer is
-// verified. On WX_OK, `*out` receives the order (free with wx_order_free()). Returns any
-// wx_status; an unknown order is WX_API with HTTP 404 and code "NOT_FOUND". Thread-safe.
-wx_status wx_recover_query(const wx_recover *client,
-                           const char *out_request_no,
-                           const char *mchid,
-                           wx_order **out,
-                           wx_error **err);
+// Returns: nothing.
+// Thread: any thread, once every other call on the client has returned.
+void wx_recover_free(wx_recover *client);
 
 // The `Wechatpay-Serial` value this client sends now (the WeChat Pay public key id, or the
 // platform certificate serial). Borrowed: valid until wx_recover_free(), even after a later
@@ -203,147 +214,78 @@ wx_status wx_recover_query(const wx_recover *client,
 // certificates (blocking, bounded by deadline_ms) and its value changes after a rotation;
 // NULL if `client` is NULL or no key is available (the download failed: a submit would say
 // why). Thread-safe.
+//
+// Returns: the serial, or NULL (deprecated: wx_recover_get_wechatpay_serial() says why).
+// Thread: any thread; many threads may use one client at once.
 const char *wx_recover_wechatpay_serial(const wx_recover *client);
 
-// Builds an `Authorization` header value for a request sent by the caller's own HTTP stack.
-// `url` is the path and query exactly as sent (e.g. "/v3/...?a=1"); `body`/`body_len` are the
-// exact body bytes (NULL/0 for none). On WX_OK `*out` receives a string the caller frees with
-// wx_free(). The value is a credential: do not log it. Returns WX_OK, WX_INVALID_ARGUMENT,
-// WX_INTERNAL. Thread-safe.
-wx_status wx_recover_authorization(const wx_recover *client,
-                                   const char *method,
-                                   const char *url,
-                                   const uint8_t *body,
-                                   size_t body_len,
-                                   char **out,
-                                   wx_error **err);
-
-// Encrypts a sensitive field (RSA-OAEP-SHA1, base64) for the key named by
-// wx_recover_wechatpay_serial(). On WX_OK `*out` receives a string freed with wx_free().
-// Returns WX_OK, WX_INVALID_ARGUMENT (NULL, bad UTF-8, over 214 bytes), WX_INTERNAL.
-wx_status wx_recover_encrypt(const wx_recover *client,
-                             const char *plaintext,
-                             char **out,
-                             wx_error **err);
-
-// Verifies a signed answer received by the caller's own HTTP stack: the values of the
-// `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the exact body bytes.
-// Returns WX_OK when the serial is trusted, the signature verifies and the timestamp is within
-// 300 s; WX_UNVERIFIED otherwise; WX_INVALID_ARGUMENT for NULL or bad UTF-8. Thread-safe.
-wx_status wx_recover_verify(const wx_recover *client,
-                            const char *timestamp,
-                            const char *nonce,
-                            const char *signature,
-                            const char *serial,
-                            const uint8_t *body,
-                            size_t body_len,
-                            wx_error **err);
-
-// Verifies and decrypts a result notification received by the caller's HTTP server: the
-// values of its `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the
-// exact body bytes as received (never a re-serialised copy). The signature is checked like an
-// answer's (trusted serial, 300 s replay window; in certificate-download mode an unknown
-// serial refreshes the certificates once), then `resource_type`/`algorithm` are checked and
-// the resource is decrypted with the APIv3 key.
+// The value to send as `Wechatpay-Serial` (the key that encrypts sensitive fields), with a
+// status and error object when there is none. On WX_OK, `*out` receives the serial, borrowed:
+// valid until wx_recover_free(), even after a later call returns another serial. In
+// certificate-download mode this may download the platform certificates (blocking, bounded by
+// deadline_ms), so it can fail as a request does.
 //
-// On WX_OK `*out` receives the notification (free with wx_notification_free()); answer the
-// platform with a 2xx. Returns WX_INVALID_ARGUMENT (NULL, bad UTF-8), WX_CONFIG (no apiv3_key
-// configured), WX_UNVERIFIED (missing headers, unknown serial, stale timestamp, bad
-// signature: answer 4xx/5xx so the platform retries), WX_BAD_RESPONSE (malformed JSON,
-// missing or wrong fields, AES-GCM failure: wrong APIv3 key or tampered data) or
-// WX_INTERNAL; the error message names what failed and never contains the plaintext.
-// Thread-safe.
-wx_status wx_recover_parse_notification(const wx_recover *client,
-                                        const char *timestamp,
-                                        const char *nonce,
-                                        const char *signature,
-                                        const char *serial,
-                                        const uint8_t *body,
-                                        size_t body_len,
-                                        wx_notification **out,
-                                        wx_error **err);
-
-// An envelope field of the notification by name: "id", "create_time", "event_type",
-// "resource_type", "summary", "algorithm", "original_type", "associated_data". NULL when
-// absent or unknown. Borrowed: valid until wx_notification_free().
-const char *wx_notification_get(const wx_notification *n, const char *field);
-
-// The decrypted resource as JSON text (for a recover: the `recover_order` object). It is the
-// caller's data; treat it like a query result. Borrowed: valid until wx_notification_free().
-// NULL if `n` is NULL.
-const char *wx_notification_plaintext(const wx_notification *n);
-
-// Frees a notification. NULL is a no-op.
-void wx_notification_free(wx_notification *n);
-
-// Frees a string returned by this library (wx_recover_authorization(), wx_recover_encrypt()).
-// NULL is a no-op. Never pass a string you did not receive from an owning wx_ function, and
-// never free a borrowed one (accessors return borrowed strings).
-void wx_free(char *s);
-
-// The `wxpay_recover_no` the platform assigned. Borrowed: valid until wx_accepted_free().
-// NULL if `a` is NULL.
-const char *wx_accepted_wxpay_recover_no(const wx_accepted *a);
-
-// The `out_request_no` that was accepted. Borrowed, like wx_accepted_wxpay_recover_no().
-const char *wx_accepted_out_request_no(const wx_accepted *a);
-
-// The `Request-ID` of the accepting answer (quote it to WeChat Pay support), or NULL.
-// Borrowed, like wx_accepted_wxpay_recover_no().
-const char *wx_accepted_request_id(const wx_accepted *a);
-
-// How many HTTP attempts the submit made (1 without retries). 0 if `a` is NULL.
-uint32_t wx_accepted_attempts(const wx_accepted *a);
-
-// Frees an accepted recover. NULL is a no-op.
-void wx_accepted_free(wx_accepted *a);
-
-// The order's state. WX_STATE_UNKNOWN if `o` is NULL or the state is new to this version.
-wx_recover_state wx_order_state(const wx_order *o);
-
-// A string field of `recover_order` by name ("wxpay_recover_no", "recover_state",
-// "recover_accept_time", "error_code", …), or NULL when absent or not a string. Borrowed:
-// valid until wx_order_free().
-const char *wx_order_get(const wx_order *o, const char *field);
-
-// The whole `recover_order` object as JSON text, unknown fields included. Borrowed: valid
-// until wx_order_free(). NULL if `o` is NULL.
-const char *wx_order_json(const wx_order *o);
-
-// The `Request-ID` of the query's answer, or NULL. Borrowed: valid until wx_order_free().
-const char *wx_order_request_id(const wx_order *o);
-
-// Frees a queried order. NULL is a no-op.
-void wx_order_free(wx_order *o);
+// Returns: any wx_status.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_get_wechatpay_serial(const wx_recover *client,
+                                          const char **out,
+                                          wx_error **err);
 
 // The error's status (never WX_OK). WX_INVALID_ARGUMENT if `e` is NULL.
+//
+// Returns: a wx_status value.
+// Thread: any thread; the handle is immutable.
 wx_status wx_error_status(const wx_error *e);
 
 // HTTP status of the answer behind the error, 0 when there was none.
+//
+// Returns: the HTTP status.
+// Thread: any thread; the handle is immutable.
 uint16_t wx_error_http_status(const wx_error *e);
 
 // Platform error code ("PARAM_ERROR", "SYSTEM_ERROR", …), or NULL. Borrowed: valid until
 // wx_error_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
 const char *wx_error_code(const wx_error *e);
 
 // One-line English description including the Request-ID when there is one. Never NULL for a
 // non-NULL `e`; contains no secret. Borrowed: valid until wx_error_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
 const char *wx_error_message(const wx_error *e);
 
 // The platform's `detail` object as JSON text, or NULL. Borrowed: valid until wx_error_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
 const char *wx_error_detail(const wx_error *e);
 
 // `Request-ID` of the answer behind the error, or NULL. Borrowed: valid until wx_error_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
 const char *wx_error_request_id(const wx_error *e);
 
 // True when re-submitting the same out_request_no (or querying it) is the right next step:
 // the outcome is unknown or the failure was transient. Re-entry never doubles a recover.
+//
+// Returns: true or false.
+// Thread: any thread; the handle is immutable.
 bool wx_error_retry_safe(const wx_error *e);
 
 // How many HTTP attempts the failed call made (0: it failed before sending).
+//
+// Returns: the number.
+// Thread: any thread; the handle is immutable.
 uint32_t wx_error_attempts(const wx_error *e);
 
 // Frees an error. NULL is a no-op.
+//
+// Returns: nothing.
+// Thread: any thread, once no other thread uses the handle.
 void wx_error_free(wx_error *e);
 
 // Every journal entry that is not final (IN_DOUBT, ACCEPTED), oldest first.
@@ -475,6 +417,184 @@ const wx_journal_list *wx_reconcile_report_pending(const wx_reconcile_report *re
 //
 // Returns: nothing. Thread: any thread, once no other thread uses the report.
 void wx_reconcile_report_free(wx_reconcile_report *report);
+
+// Sends this client's log lines at `max_level` (1 = WX_LOG_ERROR … 5 = WX_LOG_TRACE) and more
+// severe to `callback`, with `user_data` passed back untouched. A NULL callback or a
+// `max_level` outside 1..5 turns the client's logging off. Replaces any earlier callback; a
+// call already logging may still use the old one until it returns, so keep `user_data` alive
+// until wx_recover_free(). Returns WX_OK or WX_INVALID_ARGUMENT (NULL client). Thread-safe.
+//
+// Independently of callbacks, the environment variables WX_RECOVER_LOG=error|warn|info|debug|trace
+// and WX_RECOVER_LOG_FILE=PATH append every client's lines to PATH.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_INTERNAL.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_set_logger(const wx_recover *client,
+                                wx_log_fn callback,
+                                void *user_data,
+                                int max_level,
+                                wx_error **err);
+
+// Verifies and decrypts a result notification received by the caller's HTTP server: the
+// values of its `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the
+// exact body bytes as received (never a re-serialised copy). The signature is checked like an
+// answer's (trusted serial, 300 s replay window; in certificate-download mode an unknown
+// serial refreshes the certificates once), then `resource_type`/`algorithm` are checked and
+// the resource is decrypted with the APIv3 key.
+//
+// On WX_OK `*out` receives the notification (free with wx_notification_free()); answer the
+// platform with a 2xx. Returns WX_INVALID_ARGUMENT (NULL, bad UTF-8), WX_CONFIG (no apiv3_key
+// configured), WX_UNVERIFIED (missing headers, unknown serial, stale timestamp, bad
+// signature: answer 4xx/5xx so the platform retries), WX_BAD_RESPONSE (malformed JSON,
+// missing or wrong fields, AES-GCM failure: wrong APIv3 key or tampered data) or
+// WX_INTERNAL; the error message names what failed and never contains the plaintext.
+// Thread-safe.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_UNVERIFIED, WX_BAD_RESPONSE, WX_INTERNAL.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_parse_notification(const wx_recover *client,
+                                        const char *timestamp,
+                                        const char *nonce,
+                                        const char *signature,
+                                        const char *serial,
+                                        const uint8_t *body,
+                                        size_t body_len,
+                                        wx_notification **out,
+                                        wx_error **err);
+
+// An envelope field of the notification by name: "id", "create_time", "event_type",
+// "resource_type", "summary", "algorithm", "original_type", "associated_data". NULL when
+// absent or unknown. Borrowed: valid until wx_notification_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_notification_get(const wx_notification *n, const char *field);
+
+// The decrypted resource as JSON text (for a recover: the `recover_order` object). It is the
+// caller's data; treat it like a query result. Borrowed: valid until wx_notification_free().
+// NULL if `n` is NULL.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_notification_plaintext(const wx_notification *n);
+
+// Frees a notification. NULL is a no-op.
+//
+// Returns: nothing.
+// Thread: any thread, once no other thread uses the handle.
+void wx_notification_free(wx_notification *n);
+
+// The order's state. WX_STATE_UNKNOWN if `o` is NULL or the state is new to this version.
+//
+// Returns: the state.
+// Thread: any thread; the handle is immutable.
+wx_recover_state wx_order_state(const wx_order *o);
+
+// A string field of `recover_order` by name ("wxpay_recover_no", "recover_state",
+// "recover_accept_time", "error_code", …), or NULL when absent or not a string. Borrowed:
+// valid until wx_order_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_order_get(const wx_order *o, const char *field);
+
+// The whole `recover_order` object as JSON text, unknown fields included. Borrowed: valid
+// until wx_order_free(). NULL if `o` is NULL.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_order_json(const wx_order *o);
+
+// The `Request-ID` of the query's answer, or NULL. Borrowed: valid until wx_order_free().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_order_request_id(const wx_order *o);
+
+// Frees a queried order. NULL is a no-op.
+//
+// Returns: nothing.
+// Thread: any thread, once no other thread uses the handle.
+void wx_order_free(wx_order *o);
+
+// Builds an `Authorization` header value for a request sent by the caller's own HTTP stack.
+// `url` is the path and query exactly as sent (e.g. "/v3/...?a=1"); `body`/`body_len` are the
+// exact body bytes (NULL/0 for none). On WX_OK `*out` receives a string the caller frees with
+// wx_free(). The value is a credential: do not log it. Returns WX_OK, WX_INVALID_ARGUMENT,
+// WX_INTERNAL. Thread-safe.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_INTERNAL.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_authorization(const wx_recover *client,
+                                   const char *method,
+                                   const char *url,
+                                   const uint8_t *body,
+                                   size_t body_len,
+                                   char **out,
+                                   wx_error **err);
+
+// Encrypts a sensitive field (RSA-OAEP-SHA1, base64) for the key named by
+// wx_recover_wechatpay_serial(). On WX_OK `*out` receives a string freed with wx_free().
+// Returns WX_OK, WX_INVALID_ARGUMENT (NULL, bad UTF-8, over 214 bytes), WX_INTERNAL.
+//
+// Returns: any wx_status (in certificate-download mode the key may have to be downloaded first).
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_encrypt(const wx_recover *client,
+                             const char *plaintext,
+                             char **out,
+                             wx_error **err);
+
+// Verifies a signed answer received by the caller's own HTTP stack: the values of the
+// `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the exact body bytes.
+// Returns WX_OK when the serial is trusted, the signature verifies and the timestamp is within
+// 300 s; WX_UNVERIFIED otherwise; WX_INVALID_ARGUMENT for NULL or bad UTF-8. Thread-safe.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_UNVERIFIED, WX_INTERNAL.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_verify(const wx_recover *client,
+                            const char *timestamp,
+                            const char *nonce,
+                            const char *signature,
+                            const char *serial,
+                            const uint8_t *body,
+                            size_t body_len,
+                            wx_error **err);
+
+// Frees a string returned by this library (wx_recover_authorization(), wx_recover_encrypt()).
+// NULL is a no-op. Never pass a string you did not receive from an owning wx_ function, and
+// never free a borrowed one (accessors return borrowed strings).
+//
+// Returns: nothing.
+// Thread: any thread.
+void wx_free(char *s);
+
+// Submits a recover (解管): validates, encrypts bal_account_no, signs, sends with retries and
+// failover, and verifies the answer. Blocks until done (bounded by deadline_ms).
+//
+// On WX_OK, `*out` receives the accepted recover (free with wx_accepted_free()). Acceptance
+// is not the outcome: query it (wx_recover_query()) or wait for the notification. On failure,
+// `*err` (if not NULL) receives the details; wx_error_retry_safe() tells whether re-submitting
+// the same out_request_no is the right next step (it is re-entry, never a second recover).
+// Returns any wx_status. Thread-safe: many threads may submit on one client at once.
+//
+// Returns: any wx_status.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_submit(const wx_recover *client,
+                            const wx_recover_request *request,
+                            wx_accepted **out,
+                            wx_error **err);
+
+// Queries a recover by `out_request_no` for the target merchant `mchid`; the answer is
+// verified. On WX_OK, `*out` receives the order (free with wx_order_free()). Returns any
+// wx_status; an unknown order is WX_API with HTTP 404 and code "NOT_FOUND". Thread-safe.
+//
+// Returns: any wx_status.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_query(const wx_recover *client,
+                           const char *out_request_no,
+                           const char *mchid,
+                           wx_order **out,
+                           wx_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,0 +1,119 @@
+//! Result notifications: parse and read.
+
+#![allow(clippy::missing_safety_doc)]
+
+use std::ffi::{c_char, CString};
+use std::ptr;
+
+use super::boundary::{self, call, out_ptr, req_bytes, req_str};
+use super::*;
+use crate::client::SignedHeaders;
+use crate::notify::Notification;
+
+/// A verified, decrypted result notification (opaque). Owned by the caller; free with
+/// wx_notification_free().
+pub struct wx_notification {
+    pub(crate) fields: Vec<(&'static str, CString)>,
+    pub(crate) plaintext: CString,
+}
+
+const NOTIFICATION_FIELDS: [&str; 8] = [
+    "id",
+    "create_time",
+    "event_type",
+    "resource_type",
+    "summary",
+    "algorithm",
+    "original_type",
+    "associated_data",
+];
+
+fn notification_handle(n: &Notification) -> wx_notification {
+    wx_notification {
+        fields: NOTIFICATION_FIELDS
+            .iter()
+            .filter_map(|&k| n.field(k).map(|v| (k, cstring(v))))
+            .collect(),
+        plaintext: cstring(&n.plaintext),
+    }
+}
+
+/// Verifies and decrypts a result notification received by the caller's HTTP server: the
+/// values of its `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the
+/// exact body bytes as received (never a re-serialised copy). The signature is checked like an
+/// answer's (trusted serial, 300 s replay window; in certificate-download mode an unknown
+/// serial refreshes the certificates once), then `resource_type`/`algorithm` are checked and
+/// the resource is decrypted with the APIv3 key.
+///
+/// On WX_OK `*out` receives the notification (free with wx_notification_free()); answer the
+/// platform with a 2xx. Returns WX_INVALID_ARGUMENT (NULL, bad UTF-8), WX_CONFIG (no apiv3_key
+/// configured), WX_UNVERIFIED (missing headers, unknown serial, stale timestamp, bad
+/// signature: answer 4xx/5xx so the platform retries), WX_BAD_RESPONSE (malformed JSON,
+/// missing or wrong fields, AES-GCM failure: wrong APIv3 key or tampered data) or
+/// WX_INTERNAL; the error message names what failed and never contains the plaintext.
+/// Thread-safe.
+///
+/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_UNVERIFIED, WX_BAD_RESPONSE, WX_INTERNAL.
+/// Thread: any thread; many threads may use one client at once.
+#[no_mangle]
+pub unsafe extern "C" fn wx_recover_parse_notification(
+    client: *const wx_recover,
+    timestamp: *const c_char,
+    nonce: *const c_char,
+    signature: *const c_char,
+    serial: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut wx_notification,
+    err: *mut *mut wx_error,
+) -> wx_status {
+    call(err, || {
+        let client = boundary::handle(client, "client")?;
+        let out = out_ptr(out, "out")?;
+        let headers = SignedHeaders {
+            timestamp: req_str(timestamp, "timestamp")?.to_string(),
+            nonce: req_str(nonce, "nonce")?.to_string(),
+            signature: req_str(signature, "signature")?.to_string(),
+            serial: req_str(serial, "serial")?.to_string(),
+            signature_type: None,
+        };
+        let body = req_bytes(body, body_len, "body")?;
+        let n = client.inner.parse_notification(&headers, body)?;
+        out.write(Box::into_raw(Box::new(notification_handle(&n))));
+        Ok(())
+    })
+}
+
+/// An envelope field of the notification by name: "id", "create_time", "event_type",
+/// "resource_type", "summary", "algorithm", "original_type", "associated_data". NULL when
+/// absent or unknown. Borrowed: valid until wx_notification_free().
+///
+/// Returns: the value, or NULL.
+/// Thread: any thread; the handle is immutable.
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_get(
+    n: *const wx_notification,
+    field: *const c_char,
+) -> *const c_char {
+    boundary::named_field(n, field, |n| &n.fields)
+}
+
+/// The decrypted resource as JSON text (for a recover: the `recover_order` object). It is the
+/// caller's data; treat it like a query result. Borrowed: valid until wx_notification_free().
+/// NULL if `n` is NULL.
+///
+/// Returns: the value, or NULL.
+/// Thread: any thread; the handle is immutable.
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_plaintext(n: *const wx_notification) -> *const c_char {
+    boundary::getter(n, ptr::null(), |n| n.plaintext.as_ptr())
+}
+
+/// Frees a notification. NULL is a no-op.
+///
+/// Returns: nothing.
+/// Thread: any thread, once no other thread uses the handle.
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_free(n: *mut wx_notification) {
+    boundary::free_box(n);
+}
