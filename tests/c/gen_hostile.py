@@ -105,6 +105,8 @@ def is_str(t):
 def out_type(t):
     """`wx_order **` -> ('wx_order *', 'wx_order_free'); `char **` -> ('char *', 'wx_free')."""
     base = t.replace("*", "").strip()
+    if base == "const char":
+        return "const char *", None  # borrowed from the handle: never freed
     return base + " *", ("wx_free" if base == "char" else base + "_free")
 
 
@@ -145,8 +147,11 @@ class Gen:
         self.emit(f"        wx_status st = {name}({', '.join(args)});")
         self.emit("        wx_error *got = err;")
         if has_out:
-            self.emit(f"        if (st == WX_OK && out != ({otype})SENTINEL) {ofree}(out);")
-            self.emit(f"        else CHECK_MSG(out == ({otype})SENTINEL, \"{label}: output written on failure\");")
+            if ofree:
+                self.emit(f"        if (st == WX_OK && out != ({otype})SENTINEL) {ofree}(out);")
+                self.emit(f"        else CHECK_MSG(out == ({otype})SENTINEL, \"{label}: output written on failure\");")
+            else:
+                self.emit(f"        if (st != WX_OK) CHECK_MSG(out == ({otype})SENTINEL, \"{label}: output written on failure\");")
         w = want if want else "-1"
         nd = f'"{needle}"' if needle else "NULL"
         err_passed = override.get("err", "&err") != "NULL"
