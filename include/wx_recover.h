@@ -95,7 +95,8 @@ typedef struct wx_journal_list wx_journal_list;
 // wx_notification_free().
 typedef struct wx_notification wx_notification;
 
-// A queried recover order (opaque). Owned by the caller; free with wx_order_free().
+// A recover order (opaque): from a query, a notification or wx_order_parse(). Owned by the
+// caller; free with wx_order_free().
 typedef struct wx_order wx_order;
 
 // What wx_recover_reconcile() did (opaque). Free with wx_reconcile_report_free().
@@ -462,6 +463,29 @@ wx_status wx_recover_parse_notification(const wx_recover *client,
                                         wx_notification **out,
                                         wx_error **err);
 
+// The same as wx_recover_parse_notification(), but from the request's raw headers: `count`
+// header names and values as received, in any case. The `Wechatpay-*` headers are found by
+// the library (case-insensitively); two headers of one such name are WX_UNVERIFIED, never
+// "the first one wins".
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_UNVERIFIED, WX_BAD_RESPONSE, WX_INTERNAL.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_parse_notification_headers(const wx_recover *client,
+                                                const char *const *names,
+                                                const char *const *values,
+                                                size_t count,
+                                                const uint8_t *body,
+                                                size_t body_len,
+                                                wx_notification **out,
+                                                wx_error **err);
+
+// The notification's decrypted resource as a recover order (free with wx_order_free()),
+// with the same fields and rules as a query's recover_order.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_BAD_RESPONSE, WX_INTERNAL.
+// Thread: any thread; the handle is immutable.
+wx_status wx_notification_order(const wx_notification *n, wx_order **out, wx_error **err);
+
 // An envelope field of the notification by name: "id", "create_time", "event_type",
 // "resource_type", "summary", "algorithm", "original_type", "associated_data". NULL when
 // absent or unknown. Borrowed: valid until wx_notification_free().
@@ -484,15 +508,52 @@ const char *wx_notification_plaintext(const wx_notification *n);
 // Thread: any thread, once no other thread uses the handle.
 void wx_notification_free(wx_notification *n);
 
+// Builds an order from a `recover_order` JSON object that the caller obtained with its own
+// HTTP stack (after verifying the answer with wx_recover_verify()). The same rules as a
+// query's answer apply: strict JSON, a recover_state, documented fields as text. On WX_OK,
+// `*out` receives the order (free with wx_order_free()).
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_BAD_RESPONSE, WX_INTERNAL.
+// Thread: any thread.
+wx_status wx_order_parse(const uint8_t *json, size_t json_len, wx_order **out, wx_error **err);
+
+// How many fields the order has: the documented ones present, in the core's table order,
+// then the undocumented ones sorted by name. 0 if `o` is NULL.
+//
+// Returns: the count.
+// Thread: any thread; the handle is immutable.
+size_t wx_order_field_count(const wx_order *o);
+
+// The name of field `index`, borrowed until wx_order_free(); NULL when out of range or `o`
+// is NULL.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_order_field_name(const wx_order *o, size_t index);
+
+// The text of field `index`, borrowed until wx_order_free(): a documented field as text (a
+// number or boolean where the API documents a string as its JSON text), an undocumented one
+// as the JSON text of its value. NULL when out of range or `o` is NULL.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_order_field_value(const wx_order *o, size_t index);
+
+// Whether field `index` is one the API documents; false when out of range or `o` is NULL.
+//
+// Returns: true or false.
+// Thread: any thread; the handle is immutable.
+bool wx_order_field_documented(const wx_order *o, size_t index);
+
 // The order's state. WX_STATE_UNKNOWN if `o` is NULL or the state is new to this version.
 //
 // Returns: the state.
 // Thread: any thread; the handle is immutable.
 wx_recover_state wx_order_state(const wx_order *o);
 
-// A string field of `recover_order` by name ("wxpay_recover_no", "recover_state",
-// "recover_accept_time", "error_code", …), or NULL when absent or not a string. Borrowed:
-// valid until wx_order_free().
+// A field of `recover_order` by name ("wxpay_recover_no", "recover_state",
+// "recover_accept_time", "error_code", …, or an undocumented one), as wx_order_field_value()
+// gives it; NULL when absent. Borrowed: valid until wx_order_free().
 //
 // Returns: the value, or NULL.
 // Thread: any thread; the handle is immutable.

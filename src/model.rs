@@ -125,10 +125,78 @@ impl RecoverState {
     }
 }
 
-/// A recover order as the query returns it. Unknown fields are kept in `raw`.
+/// Declares the documented `recover_order` fields once: the typed struct and the field table
+/// every binding reads through the C ABI.
+macro_rules! recover_order_fields {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// The documented fields of a `recover_order` (WeChat Pay's "查询管控单" API page). Every
+        /// one is a string there; `None` when absent.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct RecoverOrderFields {
+            $($(#[$doc])* pub $name: Option<String>,)*
+        }
+
+        /// The documented `recover_order` field names, in the API page's order.
+        pub const RECOVER_ORDER_FIELDS: &[&str] = &[$(stringify!($name)),*];
+
+        impl RecoverOrderFields {
+            fn from_object(obj: &serde_json::Map<String, Value>) -> RecoverOrderFields {
+                RecoverOrderFields {
+                    $($name: obj.get(stringify!($name)).and_then(field_text),)*
+                }
+            }
+
+            /// A documented field by name.
+            pub fn get(&self, name: &str) -> Option<&str> {
+                match name {
+                    $(stringify!($name) => self.$name.as_deref(),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+recover_order_fields!(
+    wxpay_recover_no,
+    out_request_no,
+    related_wxpay_punish_no,
+    mchid,
+    punish_scene,
+    punish_rule_version,
+    /// RFC 3339.
+    recover_accept_time,
+    /// RFC 3339; empty until the order is final.
+    recover_finish_time,
+    /// `EXECUTING`, `SUCCESS` or `FAILED` (see [`RecoverState`]).
+    recover_state,
+    recover_reason,
+    /// Present when the recover failed.
+    error_code,
+    /// Present when the recover failed.
+    error_message,
+);
+
+/// A documented field's text: a string as is; a number or boolean (the platform documents
+/// strings, but its `punish_order` carries some of these as integers) as its JSON text; an
+/// object, array or null as absent.
+fn field_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A recover order as the query or a notification gives it: the typed documented fields, the
+/// parsed state, and every field the documentation does not name, kept as JSON text.
 #[derive(Debug, Clone)]
 pub struct RecoverOrder {
     pub state: RecoverState,
+    pub fields: RecoverOrderFields,
+    /// Undocumented fields, sorted by name: name and JSON text of the value.
+    pub extra: Vec<(String, String)>,
     /// The `recover_order` object exactly as received (after verification).
     pub raw: Value,
     pub request_id: Option<String>,
@@ -136,9 +204,70 @@ pub struct RecoverOrder {
 }
 
 impl RecoverOrder {
-    /// A documented string field (`wxpay_recover_no`, `recover_state`, `error_code`, …).
+    /// A documented field (`wxpay_recover_no`, `recover_state`, `error_code`, …).
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.raw.get(name).and_then(Value::as_str)
+        self.fields.get(name)
+    }
+
+    /// Every field present, documented ones first in table order, then the undocumented ones:
+    /// (name, text, documented). The one field list the C ABI and every binding expose.
+    pub fn field_list(&self) -> Vec<(String, String, bool)> {
+        RECOVER_ORDER_FIELDS
+            .iter()
+            .filter_map(|n| self.field(n).map(|v| (n.to_string(), v.to_string(), true)))
+            .chain(
+                self.extra
+                    .iter()
+                    .map(|(n, v)| (n.clone(), v.clone(), false)),
+            )
+            .collect()
+    }
+
+    /// A `recover_order` object (from a query answer, a notification's resource, or a caller's
+    /// own HTTP stack).
+    pub fn from_object(
+        raw: Value,
+        request_id: Option<String>,
+        attempts: u32,
+    ) -> Result<RecoverOrder> {
+        let obj = raw.as_object().ok_or_else(|| {
+            Error::new(ErrorKind::BadResponse, "recover_order is not a JSON object")
+        })?;
+        let fields = RecoverOrderFields::from_object(obj);
+        let state = fields
+            .recover_state
+            .as_deref()
+            .map(RecoverState::parse)
+            .ok_or_else(|| {
+                Error::new(ErrorKind::BadResponse, "recover_order has no recover_state")
+            })?;
+        let extra = obj
+            .iter()
+            .filter(|(k, _)| !RECOVER_ORDER_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        Ok(RecoverOrder {
+            state,
+            fields,
+            extra,
+            raw,
+            request_id,
+            attempts,
+        })
+    }
+
+    /// A `recover_order` given as JSON text, parsed strictly (no duplicate keys).
+    pub fn parse(json: &[u8]) -> Result<RecoverOrder> {
+        let raw = crate::json::parse_strict(json).map_err(|why| {
+            Error::new(
+                ErrorKind::BadResponse,
+                format!(
+                    "recover_order is not valid JSON: {}",
+                    crate::text::clean(&why, 120)
+                ),
+            )
+        })?;
+        RecoverOrder::from_object(raw, None, 0)
     }
 
     pub(crate) fn from_query_body(
@@ -156,19 +285,7 @@ impl RecoverOrder {
                     "query answer has no recover_order object",
                 )
             })?;
-        let state = raw
-            .get("recover_state")
-            .and_then(Value::as_str)
-            .map(RecoverState::parse)
-            .ok_or_else(|| {
-                Error::new(ErrorKind::BadResponse, "recover_order has no recover_state")
-            })?;
-        Ok(RecoverOrder {
-            state,
-            raw,
-            request_id,
-            attempts,
-        })
+        RecoverOrder::from_object(raw, request_id, attempts)
     }
 }
 
@@ -229,5 +346,26 @@ mod tests {
         r.recover_reason = Some("tab\there".into());
         assert_eq!(field_of(&r), "recover_reason");
         assert!(!format!("{:?}", good()).contains("6222000011112222"));
+    }
+
+    /// The vector every binding checks too (tests/vectors/recover_order.json).
+    #[test]
+    fn the_shared_order_vector_gives_the_expected_fields() {
+        let order =
+            RecoverOrder::parse(include_bytes!("../tests/vectors/recover_order.json")).unwrap();
+        let expected: Value =
+            serde_json::from_str(include_str!("../tests/vectors/recover_order.expected.json"))
+                .unwrap();
+        let got: Vec<Value> = order
+            .field_list()
+            .into_iter()
+            .map(|(n, v, d)| serde_json::json!([n, v, d]))
+            .collect();
+        assert_eq!(Value::Array(got), expected["fields"]);
+        assert_eq!(order.state, RecoverState::Success);
+        assert_eq!(order.fields.punish_scene.as_deref(), Some("2"));
+        let e = RecoverOrder::parse(br#"{"recover_state":"SUCCESS","recover_state":"FAILED"}"#)
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::BadResponse);
     }
 }

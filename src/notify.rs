@@ -23,7 +23,27 @@ pub struct Notification {
     pub plaintext: String,
 }
 
+/// The envelope fields of a notification, in the order WeChat Pay's notification page lists
+/// them: the one table the C ABI and every binding read.
+pub const NOTIFICATION_FIELDS: [&str; 8] = [
+    "id",
+    "create_time",
+    "event_type",
+    "resource_type",
+    "summary",
+    "algorithm",
+    "original_type",
+    "associated_data",
+];
+
 impl Notification {
+    /// The decrypted resource as a recover order (its fields follow the query's
+    /// `recover_order`).
+    pub fn order(&self) -> Result<crate::model::RecoverOrder> {
+        crate::model::RecoverOrder::parse(self.plaintext.as_bytes())
+            .map_err(|e| bad(format!("notification resource: {}", e.message)))
+    }
+
     /// An envelope field by name (`id`, `create_time`, `event_type`, `resource_type`, `summary`,
     /// `algorithm`, `original_type`, `associated_data`).
     pub fn field(&self, name: &str) -> Option<&str> {

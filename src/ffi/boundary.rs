@@ -112,6 +112,22 @@ pub(super) fn opt_str<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str
         .map_err(|_| Error::invalid(name, "is not valid UTF-8"))
 }
 
+/// `len` pointers at `p` (NULL allowed only when `len` is 0).
+pub(super) fn req_array<'a, T>(
+    p: *const *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [*const T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Error::invalid(name, "is NULL but the count is not 0"));
+    }
+    // SAFETY: the caller passes `len` readable pointers at `p`.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
 pub(super) fn req_bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
     if len == 0 {
         return Ok(&[]);

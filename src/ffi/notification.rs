@@ -17,20 +17,9 @@ pub struct wx_notification {
     pub(crate) plaintext: CString,
 }
 
-const NOTIFICATION_FIELDS: [&str; 8] = [
-    "id",
-    "create_time",
-    "event_type",
-    "resource_type",
-    "summary",
-    "algorithm",
-    "original_type",
-    "associated_data",
-];
-
 fn notification_handle(n: &Notification) -> wx_notification {
     wx_notification {
-        fields: NOTIFICATION_FIELDS
+        fields: crate::notify::NOTIFICATION_FIELDS
             .iter()
             .filter_map(|&k| n.field(k).map(|v| (k, cstring(v))))
             .collect(),
@@ -80,6 +69,68 @@ pub unsafe extern "C" fn wx_recover_parse_notification(
         let body = req_bytes(body, body_len, "body")?;
         let n = client.inner.parse_notification(&headers, body)?;
         out.write(Box::into_raw(Box::new(notification_handle(&n))));
+        Ok(())
+    })
+}
+
+/// The same as wx_recover_parse_notification(), but from the request's raw headers: `count`
+/// header names and values as received, in any case. The `Wechatpay-*` headers are found by
+/// the library (case-insensitively); two headers of one such name are WX_UNVERIFIED, never
+/// "the first one wins".
+///
+/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_UNVERIFIED, WX_BAD_RESPONSE, WX_INTERNAL.
+/// Thread: any thread; many threads may use one client at once.
+#[no_mangle]
+pub unsafe extern "C" fn wx_recover_parse_notification_headers(
+    client: *const wx_recover,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    count: usize,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut wx_notification,
+    err: *mut *mut wx_error,
+) -> wx_status {
+    call(err, || {
+        let client = boundary::handle(client, "client")?;
+        let out = out_ptr(out, "out")?;
+        let names = boundary::req_array(names, count, "names")?;
+        let values = boundary::req_array(values, count, "values")?;
+        let mut pairs = Vec::with_capacity(count);
+        for (n, v) in names.iter().zip(values) {
+            pairs.push((req_str(*n, "names")?, req_str(*v, "values")?.as_bytes()));
+        }
+        let headers = SignedHeaders::from_pairs(pairs).map_err(|e| {
+            crate::notify::notification_error(e.kind, format!("notification: {}", e.message))
+        })?;
+        let body = req_bytes(body, body_len, "body")?;
+        let n = client.inner.parse_notification(&headers, body)?;
+        out.write(Box::into_raw(Box::new(notification_handle(&n))));
+        Ok(())
+    })
+}
+
+/// The notification's decrypted resource as a recover order (free with wx_order_free()),
+/// with the same fields and rules as a query's recover_order.
+///
+/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_BAD_RESPONSE, WX_INTERNAL.
+/// Thread: any thread; the handle is immutable.
+#[no_mangle]
+pub unsafe extern "C" fn wx_notification_order(
+    n: *const wx_notification,
+    out: *mut *mut wx_order,
+    err: *mut *mut wx_error,
+) -> wx_status {
+    call(err, || {
+        let n = boundary::handle(n, "n")?;
+        let out = out_ptr(out, "out")?;
+        let order = crate::model::RecoverOrder::parse(n.plaintext.as_bytes()).map_err(|e| {
+            crate::notify::notification_error(
+                e.kind,
+                format!("notification resource: {}", e.message),
+            )
+        })?;
+        out.write(Box::into_raw(Box::new(order_handle(order))));
         Ok(())
     })
 }

@@ -84,21 +84,7 @@ pub unsafe extern "C" fn wx_recover_query(
         let no = req_str(out_request_no, "out_request_no")?;
         let mchid = req_str(mchid, "mchid")?;
         let order = client.inner.query(no, mchid)?;
-        let fields = order
-            .raw
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), cstring(s))))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let handle = wx_order {
-            json: cstring(&order.raw.to_string()),
-            request_id: order.request_id.as_deref().map(cstring),
-            fields,
-            order,
-        };
+        let handle = order_handle(order);
         out.write(Box::into_raw(Box::new(handle)));
         Ok(())
     })

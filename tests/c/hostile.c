@@ -24,6 +24,8 @@ wx_notification *NOTIFICATION;
 wx_journal_list *JOURNAL_LIST;
 wx_journal_entry *JOURNAL_ENTRY;
 wx_reconcile_report *REPORT;
+const char *const HEADER_NAMES[4] = {"wechatpay-timestamp", "WECHATPAY-NONCE", "Wechatpay-Signature", "Wechatpay-Serial"};
+const char *const HEADER_VALUES[4] = {"1700000000", "hostile-nonce", "c2lnbmF0dXJl", "PUB_KEY_ID_HOSTILE"};
 wx_error *ERROR;
 const char *BAD_UTF8 = "bad \xff\xfe utf-8 \xc3\x28";
 const char *OVERLONG_UTF8 = "\xc0\xaf\xe0\x80\xaf";

@@ -18,6 +18,8 @@ extern wx_notification *NOTIFICATION;
 extern wx_journal_list *JOURNAL_LIST;
 extern wx_journal_entry *JOURNAL_ENTRY;
 extern wx_reconcile_report *REPORT;
+extern const char *const HEADER_NAMES[4];
+extern const char *const HEADER_VALUES[4];
 extern wx_error *ERROR;
 extern const char *BAD_UTF8, *OVERLONG_UTF8, *HUGE, *EMBEDDED_NUL;
 extern size_t HUGE_LEN, EMBEDDED_NUL_LEN;
