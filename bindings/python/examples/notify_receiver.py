@@ -72,11 +72,11 @@ class Handler(BaseHTTPRequestHandler):
             # Unverified or undecryptable: refuse, the platform will retry.
             print(f"notification REFUSED: {e}", flush=True)
             return self._answer(500, str(e.status.name if hasattr(e, "status") else "FAIL"))
-        order = n.resource
+        order = n.order
         print(
             f"notification {n.id}: {n.event_type} ({n.summary}) verified and decrypted: "
-            f"out_request_no={order.get('out_request_no')} wxpay_recover_no={order.get('wxpay_recover_no')} "
-            f"recover_state={order.get('recover_state')}",
+            f"out_request_no={order and order.out_request_no} wxpay_recover_no={order and order.wxpay_recover_no} "
+            f"recover_state={order and order.recover_state}",
             flush=True,
         )
         self.server.last = n
@@ -131,7 +131,7 @@ def demo(sandbox_bin: str) -> int:
             print("no verified notification within 30 s", file=sys.stderr)
             return 1
         assert receiver.last is not None
-        if receiver.last.resource.get("wxpay_recover_no") != accepted.wxpay_recover_no:
+        if receiver.last.order.wxpay_recover_no != accepted.wxpay_recover_no:
             print("notification is about another recover", file=sys.stderr)
             return 1
         print("demo OK: notification received, verified, decrypted and answered 204", flush=True)

@@ -24,12 +24,23 @@ def test_notification_is_verified_and_decrypted_with_any_header_case(sandbox: An
     assert n.event_type == "RECOVER.SUCCESS"
     assert n.resource_type == "encrypt-resource"
     assert n.original_type == "recover_order"
-    assert n.resource == PLAIN
+    assert n.order is not None
+    assert {k: getattr(n.order, k) for k in PLAIN} == PLAIN
+    assert n.order.state == wx_recover.RecoverState.SUCCESS
     assert json.loads(n.plaintext) == PLAIN
     lower = {k.lower(): v for k, v in headers.items()}
     assert client.parse_notification(lower, body).id == n.id
     upper = {k.upper(): v for k, v in headers.items()}
     assert client.parse_notification(upper, bytearray(body)).id == n.id
+
+
+def test_two_headers_of_one_wechatpay_name_are_refused(sandbox: Any, client: wx_recover.Client) -> None:
+    headers, body = signed(sandbox, plaintext=PLAIN)
+    doubled = dict(headers)
+    doubled["wechatpay-signature"] = headers["Wechatpay-Signature"]
+    with pytest.raises(wx_recover.UnverifiedResponse) as e:
+        client.parse_notification(doubled, body)
+    assert "more than once" in str(e.value)
 
 
 def test_tampered_body_and_headers_are_refused(sandbox: Any, client: wx_recover.Client) -> None:

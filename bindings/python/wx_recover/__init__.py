@@ -12,6 +12,7 @@ only converts values. See README.md.
 
 from ._native import LibraryError, library_candidates, load_library
 from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
+from .journal import JournalEntry, JournalState, LastError, ReconcileReport
 from .errors import (
     ApiError,
     BadResponse,
@@ -35,6 +36,10 @@ __all__ = [
     "RecoverAccepted",
     "RecoverOrder",
     "RecoverState",
+    "JournalEntry",
+    "JournalState",
+    "LastError",
+    "ReconcileReport",
     "Status",
     "WxError",
     "InvalidArgument",

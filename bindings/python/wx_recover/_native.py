@@ -105,6 +105,37 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_notification_get", [_h, c_char_p], c_char_p),
     ("wx_notification_plaintext", [_h], c_char_p),
     ("wx_notification_free", [_h], None),
+    (
+        "wx_recover_parse_notification_headers",
+        [_h, POINTER(c_char_p), POINTER(c_char_p), c_size_t, c_char_p, c_size_t, _out_h, _out_h],
+        _status,
+    ),
+    ("wx_notification_order", [_h, _out_h, _out_h], _status),
+    ("wx_recover_get_wechatpay_serial", [_h, POINTER(c_char_p), _out_h], _status),
+    ("wx_order_parse", [c_char_p, c_size_t, _out_h, _out_h], _status),
+    ("wx_order_field_count", [_h], c_size_t),
+    ("wx_order_field_name", [_h, c_size_t], c_char_p),
+    ("wx_order_field_value", [_h, c_size_t], c_char_p),
+    ("wx_order_field_documented", [_h, c_size_t], c_bool),
+    ("wx_recover_pending", [_h, _out_h, _out_h], _status),
+    ("wx_recover_journal_entry", [_h, c_char_p, _out_h, _out_h], _status),
+    ("wx_recover_reconcile", [_h, c_void_p, _out_h, _out_h], _status),
+    ("wx_recover_journal_prune", [_h, c_uint32, POINTER(c_size_t), _out_h], _status),
+    ("wx_journal_list_len", [_h], c_size_t),
+    ("wx_journal_list_get", [_h, c_size_t], c_void_p),
+    ("wx_journal_list_free", [_h], None),
+    ("wx_journal_entry_free", [_h], None),
+    ("wx_journal_entry_state", [_h], c_int),
+    ("wx_journal_entry_get", [_h, c_char_p], c_char_p),
+    ("wx_journal_entry_attempts", [_h], c_uint32),
+    ("wx_journal_entry_error_status", [_h], _status),
+    ("wx_journal_entry_error_http_status", [_h], c_uint16),
+    ("wx_journal_entry_created_at", [_h], ctypes.c_int64),
+    ("wx_journal_entry_updated_at", [_h], ctypes.c_int64),
+    ("wx_reconcile_report_count", [_h, c_int], c_size_t),
+    ("wx_reconcile_report_busy", [_h], c_size_t),
+    ("wx_reconcile_report_pending", [_h], c_void_p),
+    ("wx_reconcile_report_free", [_h], None),
 )
 
 
@@ -149,6 +180,33 @@ class Native:
     wx_notification_get: Any
     wx_notification_plaintext: Any
     wx_notification_free: Any
+    wx_recover_parse_notification_headers: Any
+    wx_notification_order: Any
+    wx_recover_get_wechatpay_serial: Any
+    wx_order_parse: Any
+    wx_order_field_count: Any
+    wx_order_field_name: Any
+    wx_order_field_value: Any
+    wx_order_field_documented: Any
+    wx_recover_pending: Any
+    wx_recover_journal_entry: Any
+    wx_recover_reconcile: Any
+    wx_recover_journal_prune: Any
+    wx_journal_list_len: Any
+    wx_journal_list_get: Any
+    wx_journal_list_free: Any
+    wx_journal_entry_free: Any
+    wx_journal_entry_state: Any
+    wx_journal_entry_get: Any
+    wx_journal_entry_attempts: Any
+    wx_journal_entry_error_status: Any
+    wx_journal_entry_error_http_status: Any
+    wx_journal_entry_created_at: Any
+    wx_journal_entry_updated_at: Any
+    wx_reconcile_report_count: Any
+    wx_reconcile_report_busy: Any
+    wx_reconcile_report_pending: Any
+    wx_reconcile_report_free: Any
 
     def __init__(self, path: str) -> None:
         try:

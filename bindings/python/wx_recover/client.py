@@ -14,11 +14,12 @@ import logging
 import os
 import threading
 from contextlib import contextmanager
-from ctypes import byref, c_void_p
+from ctypes import byref, c_char_p, c_void_p
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
 from ._native import WX_LOG_FN, Native, load_library, wx_recover_request
+from .journal import JournalEntry, JournalState, ReconcileReport, entry_from_handle, list_from_handle
 from .errors import ClientClosed, InvalidArgument, Status, WxError, as_status, error_class, parse_detail
 
 __all__ = [
@@ -156,7 +157,8 @@ ORDER_FIELDS = (
 @dataclass(frozen=True)
 class RecoverOrder:
     """A queried recover order: the documented fields (None when absent), the parsed state,
-    the answer's Request-ID and every undocumented field in ``extra``."""
+    the answer's Request-ID and every undocumented field in ``extra`` (name → JSON text). The
+    library reads the fields; this class only holds them."""
 
     wxpay_recover_no: Optional[str] = None
     out_request_no: Optional[str] = None
@@ -172,7 +174,25 @@ class RecoverOrder:
     error_message: Optional[str] = None
     state: RecoverState = RecoverState.UNKNOWN
     request_id: Optional[str] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
+    extra: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Union[bytes, str], library: Optional[str] = None) -> "RecoverOrder":
+        """A recover order from a ``recover_order`` JSON object that your own HTTP stack
+        received (verify the answer first with :meth:`Client.verify`). The library applies
+        the same rules as to a query's answer; undocumented fields come as JSON text."""
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        lib = load_library(library)
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = lib.wx_order_parse(raw, len(raw), byref(out), byref(err))
+            if status != Status.OK:
+                raise _make_error(lib, status, err)
+            return _order(lib, out)
+        finally:
+            lib.wx_order_free(out)
+            lib.wx_error_free(err)
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready: the fields as the platform named them, plus state/request_id/extra."""
@@ -197,8 +217,9 @@ NOTIFICATION_FIELDS = (
 
 @dataclass(frozen=True)
 class Notification:
-    """A verified, decrypted result notification: the envelope fields and the decrypted
-    resource (``plaintext``, JSON text; ``resource`` parses it)."""
+    """A verified, decrypted result notification: the envelope fields, the decrypted resource
+    as JSON text (``plaintext``) and, read through the library, as a recover order (``order``;
+    None when the resource is not one)."""
 
     id: str
     create_time: str
@@ -209,13 +230,44 @@ class Notification:
     original_type: Optional[str]
     associated_data: str
     plaintext: str
-
-    @property
-    def resource(self) -> Any:
-        return json.loads(self.plaintext)
+    order: Optional["RecoverOrder"] = None
 
 
 # ----- conversions -----
+
+
+class _ReconcileOptions(ctypes.Structure):
+    """Mirror of ``wx_reconcile_options`` (frozen layout)."""
+
+    _fields_ = [("max_orders", ctypes.c_uint32), ("deadline_ms", ctypes.c_uint32)]
+
+
+def _count(name: str, value: Optional[int]) -> int:
+    """A non-negative 32-bit count; None is 0 (no limit)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
+        raise _invalid(name, "must be an integer from 0 to 4294967295")
+    return value
+
+
+def _order(lib: Native, o: Any) -> "RecoverOrder":
+    """A RecoverOrder from a wx_order handle, through the library's one field list: the
+    documented fields as text, the others as JSON text in ``extra``."""
+    known: Dict[str, Optional[str]] = {}
+    extra: Dict[str, str] = {}
+    for i in range(int(lib.wx_order_field_count(o))):
+        name = _text(lib.wx_order_field_name(o, i)) or ""
+        value = _text(lib.wx_order_field_value(o, i)) or ""
+        if lib.wx_order_field_documented(o, i) and name in ORDER_FIELDS:
+            known[name] = value
+        else:
+            extra[name] = value
+    try:
+        state = RecoverState(int(lib.wx_order_state(o)))
+    except ValueError:
+        state = RecoverState.UNKNOWN
+    return RecoverOrder(**known, state=state, request_id=_text(lib.wx_order_request_id(o)), extra=extra)
 
 
 def _invalid(name: str, why: str) -> InvalidArgument:
@@ -492,8 +544,17 @@ class Client:
     @property
     def wechatpay_serial(self) -> str:
         """The ``Wechatpay-Serial`` value this client sends."""
+        lib = self._lib
+        out = c_char_p()
+        err = c_void_p()
         with self._use() as h:
-            return _text(self._lib.wx_recover_wechatpay_serial(h)) or ""
+            try:
+                status = lib.wx_recover_get_wechatpay_serial(h, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return (out.value or b"").decode("utf-8")
+            finally:
+                lib.wx_error_free(err)
 
     def submit(
         self,
@@ -551,21 +612,10 @@ class Client:
                 status = lib.wx_recover_query(h, no, mch, byref(out), byref(err))
                 if status != Status.OK:
                     raise _make_error(lib, status, err)
-                raw = json.loads(_text(lib.wx_order_json(out)) or "{}")
-                state_value = int(lib.wx_order_state(out))
-                request_id = _text(lib.wx_order_request_id(out))
+                return _order(lib, out)
             finally:
                 lib.wx_order_free(out)
                 lib.wx_error_free(err)
-        if not isinstance(raw, dict):
-            raw = {}
-        try:
-            state = RecoverState(state_value)
-        except ValueError:
-            state = RecoverState.UNKNOWN
-        known = {k: raw[k] for k in ORDER_FIELDS if k in raw}
-        extra = {k: v for k, v in raw.items() if k not in known}
-        return RecoverOrder(**known, state=state, request_id=request_id, extra=extra)
 
     def _owned_string(self, fn: Any, *args: Any) -> str:
         """Calls ``fn(handle, *args, &out, &err)`` and returns the string the library handed
@@ -617,6 +667,76 @@ class Client:
             finally:
                 lib.wx_error_free(err)
 
+    # ----- the journal (docs/journal.md) -----
+
+    def pending(self) -> List[JournalEntry]:
+        """Every journal entry that is not final (IN_DOUBT, ACCEPTED), oldest first."""
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_pending(h, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return list_from_handle(lib, out)
+            finally:
+                lib.wx_journal_list_free(out)
+                lib.wx_error_free(err)
+
+    def journal_entry(self, out_request_no: str) -> Optional[JournalEntry]:
+        """One journal entry, or None."""
+        no = _cstr("out_request_no", out_request_no)
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_journal_entry(h, no, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return entry_from_handle(lib, out) if out.value else None
+            finally:
+                lib.wx_journal_entry_free(out)
+                lib.wx_error_free(err)
+
+    def reconcile(self, max_orders: Optional[int] = None, deadline_ms: Optional[int] = None) -> ReconcileReport:
+        """Settles what is pending: re-enters IN_DOUBT entries, queries ACCEPTED ones."""
+        opts = _ReconcileOptions(_count("max_orders", max_orders), _count("deadline_ms", deadline_ms))
+        lib = self._lib
+        out = c_void_p()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_reconcile(h, ctypes.addressof(opts), byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                counts = {s: int(lib.wx_reconcile_report_count(out, s.value)) for s in JournalState}
+                return ReconcileReport(
+                    counts={s: n for s, n in counts.items() if n},
+                    pending=list_from_handle(lib, lib.wx_reconcile_report_pending(out)),
+                    busy=int(lib.wx_reconcile_report_busy(out)),
+                )
+            finally:
+                lib.wx_reconcile_report_free(out)
+                lib.wx_error_free(err)
+
+    def prune(self, older_than_days: int) -> int:
+        """Deletes final entries that finished more than ``older_than_days`` ago; never a
+        pending one. Returns how many were deleted."""
+        days = _count("older_than_days", older_than_days)
+        lib = self._lib
+        deleted = ctypes.c_size_t()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_journal_prune(h, days, byref(deleted), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return int(deleted.value)
+            finally:
+                lib.wx_error_free(err)
+
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
         """Verifies and decrypts a result notification received by your HTTP server.
 
@@ -628,31 +748,30 @@ class Client:
         # Any mapping, or anything with .items() such as http.server's HTTPMessage.
         if not isinstance(headers, Mapping) and not callable(getattr(headers, "items", None)):
             raise _invalid("headers", f"must be a mapping, not {type(headers).__name__}")
-        lower: Dict[str, Any] = {}
-        for k, v in headers.items():
-            if isinstance(k, str):
-                lower[k.lower()] = v
-
-        def header(name: str) -> bytes:
-            value = lower.get(name.lower())
-            if value is None:
-                value = ""  # the core reports the missing header as a verification failure
-            return _cstr(name, value) or b""
-
-        ts = header("Wechatpay-Timestamp")
-        nn = header("Wechatpay-Nonce")
-        sg = header("Wechatpay-Signature")
-        se = header("Wechatpay-Serial")
+        pairs = [(k, v) for k, v in headers.items() if isinstance(k, str)]
+        names = (c_char_p * max(len(pairs), 1))(*[_cstr("headers", k) for k, _ in pairs])
+        values = (c_char_p * max(len(pairs), 1))(*[_cstr(k, "" if v is None else str(v)) for k, v in pairs])
         b = _cbytes("body", body)
         lib = self._lib
         err = c_void_p()
         out = c_void_p()
         with self._use() as h:
             try:
-                status = lib.wx_recover_parse_notification(h, ts, nn, sg, se, b or None, len(b), byref(out), byref(err))
+                status = lib.wx_recover_parse_notification_headers(
+                    h, names, values, len(pairs), b or None, len(b), byref(out), byref(err)
+                )
                 if status != Status.OK:
                     raise _make_error(lib, status, err)
                 get = lambda name: _text(lib.wx_notification_get(out, name.encode()))  # noqa: E731
+                order = None
+                o = c_void_p()
+                oerr = c_void_p()
+                try:
+                    if lib.wx_notification_order(out, byref(o), byref(oerr)) == Status.OK:
+                        order = _order(lib, o)
+                finally:
+                    lib.wx_order_free(o)
+                    lib.wx_error_free(oerr)
                 return Notification(
                     id=get("id") or "",
                     create_time=get("create_time") or "",
@@ -663,6 +782,7 @@ class Client:
                     original_type=get("original_type"),
                     associated_data=get("associated_data") or "",
                     plaintext=_text(lib.wx_notification_plaintext(out)) or "",
+                    order=order,
                 )
             finally:
                 lib.wx_notification_free(out)

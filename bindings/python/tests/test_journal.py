@@ -1,0 +1,67 @@
+"""The journal through the Python binding: entries, states, reconcile and prune, read through
+the C library (docs/journal.md)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wx_recover
+from wx_recover import JournalState
+
+
+def test_a_journaled_submit_is_recorded_and_settles_by_reconcile(sandbox: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    with sandbox.client(journal=str(journal)) as c:
+        order = sandbox.take_order("SUCCESS")
+        req = sandbox.request_for(order)
+        accepted = c.submit(**req)
+        entry = c.journal_entry(req["out_request_no"])
+        assert isinstance(entry, wx_recover.JournalEntry)
+        assert entry.state is JournalState.ACCEPTED
+        assert entry.wxpay_recover_no == accepted.wxpay_recover_no
+        assert entry.attempts == 1 and entry.last_error is None
+        assert entry.created_at <= entry.updated_at
+        assert [e.out_request_no for e in c.pending()] == [req["out_request_no"]]
+        assert c.journal_entry("PY-NO-SUCH-ENTRY") is None
+        with pytest.raises(dataclasses_frozen()):
+            entry.state = JournalState.FAILED  # type: ignore[misc]
+        for _ in range(100):
+            report = c.reconcile()
+            if not report.pending:
+                break
+            time.sleep(0.1)
+        assert report.pending == []
+        assert c.journal_entry(req["out_request_no"]).state is JournalState.SUCCEEDED
+        assert c.prune(0) == 1
+        assert c.journal_entry(req["out_request_no"]) is None
+    assert order["bal_account_no"].encode() not in journal.read_bytes()
+
+
+def test_a_refusal_is_kept_with_its_error_and_is_not_pending(sandbox: Any, tmp_path: Path) -> None:
+    with sandbox.client(journal=str(tmp_path / "j.sqlite")) as c:
+        req = sandbox.request_for(sandbox.take_order(), related_wxpay_punish_no="PY-NO-SUCH-CONTROL-ORDER")
+        with pytest.raises(wx_recover.ApiError):
+            c.submit(**req)
+        entry = c.journal_entry(req["out_request_no"])
+        assert entry.state is JournalState.REFUSED
+        assert entry.last_error is not None and entry.last_error.status is wx_recover.Status.API
+        assert entry.last_error.http_status == 404
+        assert c.pending() == []
+
+
+def test_a_client_without_a_journal_says_so(client: wx_recover.Client) -> None:
+    with pytest.raises(wx_recover.ConfigError) as e:
+        client.pending()
+    assert "journal" in str(e.value)
+    with pytest.raises(wx_recover.InvalidArgument):
+        client.reconcile(max_orders=-1)
+
+
+def dataclasses_frozen() -> type:
+    import dataclasses
+
+    return dataclasses.FrozenInstanceError
