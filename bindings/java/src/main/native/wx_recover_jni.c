@@ -644,3 +644,308 @@ JNIEXPORT void JNICALL Java_io_wxrecover_Native_notificationFree(JNIEnv *env, jc
     (void)cls;
     wx_notification_free((wx_notification *)handle_ptr(notification));
 }
+
+/* ----- order field list, parsing, notification resource ----- */
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_orderFieldCount(JNIEnv *env, jclass cls,
+                                                                jlong order) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_order_field_count((const wx_order *)handle_ptr(order));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_orderFieldName(JNIEnv *env, jclass cls,
+                                                                     jlong order, jint index) {
+    (void)cls;
+    if (index < 0) return NULL;
+    return to_jbytes(env, wx_order_field_name((const wx_order *)handle_ptr(order), (size_t)index));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_orderFieldValue(JNIEnv *env, jclass cls,
+                                                                      jlong order, jint index) {
+    (void)cls;
+    if (index < 0) return NULL;
+    return to_jbytes(env,
+                     wx_order_field_value((const wx_order *)handle_ptr(order), (size_t)index));
+}
+
+JNIEXPORT jboolean JNICALL Java_io_wxrecover_Native_orderFieldDocumented(JNIEnv *env,
+                                                                         jclass cls, jlong order,
+                                                                         jint index) {
+    (void)env;
+    (void)cls;
+    if (index < 0) return JNI_FALSE;
+    return wx_order_field_documented((const wx_order *)handle_ptr(order), (size_t)index)
+               ? JNI_TRUE
+               : JNI_FALSE;
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_orderParse(JNIEnv *env, jclass cls,
+                                                            jbyteArray json) {
+    char *c_json = NULL;
+    size_t len = 0;
+    wx_order *order = NULL;
+    wx_error *err = NULL;
+    (void)cls;
+    if (copy_bytes(env, json, &c_json, &len) == 0) {
+        wx_status st = wx_order_parse((const uint8_t *)c_json, len, &order, &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+            order = NULL;
+        }
+    }
+    free(c_json);
+    return handle_long(order);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_notificationOrder(JNIEnv *env, jclass cls,
+                                                                   jlong notification) {
+    wx_order *order = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)env;
+    (void)cls;
+    st = wx_notification_order((const wx_notification *)handle_ptr(notification), &order, &err);
+    if (st != WX_OK) {
+        /* Not a recover order: no order, no exception (the notification itself is valid). */
+        wx_error_free(err);
+        return 0;
+    }
+    return handle_long(order);
+}
+
+/* The header names and values are copied into C strings; the core matches them. */
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_parseNotificationHeaders(
+    JNIEnv *env, jclass cls, jlong client, jobjectArray names, jobjectArray values,
+    jbyteArray body) {
+    jsize n = names ? (*env)->GetArrayLength(env, names) : 0;
+    char **c_names = calloc((size_t)n + 1, sizeof *c_names);
+    char **c_values = calloc((size_t)n + 1, sizeof *c_values);
+    char *c_body = NULL;
+    size_t body_len = 0;
+    wx_notification *out = NULL;
+    wx_error *err = NULL;
+    int ok = c_names != NULL && c_values != NULL && values != NULL &&
+             (*env)->GetArrayLength(env, values) == n;
+    (void)cls;
+    if (!ok && c_names != NULL && c_values != NULL) {
+        throw_wx(env, WX_INVALID_ARGUMENT, NULL, "invalid argument: headers");
+    } else if (!ok) {
+        throw_oom(env);
+    }
+    for (jsize i = 0; ok && i < n; i++) {
+        jbyteArray nm = (jbyteArray)(*env)->GetObjectArrayElement(env, names, i);
+        jbyteArray vl = (jbyteArray)(*env)->GetObjectArrayElement(env, values, i);
+        ok = copy_cstr(env, nm, &c_names[i]) == 0 && copy_cstr(env, vl, &c_values[i]) == 0 &&
+             c_names[i] != NULL && c_values[i] != NULL;
+        if (nm) (*env)->DeleteLocalRef(env, nm);
+        if (vl) (*env)->DeleteLocalRef(env, vl);
+        if (!ok && !(*env)->ExceptionCheck(env)) {
+            throw_wx(env, WX_INVALID_ARGUMENT, NULL, "invalid argument: headers");
+        }
+    }
+    if (ok && copy_bytes(env, body, &c_body, &body_len) == 0) {
+        wx_status st = wx_recover_parse_notification_headers(
+            (const wx_recover *)handle_ptr(client), (const char *const *)c_names,
+            (const char *const *)c_values, (size_t)n, (const uint8_t *)c_body, body_len, &out,
+            &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+            out = NULL;
+        }
+    }
+    for (jsize i = 0; c_names && c_values && i < n; i++) {
+        free(c_names[i]);
+        free(c_values[i]);
+    }
+    free(c_names);
+    free(c_values);
+    free(c_body);
+    return handle_long(out);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientGetWechatpaySerial(JNIEnv *env,
+                                                                               jclass cls,
+                                                                               jlong client) {
+    const char *serial = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_get_wechatpay_serial((const wx_recover *)handle_ptr(client), &serial, &err);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return NULL;
+    }
+    return to_jbytes(env, serial);
+}
+
+/* ----- journal ----- */
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_pending(JNIEnv *env, jclass cls, jlong client) {
+    wx_journal_list *list = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_pending((const wx_recover *)handle_ptr(client), &list, &err);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(list);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntry(JNIEnv *env, jclass cls,
+                                                              jlong client,
+                                                              jbyteArray out_request_no) {
+    char *c_no = NULL;
+    wx_journal_entry *entry = NULL;
+    wx_error *err = NULL;
+    (void)cls;
+    if (copy_cstr(env, out_request_no, &c_no) == 0) {
+        wx_status st = wx_recover_journal_entry((const wx_recover *)handle_ptr(client), c_no,
+                                                &entry, &err);
+        if (st != WX_OK) {
+            throw_wx(env, st, err, NULL);
+            entry = NULL;
+        }
+    }
+    free(c_no);
+    return handle_long(entry);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reconcile(JNIEnv *env, jclass cls,
+                                                           jlong client, jint max_orders,
+                                                           jint deadline_ms) {
+    wx_reconcile_options opts = {(uint32_t)(max_orders < 0 ? 0 : max_orders),
+                                 (uint32_t)(deadline_ms < 0 ? 0 : deadline_ms)};
+    wx_reconcile_report *report = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_reconcile((const wx_recover *)handle_ptr(client), &opts, &report, &err);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(report);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_prune(JNIEnv *env, jclass cls, jlong client,
+                                                       jint older_than_days) {
+    size_t deleted = 0;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_journal_prune((const wx_recover *)handle_ptr(client),
+                                  (uint32_t)(older_than_days < 0 ? 0 : older_than_days), &deleted,
+                                  &err);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return (jlong)deleted;
+}
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_journalListLen(JNIEnv *env, jclass cls,
+                                                               jlong list) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_journal_list_len((const wx_journal_list *)handle_ptr(list));
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalListGet(JNIEnv *env, jclass cls,
+                                                                jlong list, jint index) {
+    (void)env;
+    (void)cls;
+    if (index < 0) return 0;
+    return handle_long(wx_journal_list_get((const wx_journal_list *)handle_ptr(list), (size_t)index));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_journalListFree(JNIEnv *env, jclass cls,
+                                                                jlong list) {
+    (void)env;
+    (void)cls;
+    wx_journal_list_free((wx_journal_list *)handle_ptr(list));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_journalEntryFree(JNIEnv *env, jclass cls,
+                                                                 jlong entry) {
+    (void)env;
+    (void)cls;
+    wx_journal_entry_free((wx_journal_entry *)handle_ptr(entry));
+}
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_journalEntryState(JNIEnv *env, jclass cls,
+                                                                  jlong entry) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_journal_entry_state((const wx_journal_entry *)handle_ptr(entry));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_journalEntryGet(JNIEnv *env, jclass cls,
+                                                                      jlong entry,
+                                                                      jbyteArray field) {
+    char *c_field = NULL;
+    jbyteArray result = NULL;
+    (void)cls;
+    if (copy_cstr(env, field, &c_field) != 0) {
+        return NULL;
+    }
+    if (c_field != NULL) {
+        result = to_jbytes(env, wx_journal_entry_get((const wx_journal_entry *)handle_ptr(entry),
+                                                     c_field));
+    }
+    free(c_field);
+    return result;
+}
+
+/* attempts, error status, error HTTP status, created_at, updated_at, by `which`. */
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntryNumber(JNIEnv *env, jclass cls,
+                                                                    jlong entry, jint which) {
+    const wx_journal_entry *e = (const wx_journal_entry *)handle_ptr(entry);
+    (void)env;
+    (void)cls;
+    switch (which) {
+    case 0:
+        return (jlong)wx_journal_entry_attempts(e);
+    case 1:
+        return (jlong)wx_journal_entry_error_status(e);
+    case 2:
+        return (jlong)wx_journal_entry_error_http_status(e);
+    case 3:
+        return (jlong)wx_journal_entry_created_at(e);
+    case 4:
+        return (jlong)wx_journal_entry_updated_at(e);
+    default:
+        return 0;
+    }
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportCount(JNIEnv *env, jclass cls,
+                                                             jlong report, jint state) {
+    (void)env;
+    (void)cls;
+    return (jlong)wx_reconcile_report_count((const wx_reconcile_report *)handle_ptr(report),
+                                            (wx_journal_state)state);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportBusy(JNIEnv *env, jclass cls,
+                                                            jlong report) {
+    (void)env;
+    (void)cls;
+    return (jlong)wx_reconcile_report_busy((const wx_reconcile_report *)handle_ptr(report));
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportPending(JNIEnv *env, jclass cls,
+                                                               jlong report) {
+    (void)env;
+    (void)cls;
+    return handle_long(wx_reconcile_report_pending((const wx_reconcile_report *)handle_ptr(report)));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_reportFree(JNIEnv *env, jclass cls,
+                                                           jlong report) {
+    (void)env;
+    (void)cls;
+    wx_reconcile_report_free((wx_reconcile_report *)handle_ptr(report));
+}

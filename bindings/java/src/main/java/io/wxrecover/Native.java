@@ -120,4 +120,62 @@ final class Native {
     static native byte[] notificationPlaintext(long notification);
 
     static native void notificationFree(long notification);
+
+    static native int orderFieldCount(long order);
+
+    static native byte[] orderFieldName(long order, int index);
+
+    static native byte[] orderFieldValue(long order, int index);
+
+    static native boolean orderFieldDocumented(long order, int index);
+
+    static native long orderParse(byte[] json) throws WxRecoverException;
+
+    /** The notification's resource as an order handle, or 0 when it is not a recover order. */
+    static native long notificationOrder(long notification);
+
+    static native long parseNotificationHeaders(long client, byte[][] names, byte[][] values,
+            byte[] body) throws WxRecoverException;
+
+    static native byte[] clientGetWechatpaySerial(long client) throws WxRecoverException;
+
+    static native long pending(long client) throws WxRecoverException;
+
+    /** An owned entry handle, or 0 when the journal has no such entry. */
+    static native long journalEntry(long client, byte[] outRequestNo) throws WxRecoverException;
+
+    static native long reconcile(long client, int maxOrders, int deadlineMs)
+            throws WxRecoverException;
+
+    static native long prune(long client, int olderThanDays) throws WxRecoverException;
+
+    static native int journalListLen(long list);
+
+    /** A borrowed entry handle, valid until the list is freed. */
+    static native long journalListGet(long list, int index);
+
+    static native void journalListFree(long list);
+
+    static native void journalEntryFree(long entry);
+
+    static native int journalEntryState(long entry);
+
+    static native byte[] journalEntryGet(long entry, byte[] field);
+
+    static final int ENTRY_ATTEMPTS = 0;
+    static final int ENTRY_ERROR_STATUS = 1;
+    static final int ENTRY_ERROR_HTTP_STATUS = 2;
+    static final int ENTRY_CREATED_AT = 3;
+    static final int ENTRY_UPDATED_AT = 4;
+
+    static native long journalEntryNumber(long entry, int which);
+
+    static native long reportCount(long report, int state);
+
+    static native long reportBusy(long report);
+
+    /** A borrowed list handle, valid until the report is freed. */
+    static native long reportPending(long report);
+
+    static native void reportFree(long report);
 }

@@ -1,9 +1,10 @@
 package io.wxrecover;
 
 /**
- * A queried recover order. The documented string fields are read from the library one by one
- * ({@code wx_order_get}); {@link #rawJson()} is the whole {@code recover_order} object, unknown
- * fields included. Absent fields are null.
+ * A recover order from a query, a notification or {@link #parse(byte[])}. Every field is read
+ * through the library's one field list ({@code wx_order_field_*}): the documented fields as
+ * text (null when absent), the undocumented ones as JSON text in {@link #extra()}.
+ * {@link #rawJson()} is the whole {@code recover_order} object.
  */
 public final class RecoverOrder {
     private final String wxpayRecoverNo;
@@ -21,11 +22,17 @@ public final class RecoverOrder {
     private final RecoverState state;
     private final String requestId;
     private final String rawJson;
+    private final java.util.List<Field> fields;
+
+    /** One field as the library gives it: name, text, and whether the API documents it. */
+    public record Field(String name, String value, boolean documented) {}
 
     RecoverOrder(String wxpayRecoverNo, String outRequestNo, String relatedWxpayPunishNo,
             String mchid, String punishScene, String punishRuleVersion, String recoverAcceptTime,
             String recoverFinishTime, String recoverState, String recoverReason, String errorCode,
-            String errorMessage, RecoverState state, String requestId, String rawJson) {
+            String errorMessage, RecoverState state, String requestId, String rawJson,
+            java.util.List<Field> fields) {
+        this.fields = java.util.List.copyOf(fields);
         this.wxpayRecoverNo = wxpayRecoverNo;
         this.outRequestNo = outRequestNo;
         this.relatedWxpayPunishNo = relatedWxpayPunishNo;
@@ -108,6 +115,62 @@ public final class RecoverOrder {
     /** The whole {@code recover_order} object as JSON text. */
     public String rawJson() {
         return rawJson;
+    }
+
+    /** Every field, documented ones first (in the library's table order), then the others. */
+    public java.util.List<Field> fields() {
+        return fields;
+    }
+
+    /** The undocumented fields: name to JSON text of the value, sorted by name. */
+    public java.util.Map<String, String> extra() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (Field f : fields) {
+            if (!f.documented()) {
+                m.put(f.name(), f.value());
+            }
+        }
+        return m;
+    }
+
+    /**
+     * An order from a {@code recover_order} JSON object that the caller's own HTTP stack
+     * received (verify the answer first): the library applies a query answer's rules.
+     */
+    public static RecoverOrder parse(byte[] json) throws WxRecoverException {
+        if (json == null) {
+            throw WxRecoverException.invalidArgument("json", "must not be null");
+        }
+        long o = Native.orderParse(json);
+        try {
+            return fromHandle(o);
+        } finally {
+            Native.orderFree(o);
+        }
+    }
+
+    /** Reads an order handle through the library's field list; the caller frees it. */
+    static RecoverOrder fromHandle(long o) {
+        java.util.List<Field> list = new java.util.ArrayList<>();
+        java.util.Map<String, String> doc = new java.util.HashMap<>();
+        int n = Native.orderFieldCount(o);
+        for (int i = 0; i < n; i++) {
+            String name = WxRecoverClient.str(Native.orderFieldName(o, i));
+            String value = WxRecoverClient.str(Native.orderFieldValue(o, i));
+            boolean documented = Native.orderFieldDocumented(o, i);
+            list.add(new Field(name, value, documented));
+            if (documented) {
+                doc.put(name, value);
+            }
+        }
+        return new RecoverOrder(doc.get("wxpay_recover_no"), doc.get("out_request_no"),
+                doc.get("related_wxpay_punish_no"), doc.get("mchid"), doc.get("punish_scene"),
+                doc.get("punish_rule_version"), doc.get("recover_accept_time"),
+                doc.get("recover_finish_time"), doc.get("recover_state"),
+                doc.get("recover_reason"), doc.get("error_code"), doc.get("error_message"),
+                RecoverState.fromCode(Native.orderState(o)),
+                WxRecoverClient.str(Native.orderRequestId(o)),
+                WxRecoverClient.str(Native.orderJson(o)), list);
     }
 
     @Override

@@ -15,10 +15,12 @@ public final class WxNotification {
     private final String originalType;
     private final String associatedData;
     private final String plaintext;
+    private final RecoverOrder order;
 
     WxNotification(String id, String createTime, String eventType, String resourceType,
             String summary, String algorithm, String originalType, String associatedData,
-            String plaintext) {
+            String plaintext, RecoverOrder order) {
+        this.order = order;
         this.id = id;
         this.createTime = createTime;
         this.eventType = eventType;
@@ -73,5 +75,10 @@ public final class WxNotification {
     public String toString() {
         return "WxNotification{id=" + id + ", eventType=" + eventType + ", createTime="
                 + createTime + "}";
+    }
+
+    /** The decrypted resource read as a recover order by the library, or null when it is not one. */
+    public RecoverOrder order() {
+        return order;
     }
 }

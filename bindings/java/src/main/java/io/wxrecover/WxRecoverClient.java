@@ -7,7 +7,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -49,18 +48,6 @@ public final class WxRecoverClient implements AutoCloseable {
         System.Logger.Level.DEBUG, System.Logger.Level.TRACE,
     };
 
-    private static final byte[] F_WXPAY_RECOVER_NO = ascii("wxpay_recover_no");
-    private static final byte[] F_OUT_REQUEST_NO = ascii("out_request_no");
-    private static final byte[] F_RELATED_WXPAY_PUNISH_NO = ascii("related_wxpay_punish_no");
-    private static final byte[] F_MCHID = ascii("mchid");
-    private static final byte[] F_PUNISH_SCENE = ascii("punish_scene");
-    private static final byte[] F_PUNISH_RULE_VERSION = ascii("punish_rule_version");
-    private static final byte[] F_RECOVER_ACCEPT_TIME = ascii("recover_accept_time");
-    private static final byte[] F_RECOVER_FINISH_TIME = ascii("recover_finish_time");
-    private static final byte[] F_RECOVER_STATE = ascii("recover_state");
-    private static final byte[] F_RECOVER_REASON = ascii("recover_reason");
-    private static final byte[] F_ERROR_CODE = ascii("error_code");
-    private static final byte[] F_ERROR_MESSAGE = ascii("error_message");
 
     /** The native handle and its lock, kept apart from the client so the Cleaner can free it. */
     private static final class State implements Runnable {
@@ -192,22 +179,7 @@ public final class WxRecoverClient implements AutoCloseable {
         return withHandle(h -> {
             long o = Native.query(h, no, m);
             try {
-                return new RecoverOrder(
-                        get(o, F_WXPAY_RECOVER_NO),
-                        get(o, F_OUT_REQUEST_NO),
-                        get(o, F_RELATED_WXPAY_PUNISH_NO),
-                        get(o, F_MCHID),
-                        get(o, F_PUNISH_SCENE),
-                        get(o, F_PUNISH_RULE_VERSION),
-                        get(o, F_RECOVER_ACCEPT_TIME),
-                        get(o, F_RECOVER_FINISH_TIME),
-                        get(o, F_RECOVER_STATE),
-                        get(o, F_RECOVER_REASON),
-                        get(o, F_ERROR_CODE),
-                        get(o, F_ERROR_MESSAGE),
-                        RecoverState.fromCode(Native.orderState(o)),
-                        str(Native.orderRequestId(o)),
-                        str(Native.orderJson(o)));
+                return RecoverOrder.fromHandle(o);
             } finally {
                 Native.orderFree(o);
             }
@@ -278,25 +250,33 @@ public final class WxRecoverClient implements AutoCloseable {
         if (body == null) {
             throw WxRecoverException.invalidArgument("body", "must not be null");
         }
-        Map<String, String> lower = new java.util.HashMap<>();
+        java.util.List<byte[]> names = new java.util.ArrayList<>();
+        java.util.List<byte[]> values = new java.util.ArrayList<>();
         for (Map.Entry<String, String> e : headers.entrySet()) {
             if (e.getKey() != null && e.getValue() != null) {
-                lower.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+                names.add(utf8(e.getKey(), "headers"));
+                values.add(utf8(e.getValue(), e.getKey()));
             }
         }
-        // A missing header is passed as "" so the core reports it as a verification failure.
-        byte[] t = utf8(lower.getOrDefault("wechatpay-timestamp", ""), "Wechatpay-Timestamp");
-        byte[] n = utf8(lower.getOrDefault("wechatpay-nonce", ""), "Wechatpay-Nonce");
-        byte[] s = utf8(lower.getOrDefault("wechatpay-signature", ""), "Wechatpay-Signature");
-        byte[] se = utf8(lower.getOrDefault("wechatpay-serial", ""), "Wechatpay-Serial");
+        byte[][] ns = names.toArray(new byte[0][]);
+        byte[][] vs = values.toArray(new byte[0][]);
         return withHandle(h -> {
-            long p = Native.parseNotification(h, t, n, s, se, body);
+            long p = Native.parseNotificationHeaders(h, ns, vs, body);
             try {
+                RecoverOrder order = null;
+                long o = Native.notificationOrder(p);
+                if (o != 0) {
+                    try {
+                        order = RecoverOrder.fromHandle(o);
+                    } finally {
+                        Native.orderFree(o);
+                    }
+                }
                 return new WxNotification(
                         nget(p, "id"), nget(p, "create_time"), nget(p, "event_type"),
                         nget(p, "resource_type"), nget(p, "summary"), nget(p, "algorithm"),
                         nget(p, "original_type"), nget(p, "associated_data"),
-                        str(Native.notificationPlaintext(p)));
+                        str(Native.notificationPlaintext(p)), order);
             } finally {
                 Native.notificationFree(p);
             }
@@ -325,6 +305,88 @@ public final class WxRecoverClient implements AutoCloseable {
         } finally {
             r.unlock();
         }
+    }
+
+    /**
+     * Like {@link #wechatpaySerial()}, but a missing key is an exception that says why (for
+     * example the certificate download that failed).
+     */
+    public String requireWechatpaySerial() throws WxRecoverException {
+        return withHandle(h -> str(Native.clientGetWechatpaySerial(h)));
+    }
+
+    // ----- the journal (docs/journal.md) -----
+
+    /** Every journal entry that is not final (IN_DOUBT, ACCEPTED), oldest first. */
+    public java.util.List<JournalEntry> pending() throws WxRecoverException {
+        return withHandle(h -> {
+            long list = Native.pending(h);
+            try {
+                return JournalEntry.listFromHandle(list);
+            } finally {
+                Native.journalListFree(list);
+            }
+        });
+    }
+
+    /** One journal entry, or empty when the journal has none for that number. */
+    public java.util.Optional<JournalEntry> journalEntry(String outRequestNo)
+            throws WxRecoverException {
+        byte[] no = utf8(outRequestNo, "out_request_no");
+        return withHandle(h -> {
+            long e = Native.journalEntry(h, no);
+            try {
+                return e == 0 ? java.util.Optional.<JournalEntry>empty()
+                              : java.util.Optional.of(JournalEntry.fromHandle(e));
+            } finally {
+                Native.journalEntryFree(e);
+            }
+        });
+    }
+
+    /**
+     * Settles what is pending: re-enters IN_DOUBT entries and queries ACCEPTED ones, within
+     * the rate limit. {@code maxOrders} and {@code deadlineMs} of 0 mean no limit.
+     */
+    public ReconcileReport reconcile(int maxOrders, int deadlineMs) throws WxRecoverException {
+        if (maxOrders < 0) {
+            throw WxRecoverException.invalidArgument("max_orders", "must not be negative");
+        }
+        if (deadlineMs < 0) {
+            throw WxRecoverException.invalidArgument("deadline_ms", "must not be negative");
+        }
+        return withHandle(h -> {
+            long r = Native.reconcile(h, maxOrders, deadlineMs);
+            try {
+                java.util.Map<JournalState, Long> counts = new java.util.EnumMap<>(JournalState.class);
+                for (JournalState s : JournalState.values()) {
+                    long n = Native.reportCount(r, s.code);
+                    if (n > 0) {
+                        counts.put(s, n);
+                    }
+                }
+                return new ReconcileReport(java.util.Collections.unmodifiableMap(counts),
+                        JournalEntry.listFromHandle(Native.reportPending(r)), Native.reportBusy(r));
+            } finally {
+                Native.reportFree(r);
+            }
+        });
+    }
+
+    /** Reconciles every pending entry with no overall deadline. */
+    public ReconcileReport reconcile() throws WxRecoverException {
+        return reconcile(0, 0);
+    }
+
+    /**
+     * Deletes final entries that finished more than {@code olderThanDays} days ago; never a
+     * pending one. Returns how many were deleted.
+     */
+    public long prune(int olderThanDays) throws WxRecoverException {
+        if (olderThanDays < 0) {
+            throw WxRecoverException.invalidArgument("older_than_days", "must not be negative");
+        }
+        return withHandle(h -> Native.prune(h, olderThanDays));
     }
 
     // ----- logging -----
@@ -432,10 +494,6 @@ public final class WxRecoverClient implements AutoCloseable {
         if (state.handle == 0) {
             throw new IllegalStateException("WxRecoverClient is closed");
         }
-    }
-
-    private static String get(long order, byte[] field) {
-        return str(Native.orderGet(order, field));
     }
 
     /**

@@ -1,0 +1,72 @@
+package io.wxrecover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The journal through the Java binding (docs/journal.md). */
+class JournalTest {
+    static Sandbox sb;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sb = Sandbox.start("--orders", "40", "--rate-limit-per-minute", "0", "--recover-delay-ms", "100");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (sb != null) {
+            sb.close();
+        }
+    }
+
+    @Test
+    void aJournaledSubmitIsRecordedAndSettledByReconcile() throws Exception {
+        Path journal = Files.createTempDirectory("wx-journal").resolve("j.sqlite");
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
+                sb.unlimitedConfig(Map.of("journal", journal.toString())))) {
+            Sandbox.Order o = sb.takeOrder(true);
+            RecoverRequest req = Sandbox.requestFor(o, "java journal test");
+            RecoverAccepted a = c.submit(req);
+            JournalEntry e = c.journalEntry(req.outRequestNo()).orElseThrow();
+            assertEquals(JournalState.ACCEPTED, e.state());
+            assertEquals(a.wxpayRecoverNo(), e.wxpayRecoverNo());
+            assertEquals(1, e.attempts());
+            assertNull(e.lastErrorStatus());
+            assertEquals(1, c.pending().size());
+            assertFalse(c.journalEntry("JAVA-NO-SUCH-ENTRY").isPresent());
+            ReconcileReport r = null;
+            for (int i = 0; i < 100; i++) {
+                r = c.reconcile();
+                if (r.pending().isEmpty()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertNotNull(r);
+            assertTrue(r.pending().isEmpty(), "still pending: " + r.pending());
+            assertEquals(JournalState.SUCCEEDED, c.journalEntry(req.outRequestNo()).orElseThrow().state());
+            assertEquals(1, c.prune(0));
+            assertFalse(c.journalEntry(req.outRequestNo()).isPresent());
+        }
+    }
+
+    @Test
+    void aClientWithoutAJournalSaysSo() throws Exception {
+        try (WxRecoverClient c = sb.unlimitedClient()) {
+            WxRecoverException e = assertThrows(WxRecoverException.class, c::pending);
+            assertEquals(WxStatus.CONFIG, e.status());
+            assertThrows(WxRecoverException.class, () -> c.reconcile(-1, 0));
+        }
+    }
+}
