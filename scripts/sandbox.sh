@@ -1,7 +1,9 @@
 # Shell helpers for starting a sandbox and reading its contract. Source this file.
-#   sandbox_start [wx-sandbox args…]   starts one in a fresh temp dir; sets SANDBOX_PID, SANDBOX_DIR, SANDBOX_JSON
+#   sandbox_start [wx-sandbox args…]   starts one in a fresh temp dir; sets SANDBOX_PID, SANDBOX_DIR,
+#                                       SANDBOX_JSON and SANDBOX_ENV (the flat KEY=VALUE file)
 #   sandbox_stop                        stops it
-#   sandbox_get KEY                     a top-level key of sandbox.json
+#   sandbox_get KEY                     a top-level key of sandbox.json (read from SANDBOX_ENV)
+#   sandbox_fault KIND [COUNT] [opts…]  installs a fault (wx-sandbox fault)
 #   sandbox_order I                     order I's fields, space separated:
 #                                       related_webank_punish_no related_wxpay_punish_no mchid bal_account_no
 
@@ -20,10 +22,10 @@ sandbox_start() {
         return 1
     fi
     case "$line" in
-        "ready "*) SANDBOX_JSON=${line#ready } ;;
+        "ready "*) SANDBOX_JSON=${line#ready }; SANDBOX_ENV=$(dirname "$SANDBOX_JSON")/sandbox.env ;;
         *) echo "unexpected sandbox output: $line" >&2; return 1 ;;
     esac
-    export SANDBOX_JSON SANDBOX_PID SANDBOX_DIR
+    export SANDBOX_JSON SANDBOX_ENV SANDBOX_PID SANDBOX_DIR
 }
 
 sandbox_stop() {
@@ -34,12 +36,24 @@ sandbox_stop() {
     fi
 }
 
+sandbox_env() { # sandbox_env KEY: one value of the env file
+    local line
+    while IFS= read -r line; do
+        case "$line" in "$1="*) printf '%s\n' "${line#*=}"; return 0 ;; esac
+    done <"$SANDBOX_ENV"
+    echo "sandbox.env has no $1" >&2
+    return 1
+}
+
 sandbox_get() {
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SANDBOX_JSON" "$1"
+    sandbox_env "${1^^}"
 }
 
 sandbox_order() {
-    python3 -c 'import json,sys
-o = json.load(open(sys.argv[1]))["orders"][int(sys.argv[2])]
-print(o["related_webank_punish_no"], o["related_wxpay_punish_no"], o["mchid"], o["bal_account_no"])' "$SANDBOX_JSON" "$1"
+    local i=$1
+    echo "$(sandbox_env "ORDER_${i}_RELATED_WEBANK_PUNISH_NO") $(sandbox_env "ORDER_${i}_RELATED_WXPAY_PUNISH_NO") $(sandbox_env "ORDER_${i}_MCHID") $(sandbox_env "ORDER_${i}_BAL_ACCOUNT_NO")"
+}
+
+sandbox_fault() {
+    "$WX_SANDBOX_BIN" fault "$@" --env-file "$SANDBOX_ENV"
 }

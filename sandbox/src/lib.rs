@@ -136,6 +136,11 @@ impl Sandbox {
         material::write_atomic(&client_path, &ser(&client)?, 0o600)?;
         let json_path = mat.dir.join("sandbox.json");
         material::write_atomic(&json_path, &ser(&info)?, 0o600)?;
+        material::write_atomic(
+            &mat.dir.join("sandbox.env"),
+            env_lines(&info).as_bytes(),
+            0o600,
+        )?;
 
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -253,4 +258,68 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// `sandbox.json` as flat `KEY=VALUE` lines, for harnesses that should not parse JSON: each
+/// top-level scalar as its upper-case key, `ORDER_COUNT`, and each order's fields as
+/// `ORDER_<i>_<FIELD>`. Values never contain a line break.
+pub fn env_lines(info: &Value) -> String {
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.replace(['\r', '\n'], " ")),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+    let mut out = String::new();
+    if let Some(obj) = info.as_object() {
+        for (k, v) in obj {
+            if let Some(s) = scalar(v) {
+                out.push_str(&format!("{}={s}\n", k.to_ascii_uppercase()));
+            }
+        }
+        let orders = obj
+            .get("orders")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        out.push_str(&format!("ORDER_COUNT={}\n", orders.len()));
+        for (i, o) in orders.iter().enumerate() {
+            for (k, v) in o.as_object().into_iter().flatten() {
+                if let Some(s) = scalar(v) {
+                    out.push_str(&format!("ORDER_{i}_{}={s}\n", k.to_ascii_uppercase()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One POST to a sandbox's plain-HTTP admin URL (`http://127.0.0.1:PORT`): the HTTP status
+/// and body of its answer.
+pub fn admin_post(admin_url: &str, path: &str, body: &str) -> io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let addr = admin_url
+        .strip_prefix("http://")
+        .ok_or_else(|| io::Error::other("admin URL must start with http://"))?;
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)?;
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| io::Error::other("no HTTP status in the answer"))?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Ok((status, body))
 }

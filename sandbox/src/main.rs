@@ -1,5 +1,9 @@
-//! `wx-sandbox --state-dir DIR [--notify-url URL] [--recover-delay-ms N]
+//! `wx-sandbox --state-dir DIR [--env-file PATH] [--notify-url URL] [--recover-delay-ms N]
 //!             [--rate-limit-per-minute N] [--orders N]`
+//! `wx-sandbox fault KIND [COUNT] [--listener L] [--path P] [--ms N] --env-file PATH`
+//! `wx-sandbox reset --env-file PATH`
+//!
+//! The subcommands drive a running sandbox's admin API, so no harness needs to write JSON.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,11 +11,14 @@ use std::process::ExitCode;
 
 use wx_sandbox::{Options, Sandbox};
 
-const USAGE: &str = "usage: wx-sandbox --state-dir DIR [--notify-url URL] [--recover-delay-ms N] \
-[--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]";
+const USAGE: &str = "usage: wx-sandbox --state-dir DIR [--env-file PATH] [--notify-url URL] \
+[--recover-delay-ms N] [--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]
+       wx-sandbox fault KIND [COUNT] [--listener primary|backup|both] [--path recover|query|certificates] [--ms N] --env-file PATH
+       wx-sandbox reset --env-file PATH";
 
-fn parse_args() -> Result<Options, String> {
+fn parse_args() -> Result<(Options, Option<PathBuf>), String> {
     let mut opts = Options::default();
+    let mut env_file = None;
     let mut have_dir = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -36,6 +43,7 @@ fn parse_args() -> Result<Options, String> {
                 have_dir = true;
             }
             "--notify-url" => opts.notify_url = Some(value()?),
+            "--env-file" => env_file = Some(PathBuf::from(value()?)),
             "--recover-delay-ms" => {
                 opts.recover_delay_ms = value()?
                     .parse()
@@ -60,11 +68,81 @@ fn parse_args() -> Result<Options, String> {
     if !have_dir {
         return Err(format!("--state-dir is required\n{USAGE}"));
     }
-    Ok(opts)
+    Ok((opts, env_file))
+}
+
+/// `fault` and `reset`: one request to the admin URL named by an env file.
+fn admin_command(args: &[String]) -> Result<(), String> {
+    let mut positional = Vec::new();
+    let mut fault = serde_json::Map::new();
+    let mut env_file = None;
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--env-file" => env_file = Some(value()?),
+            "--listener" => {
+                fault.insert("listener".into(), value()?.into());
+            }
+            "--path" => {
+                fault.insert("path".into(), value()?.into());
+            }
+            "--ms" => {
+                let ms: u64 = value()?
+                    .parse()
+                    .map_err(|_| "--ms needs an integer".to_string())?;
+                fault.insert("ms".into(), ms.into());
+            }
+            other if other.starts_with("--") => {
+                return Err(format!("unknown argument {other}\n{USAGE}"))
+            }
+            other => positional.push(other.to_string()),
+        }
+    }
+    let env_file = env_file.ok_or_else(|| format!("--env-file is required\n{USAGE}"))?;
+    let env = std::fs::read_to_string(&env_file).map_err(|e| format!("{env_file}: {e}"))?;
+    let admin = env
+        .lines()
+        .find_map(|l| l.strip_prefix("ADMIN_URL="))
+        .ok_or_else(|| format!("{env_file} has no ADMIN_URL"))?;
+    let (path, body) = match (args[0].as_str(), positional.as_slice()) {
+        ("reset", []) => ("/reset", "{}".to_string()),
+        ("fault", [kind, rest @ ..]) if rest.len() <= 1 => {
+            fault.insert("kind".into(), kind.clone().into());
+            if let Some(n) = rest.first() {
+                let n: u64 = n
+                    .parse()
+                    .map_err(|_| "COUNT must be an integer".to_string())?;
+                fault.insert("count".into(), n.into());
+            }
+            ("/faults", serde_json::Value::Object(fault).to_string())
+        }
+        _ => return Err(USAGE.to_string()),
+    };
+    let (status, answer) =
+        wx_sandbox::admin_post(admin, path, &body).map_err(|e| format!("{admin}{path}: {e}"))?;
+    if status != 200 {
+        return Err(format!("{admin}{path}: HTTP {status}: {answer}"));
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
-    let opts = match parse_args() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if matches!(args.first().map(String::as_str), Some("fault" | "reset")) {
+        return match admin_command(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wx-sandbox: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let (opts, env_file) = match parse_args() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{e}");
@@ -104,6 +182,13 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Some(path) = env_file {
+        if let Err(e) = std::fs::write(&path, wx_sandbox::env_lines(sb.info())) {
+            eprintln!("wx-sandbox: cannot write {}: {e}", path.display());
+            sb.shutdown();
+            return ExitCode::from(1);
+        }
+    }
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "ready {}", sb.json_path().display());

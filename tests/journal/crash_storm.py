@@ -25,6 +25,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REL = os.path.join(ROOT, "target", "release")
+SANDBOX_BIN = os.environ.get("WX_SANDBOX_BIN", os.path.join(REL, "wx-sandbox"))
 
 
 def build_child(out_dir):
@@ -39,7 +40,7 @@ def build_child(out_dir):
 
 def start_sandbox(state_dir, orders):
     proc = subprocess.Popen(
-        [os.environ.get("WX_SANDBOX_BIN", os.path.join(REL, "wx-sandbox")), "--state-dir",
+        [SANDBOX_BIN, "--state-dir",
          state_dir, "--orders", str(orders), "--recover-delay-ms", "50"],
         stdout=subprocess.PIPE, stderr=open(os.path.join(state_dir + ".log"), "w"), text=True)
     line = proc.stdout.readline().strip()
@@ -71,6 +72,10 @@ def main():
     work = tempfile.mkdtemp(prefix="wx-journal-storm-")
     child = build_child(work)
     sandbox, info = start_sandbox(os.path.join(work, "sandbox"), args.orders)
+    env_file = os.path.join(work, "sandbox", "sandbox.env")
+
+    def sandbox_cli(*argv):
+        subprocess.run([SANDBOX_BIN, *argv, "--env-file", env_file], check=True)
     try:
         with open(info["client_config"]) as f:
             cfg = json.load(f)
@@ -90,16 +95,15 @@ def main():
             path = os.path.join(work, f"batch-{cycle}.txt")
             with open(path, "w") as f:
                 f.write("\n".join(lines[i] for i in batch) + "\n")
-            for kind, extra in (("reset_after_accept", {}), ("delay", {"ms": 400})):
-                admin(info, "POST", "/faults",
-                      {"kind": kind, "count": rng.randint(1, 6), "path": "recover", **extra})
+            for kind, extra in (("reset_after_accept", []), ("delay", ["--ms", "400"])):
+                sandbox_cli("fault", kind, str(rng.randint(1, 6)), "--path", "recover", *extra)
             p = subprocess.Popen([child, "submit", config, path, str(args.threads)])
             time.sleep(rng.uniform(0.02, 0.5))
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 killed += 1
             p.wait()
-            admin(info, "POST", "/reset")
+            sandbox_cli("reset")
             r = subprocess.run([child, "reconcile", config, "100"], capture_output=True,
                                text=True, timeout=120)
             if r.returncode != 0:
