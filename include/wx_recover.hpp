@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "wx_recover.h"
 
@@ -50,6 +51,21 @@ enum class RecoverState : int {
     failed = WX_STATE_FAILED,
 };
 
+/// Mirrors wx_journal_state: where a journaled order stands (docs/journal.md).
+enum class JournalState : int {
+    in_doubt = WX_JOURNAL_IN_DOUBT,
+    accepted = WX_JOURNAL_ACCEPTED,
+    succeeded = WX_JOURNAL_SUCCEEDED,
+    failed = WX_JOURNAL_FAILED,
+    refused = WX_JOURNAL_REFUSED,
+    expired = WX_JOURNAL_EXPIRED,
+};
+
+/// True for the states reconcile no longer works on.
+constexpr bool is_final(JournalState s) noexcept {
+    return s != JournalState::in_doubt && s != JournalState::accepted;
+}
+
 /// The library's version string, e.g. "0.1.0" (static storage).
 inline std::string_view version() noexcept { return wx_version(); }
 
@@ -66,6 +82,10 @@ struct Deleter {
     void operator()(wx_accepted* p) const noexcept { wx_accepted_free(p); }
     void operator()(wx_order* p) const noexcept { wx_order_free(p); }
     void operator()(wx_error* p) const noexcept { wx_error_free(p); }
+    void operator()(wx_notification* p) const noexcept { wx_notification_free(p); }
+    void operator()(wx_journal_entry* p) const noexcept { wx_journal_entry_free(p); }
+    void operator()(wx_journal_list* p) const noexcept { wx_journal_list_free(p); }
+    void operator()(wx_reconcile_report* p) const noexcept { wx_reconcile_report_free(p); }
     void operator()(char* p) const noexcept { wx_free(p); }
 };
 
@@ -188,14 +208,30 @@ struct Accepted {
     std::uint32_t attempts = 0;
 };
 
-/// A queried recover order. Documented string fields are std::nullopt when absent; `json` is
-/// the whole `recover_order` object, unknown fields included.
+/// One field of an order as the library lists it: a documented field as text, an
+/// undocumented one as the JSON text of its value.
+struct OrderField {
+    std::string name;
+    std::string value;
+    bool documented = false;
+
+    bool operator==(const OrderField& o) const {
+        return name == o.name && value == o.value && documented == o.documented;
+    }
+    bool operator!=(const OrderField& o) const { return !(*this == o); }
+};
+
+/// A recover order (from a query, a notification or parse_order()). The library reads the
+/// fields; this type only holds them. Documented fields are std::nullopt when absent; every
+/// other field the platform sent is in `extra` as (name, JSON text), sorted by name; `json`
+/// is the whole `recover_order` object.
 struct Order {
     RecoverState state = RecoverState::unknown;
     std::optional<std::string> wxpay_recover_no;
     std::optional<std::string> out_request_no;
     std::optional<std::string> related_wxpay_punish_no;
     std::optional<std::string> mchid;
+    /// Text even when the platform sends a number.
     std::optional<std::string> punish_scene;
     std::optional<std::string> punish_rule_version;
     std::optional<std::string> recover_accept_time;
@@ -206,10 +242,217 @@ struct Order {
     /// Present when the recover failed.
     std::optional<std::string> error_code;
     std::optional<std::string> error_message;
+    /// Undocumented fields as (name, JSON text of the value), sorted by name.
+    std::vector<std::pair<std::string, std::string>> extra;
     std::string json;
-    /// Request-ID of the query's answer.
+    /// Request-ID of the answer the order came in (none for parse_order() or a notification).
     std::optional<std::string> request_id;
+
+    /// The field list as the library gave it: the documented fields present, then `extra`.
+    std::vector<OrderField> fields() const;
 };
+
+namespace detail {
+
+using OrderMember = std::optional<std::string> Order::*;
+
+struct OrderMemberName {
+    const char* name;
+    OrderMember member;
+};
+
+/// The typed members by field name, in the library's documented order.
+inline constexpr OrderMemberName order_members[] = {
+    {"wxpay_recover_no", &Order::wxpay_recover_no},
+    {"out_request_no", &Order::out_request_no},
+    {"related_wxpay_punish_no", &Order::related_wxpay_punish_no},
+    {"mchid", &Order::mchid},
+    {"punish_scene", &Order::punish_scene},
+    {"punish_rule_version", &Order::punish_rule_version},
+    {"recover_accept_time", &Order::recover_accept_time},
+    {"recover_finish_time", &Order::recover_finish_time},
+    {"recover_state", &Order::recover_state},
+    {"recover_reason", &Order::recover_reason},
+    {"error_code", &Order::error_code},
+    {"error_message", &Order::error_message},
+};
+
+/// Copies an order out of its handle (which stays owned by the caller). A documented field
+/// this version has no member for goes to `extra`, so nothing the library read is lost.
+inline Order order_from(const wx_order* o) {
+    Order r;
+    r.state = static_cast<RecoverState>(wx_order_state(o));
+    const std::size_t n = wx_order_field_count(o);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::string name = str(wx_order_field_name(o, i));
+        std::string value = str(wx_order_field_value(o, i));
+        OrderMember member = nullptr;
+        if (wx_order_field_documented(o, i)) {
+            for (const auto& m : order_members)
+                if (name == m.name) member = m.member;
+        }
+        if (member != nullptr)
+            r.*member = std::move(value);
+        else
+            r.extra.emplace_back(std::move(name), std::move(value));
+    }
+    r.json = str(wx_order_json(o));
+    r.request_id = opt(wx_order_request_id(o));
+    return r;
+}
+
+}  // namespace detail
+
+inline std::vector<OrderField> Order::fields() const {
+    std::vector<OrderField> out;
+    for (const auto& m : detail::order_members)
+        if (this->*m.member) out.push_back(OrderField{m.name, *(this->*m.member), true});
+    for (const auto& e : extra) out.push_back(OrderField{e.first, e.second, false});
+    return out;
+}
+
+/// Builds an order from a `recover_order` JSON object your own HTTP stack received (verify the
+/// answer first with Client::verify()). The library applies a query's rules: strict JSON, a
+/// recover_state, documented fields as text. Throws wx::Error (Status::bad_response for JSON
+/// that breaks them).
+inline Order parse_order(std::string_view json) {
+    wx_order* out = nullptr;
+    wx_error* err = nullptr;
+    const wx_status st = wx_order_parse(detail::bytes(json), json.size(), &out, &err);
+    detail::check(st, err);
+    detail::Owned<wx_order> o(out);
+    return detail::order_from(o.get());
+}
+
+/// A verified, decrypted result notification. Answer the platform with a 2xx once it is
+/// handled.
+struct Notification {
+    /// Envelope fields; std::nullopt when absent.
+    std::optional<std::string> id;
+    std::optional<std::string> create_time;
+    std::optional<std::string> event_type;
+    std::optional<std::string> resource_type;
+    std::optional<std::string> summary;
+    std::optional<std::string> algorithm;
+    std::optional<std::string> original_type;
+    std::optional<std::string> associated_data;
+    /// The decrypted resource as JSON text: the caller's data, treat it like a query result.
+    std::string plaintext;
+    /// The resource as a recover order; std::nullopt when it is not one.
+    std::optional<Order> order;
+};
+
+/// The last error a journaled order met.
+struct JournalError {
+    Status status = Status::internal;
+    /// HTTP status of that error's answer, 0 when there was none.
+    std::uint16_t http_status = 0;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
+};
+
+/// One journaled order. Never holds the plaintext bal_account_no. Times are Unix seconds.
+struct JournalEntry {
+    std::string out_request_no;
+    JournalState state = JournalState::in_doubt;
+    /// Known once the platform accepted the recover.
+    std::optional<std::string> wxpay_recover_no;
+    /// HTTP attempts made for this order by every process.
+    std::uint32_t attempts = 0;
+    /// std::nullopt when the order met no error.
+    std::optional<JournalError> last_error;
+    std::optional<std::string> request_id;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::string mchid;
+    std::string related_webank_punish_no;
+    std::string related_wxpay_punish_no;
+};
+
+/// What Client::reconcile() did: how many worked entries ended in each state, the entries
+/// still pending, and how many were skipped because another caller held them.
+struct ReconcileReport {
+    std::size_t in_doubt = 0;
+    std::size_t accepted = 0;
+    std::size_t succeeded = 0;
+    std::size_t failed = 0;
+    std::size_t refused = 0;
+    std::size_t expired = 0;
+    std::size_t busy = 0;
+    std::vector<JournalEntry> pending;
+
+    /// The count for one state.
+    std::size_t count(JournalState s) const noexcept {
+        switch (s) {
+            case JournalState::in_doubt: return in_doubt;
+            case JournalState::accepted: return accepted;
+            case JournalState::succeeded: return succeeded;
+            case JournalState::failed: return failed;
+            case JournalState::refused: return refused;
+            case JournalState::expired: return expired;
+        }
+        return 0;
+    }
+};
+
+namespace detail {
+
+inline JournalEntry journal_entry_from(const wx_journal_entry* e) {
+    const auto text = [e](const char* name) { return opt(wx_journal_entry_get(e, name)); };
+    JournalEntry r;
+    r.out_request_no = str(wx_journal_entry_get(e, "out_request_no"));
+    r.state = static_cast<JournalState>(wx_journal_entry_state(e));
+    r.wxpay_recover_no = text("wxpay_recover_no");
+    r.attempts = wx_journal_entry_attempts(e);
+    const wx_status st = wx_journal_entry_error_status(e);
+    if (st != WX_OK) {
+        r.last_error = JournalError{static_cast<Status>(st), wx_journal_entry_error_http_status(e),
+                                    text("error_code"), text("error_message")};
+    }
+    r.request_id = text("request_id");
+    r.created_at = wx_journal_entry_created_at(e);
+    r.updated_at = wx_journal_entry_updated_at(e);
+    r.mchid = str(wx_journal_entry_get(e, "mchid"));
+    r.related_webank_punish_no = str(wx_journal_entry_get(e, "related_webank_punish_no"));
+    r.related_wxpay_punish_no = str(wx_journal_entry_get(e, "related_wxpay_punish_no"));
+    return r;
+}
+
+/// Copies a list's entries (the list stays owned by the caller).
+inline std::vector<JournalEntry> journal_list_from(const wx_journal_list* l) {
+    std::vector<JournalEntry> out;
+    const std::size_t n = wx_journal_list_len(l);
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(journal_entry_from(wx_journal_list_get(l, i)));
+    return out;
+}
+
+inline Notification notification_from(const wx_notification* n) {
+    const auto field = [n](const char* name) { return opt(wx_notification_get(n, name)); };
+    Notification r;
+    r.id = field("id");
+    r.create_time = field("create_time");
+    r.event_type = field("event_type");
+    r.resource_type = field("resource_type");
+    r.summary = field("summary");
+    r.algorithm = field("algorithm");
+    r.original_type = field("original_type");
+    r.associated_data = field("associated_data");
+    r.plaintext = str(wx_notification_plaintext(n));
+    wx_order* o = nullptr;
+    wx_error* err = nullptr;
+    const wx_status st = wx_notification_order(n, &o, &err);
+    if (st == WX_BAD_RESPONSE) {  // a verified resource that is not a recover order
+        Owned<wx_error> ignored(err);
+        return r;
+    }
+    check(st, err);
+    Owned<wx_order> owned(o);
+    r.order = order_from(owned.get());
+    return r;
+}
+
+}  // namespace detail
 
 /// A client: owns one wx_recover handle. Move-only. Share one instance across threads (its
 /// const member functions are thread-safe); a moved-from Client is empty, and every call on it
@@ -291,31 +534,18 @@ public:
         const wx_status st = wx_recover_query(handle(), no.c_str(), m.c_str(), &out, &err);
         detail::check(st, err);
         detail::Owned<wx_order> o(out);
-        const auto field = [&o](const char* name) {
-            return detail::opt(wx_order_get(o.get(), name));
-        };
-        Order result;
-        result.state = static_cast<RecoverState>(wx_order_state(o.get()));
-        result.wxpay_recover_no = field("wxpay_recover_no");
-        result.out_request_no = field("out_request_no");
-        result.related_wxpay_punish_no = field("related_wxpay_punish_no");
-        result.mchid = field("mchid");
-        result.punish_scene = field("punish_scene");
-        result.punish_rule_version = field("punish_rule_version");
-        result.recover_accept_time = field("recover_accept_time");
-        result.recover_finish_time = field("recover_finish_time");
-        result.recover_state = field("recover_state");
-        result.recover_reason = field("recover_reason");
-        result.error_code = field("error_code");
-        result.error_message = field("error_message");
-        result.json = detail::str(wx_order_json(o.get()));
-        result.request_id = detail::opt(wx_order_request_id(o.get()));
-        return result;
+        return detail::order_from(o.get());
     }
 
-    /// The `Wechatpay-Serial` value this client sends.
+    /// The `Wechatpay-Serial` value this client sends (the key that encrypts sensitive
+    /// fields). In certificate-download mode this may download the platform certificates, so it
+    /// throws wx::Error as a request does when there is no key.
     std::string wechatpay_serial() const {
-        return detail::str(wx_recover_wechatpay_serial(handle()));
+        const char* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_get_wechatpay_serial(handle(), &out, &err);
+        detail::check(st, err);
+        return detail::str(out);
     }
 
     /// An `Authorization` header value for a request sent by your own HTTP stack. `url` is the
@@ -360,11 +590,130 @@ public:
         detail::check(st, err);
     }
 
+    /// Verifies and decrypts a result notification from the values of its
+    /// `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers and the exact body
+    /// bytes as received. Throws wx::Error: Status::unverified (answer 4xx/5xx so the platform
+    /// retries), Status::bad_response, Status::config (no apiv3_key).
+    Notification parse_notification(std::string_view timestamp, std::string_view nonce,
+                                    std::string_view signature, std::string_view serial,
+                                    std::string_view body) const {
+        const std::string t = detail::cstr(timestamp, "timestamp");
+        const std::string n = detail::cstr(nonce, "nonce");
+        const std::string sig = detail::cstr(signature, "signature");
+        const std::string ser = detail::cstr(serial, "serial");
+        wx_notification* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_parse_notification(handle(), t.c_str(), n.c_str(),
+                                                           sig.c_str(), ser.c_str(),
+                                                           detail::bytes(body), body.size(), &out,
+                                                           &err);
+        detail::check(st, err);
+        detail::Owned<wx_notification> owned(out);
+        return detail::notification_from(owned.get());
+    }
+
+    /// The same from the request's raw headers as received (name, value), in any case: the
+    /// library finds the `Wechatpay-*` ones and refuses two of one name (Status::unverified).
+    Notification parse_notification(const std::vector<std::pair<std::string, std::string>>& headers,
+                                    std::string_view body) const {
+        return parse_notification_from(headers, body);
+    }
+
+    /// The same from any container of (name, value) pairs: std::map, std::multimap, ….
+    template <class Headers>
+    Notification parse_notification(const Headers& headers, std::string_view body) const {
+        return parse_notification_from(headers, body);
+    }
+
+    /// Every journal entry that is not final (in_doubt, accepted), oldest first. Throws
+    /// wx::Error with Status::config when the client has no journal.
+    std::vector<JournalEntry> pending() const {
+        wx_journal_list* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_pending(handle(), &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_journal_list> l(out);
+        return detail::journal_list_from(l.get());
+    }
+
+    /// One journal entry by its out_request_no; std::nullopt when the journal has none.
+    std::optional<JournalEntry> journal_entry(std::string_view out_request_no) const {
+        const std::string no = detail::cstr(out_request_no, "out_request_no");
+        wx_journal_entry* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_journal_entry(handle(), no.c_str(), &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_journal_entry> e(out);
+        if (!e) return std::nullopt;
+        return detail::journal_entry_from(e.get());
+    }
+
+    /// Settles what is pending: re-enters each in_doubt entry and queries each accepted one,
+    /// through the client's limiter and deadlines; blocks until done. `max_orders` 0: all;
+    /// `deadline_ms` 0: no limit beyond each call's own. Failures of single orders are in the
+    /// report; a journal that cannot be used throws wx::Error.
+    ReconcileReport reconcile(std::uint32_t max_orders = 0, std::uint32_t deadline_ms = 0) const {
+        wx_reconcile_options options;
+        options.max_orders = max_orders;
+        options.deadline_ms = deadline_ms;
+        wx_reconcile_report* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_reconcile(handle(), &options, &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_reconcile_report> rep(out);
+        ReconcileReport r;
+        r.in_doubt = wx_reconcile_report_count(rep.get(), WX_JOURNAL_IN_DOUBT);
+        r.accepted = wx_reconcile_report_count(rep.get(), WX_JOURNAL_ACCEPTED);
+        r.succeeded = wx_reconcile_report_count(rep.get(), WX_JOURNAL_SUCCEEDED);
+        r.failed = wx_reconcile_report_count(rep.get(), WX_JOURNAL_FAILED);
+        r.refused = wx_reconcile_report_count(rep.get(), WX_JOURNAL_REFUSED);
+        r.expired = wx_reconcile_report_count(rep.get(), WX_JOURNAL_EXPIRED);
+        r.busy = wx_reconcile_report_busy(rep.get());
+        r.pending = detail::journal_list_from(wx_reconcile_report_pending(rep.get()));
+        return r;
+    }
+
+    /// Deletes final entries that finished more than `older_than_days` days ago (never a
+    /// pending one); returns how many.
+    std::size_t prune(std::uint32_t older_than_days) const {
+        std::size_t deleted = 0;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_journal_prune(handle(), older_than_days, &deleted, &err);
+        detail::check(st, err);
+        return deleted;
+    }
+
     /// The C handle, for calls this wrapper does not cover. Still owned by this Client.
     const wx_recover* get() const noexcept { return h_.get(); }
 
 private:
     explicit Client(wx_recover* h) noexcept : h_(h) {}
+
+    template <class Headers>
+    Notification parse_notification_from(const Headers& headers, std::string_view body) const {
+        std::vector<std::string> names;
+        std::vector<std::string> values;
+        for (const auto& h : headers) {
+            names.push_back(detail::cstr(h.first, "header name"));
+            values.push_back(detail::cstr(h.second, "header value"));
+        }
+        std::vector<const char*> n;
+        std::vector<const char*> v;
+        n.reserve(names.size());
+        v.reserve(values.size());
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            n.push_back(names[i].c_str());
+            v.push_back(values[i].c_str());
+        }
+        wx_notification* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_parse_notification_headers(
+            handle(), n.empty() ? nullptr : n.data(), v.empty() ? nullptr : v.data(), n.size(),
+            detail::bytes(body), body.size(), &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_notification> owned(out);
+        return detail::notification_from(owned.get());
+    }
 
     const wx_recover* handle() const {
         if (!h_) detail::invalid("client", "this wx::Client is empty (it was moved from)");

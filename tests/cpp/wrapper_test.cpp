@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -409,6 +411,142 @@ TEST(Wrapper, PrimitivesSignEncryptVerify) {
     std::string tampered = body;
     tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
     EXPECT_EQ(expect_error([&] { c.verify(ts, nonce, sig, serial, tampered); }).status(), wx::Status::unverified);
+}
+
+// The shared vector: exactly the field list every binding must return for recover_order.json.
+// The rows are tests/vectors/recover_order.expected.json's "fields", written out here because
+// the tests parse no JSON themselves; the file is checked to name each of them.
+TEST(Wrapper, TheSharedOrderVectorGivesExactlyTheCoresFieldList) {
+    const std::string dir = std::string(WX_SOURCE_ROOT) + "/tests/vectors/";
+    const std::vector<wx::OrderField> expected = {
+        {"wxpay_recover_no", "3202612021234567890123456", true},
+        {"out_request_no", "VECTOR-1", true},
+        {"related_wxpay_punish_no", "WXP-VECTOR-1", true},
+        {"mchid", "1900000101", true},
+        {"punish_scene", "2", true},
+        {"punish_rule_version", "v1", true},
+        {"recover_accept_time", "2026-12-02T10:00:00+08:00", true},
+        {"recover_finish_time", "2026-12-02T10:00:05+08:00", true},
+        {"recover_state", "SUCCESS", true},
+        {"recover_reason", "核实无误，解除管控", true},
+        {"vendor_flag", "false", false},
+        {"vendor_trace", "{\"hops\":[1,2],\"ok\":true}", false},
+    };
+    const std::string expected_file = SandboxEnv::read_file(dir + "recover_order.expected.json");
+    for (const auto& f : expected)
+        EXPECT_NE(expected_file.find("[\"" + f.name + "\", "), std::string::npos) << f.name;
+    EXPECT_NE(expected_file.find("\"state\": \"SUCCESS\""), std::string::npos);
+
+    const std::string json = SandboxEnv::read_file(dir + "recover_order.json");
+    const wx::Order o = wx::parse_order(json);
+    EXPECT_EQ(o.state, wx::RecoverState::success);
+    EXPECT_EQ(o.fields(), expected);
+    EXPECT_EQ(o.punish_scene, std::string("2"));  // documented as a string, sent as an integer
+    ASSERT_EQ(o.extra.size(), 2u);
+    EXPECT_EQ(o.extra[0], std::make_pair(std::string("vendor_flag"), std::string("false")));
+    EXPECT_FALSE(o.error_code.has_value());
+    EXPECT_FALSE(o.request_id.has_value());
+    EXPECT_FALSE(o.json.empty());
+
+    // The library's rules, not the wrapper's: a repeated key is refused.
+    EXPECT_EQ(expect_error([] { wx::parse_order(R"({"recover_state":"SUCCESS","recover_state":"FAILED"})"); })
+                  .status(),
+              wx::Status::bad_response);
+}
+
+TEST(Wrapper, AJournaledSubmitIsRecordedAndSettlesByReconcile) {
+    char tmpl[] = "/tmp/wx-cpp-journal-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::string dir = tmpl;
+    const std::string journal = dir + "/j.sqlite";
+    {
+        const wx::Client c = client({{"journal", Value::str(journal)}});
+        const SandboxOrder o = env().take();
+        const wx::RecoverRequest r = request_for(o, env().fresh_no("journal"));
+        const wx::Accepted a = c.submit(r);
+
+        const std::optional<wx::JournalEntry> e = c.journal_entry(r.out_request_no);
+        ASSERT_TRUE(e.has_value());
+        EXPECT_EQ(e->state, wx::JournalState::accepted);
+        EXPECT_EQ(e->out_request_no, r.out_request_no);
+        EXPECT_EQ(e->wxpay_recover_no, a.wxpay_recover_no);
+        EXPECT_EQ(e->mchid, o.mchid);
+        EXPECT_EQ(e->related_webank_punish_no, o.related_webank_punish_no);
+        EXPECT_EQ(e->related_wxpay_punish_no, o.related_wxpay_punish_no);
+        EXPECT_GE(e->attempts, 1u);
+        EXPECT_FALSE(e->last_error.has_value());
+        EXPECT_LE(e->created_at, e->updated_at);
+        EXPECT_GT(e->created_at, 0);
+        EXPECT_FALSE(c.journal_entry("cpp-no-such-entry").has_value());
+
+        const std::vector<wx::JournalEntry> pending = c.pending();
+        ASSERT_EQ(pending.size(), 1u);
+        EXPECT_EQ(pending[0].out_request_no, r.out_request_no);
+
+        wx::ReconcileReport rep;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        do {
+            rep = c.reconcile();
+            if (rep.pending.empty()) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        } while (std::chrono::steady_clock::now() < until);
+        EXPECT_TRUE(rep.pending.empty());
+        EXPECT_TRUE(c.pending().empty());
+
+        const wx::JournalState final_state =
+            o.outcome == "SUCCESS" ? wx::JournalState::succeeded : wx::JournalState::failed;
+        const std::optional<wx::JournalEntry> settled = c.journal_entry(r.out_request_no);
+        ASSERT_TRUE(settled.has_value());
+        EXPECT_EQ(settled->state, final_state);
+        EXPECT_TRUE(wx::is_final(settled->state));
+        EXPECT_EQ(settled->wxpay_recover_no, a.wxpay_recover_no);
+
+        EXPECT_EQ(c.prune(0), 1u);
+        EXPECT_FALSE(c.journal_entry(r.out_request_no).has_value());
+        EXPECT_EQ(SandboxEnv::read_file(journal).find(o.bal_account_no), std::string::npos);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+}
+
+TEST(Wrapper, AClientWithoutAJournalThrowsConfigOnJournalCalls) {
+    const wx::Client c = client();
+    const wx::Error e = expect_error([&] { c.pending(); });
+    EXPECT_EQ(e.status(), wx::Status::config) << e.what();
+    EXPECT_NE(std::string(e.what()).find("journal"), std::string::npos) << e.what();
+    EXPECT_EQ(expect_error([&] { c.journal_entry("x"); }).status(), wx::Status::config);
+    EXPECT_EQ(expect_error([&] { c.reconcile(); }).status(), wx::Status::config);
+    EXPECT_EQ(expect_error([&] { c.prune(30); }).status(), wx::Status::config);
+}
+
+TEST(Wrapper, TwoSignatureHeadersInANotificationAreUnverified) {
+    const wx::Client c = client();
+    const std::string body = R"({"id":"n1","resource":{}})";
+    const std::vector<std::pair<std::string, std::string>> headers = {
+        {"Wechatpay-Timestamp", "1700000000"},
+        {"Wechatpay-Nonce", "nonce"},
+        {"Wechatpay-Signature", "c2ln"},
+        {"Wechatpay-Serial", c.wechatpay_serial()},
+        {"Wechatpay-Signature", "c2lnMg=="},
+    };
+    const wx::Error e = expect_error([&] { c.parse_notification(headers, body); });
+    EXPECT_EQ(e.status(), wx::Status::unverified) << e.what();
+
+    // Names match whatever their case, so a map with two spellings holds a duplicate too.
+    const std::map<std::string, std::string> spelled = {
+        {"WECHATPAY-TIMESTAMP", "1700000000"},
+        {"wechatpay-nonce", "nonce"},
+        {"Wechatpay-Signature", "c2ln"},
+        {"wechatpay-signature", "c2lnMg=="},
+        {"Wechatpay-Serial", c.wechatpay_serial()},
+    };
+    EXPECT_EQ(expect_error([&] { c.parse_notification(spelled, body); }).status(), wx::Status::unverified);
+
+    // With the four values passed one by one it is the signature that fails, also unverified.
+    EXPECT_EQ(expect_error([&] {
+                  c.parse_notification("1700000000", "nonce", "c2ln", c.wechatpay_serial(), body);
+              }).status(),
+              wx::Status::unverified);
 }
 
 int main(int argc, char** argv) {
