@@ -1,6 +1,8 @@
 // A GoogleTest global environment that runs one wx-sandbox for the whole test binary: fresh
 // temp state dir, `--orders 200 --rate-limit-per-minute 0`, killed with SIGTERM at the end.
-// It hands out sandbox orders so that no two tests recover the same order by accident.
+// It hands out sandbox orders so that no two tests recover the same order by accident. The
+// sandbox is read from its flat sandbox.env and driven with `wx-sandbox fault` / `reset`, so
+// the tests parse no JSON; client configurations are written from the env values.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -22,7 +25,39 @@
 #include <thread>
 #include <vector>
 
-#include "json_lite.hpp"
+/// A JSON value to write into a client configuration (strings escaped, numbers as is).
+struct Value {
+    std::string json;
+    static Value str(const std::string& s) {
+        std::string out = "\"";
+        for (char c : s) {
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += c;
+            } else if (static_cast<unsigned char>(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+        return Value{out + "\""};
+    }
+    static Value num(long long n) { return Value{std::to_string(n)}; }
+};
+
+/// sandbox.env: KEY=VALUE lines. `s("client_config")` reads CLIENT_CONFIG.
+struct SandboxInfo {
+    std::map<std::string, std::string> values;
+    std::string s(const std::string& key) const {
+        std::string k;
+        for (char c : key) k += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        const auto it = values.find(k);
+        if (it == values.end()) throw std::runtime_error("sandbox.env has no " + k);
+        return it->second;
+    }
+};
 
 struct SandboxOrder {
     std::string related_webank_punish_no;
@@ -84,13 +119,21 @@ public:
             if (json_path.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
 
-        sandbox = json_lite::parse(read_file(json_path));
-        client_config = json_lite::parse(read_file(sandbox.s("client_config")));
-        for (const auto& o : sandbox["orders"].items) {
-            orders_.push_back(SandboxOrder{o.s("related_webank_punish_no"), o.s("related_wxpay_punish_no"),
-                                           o.s("mchid"), o.s("bal_account_no"), o.s("outcome")});
+        bin_ = bin;
+        env_path_ = std::filesystem::path(json_path).parent_path() / "sandbox.env";
+        std::istringstream lines(read_file(env_path_));
+        for (std::string line; std::getline(lines, line);) {
+            const auto eq = line.find('=');
+            if (eq != std::string::npos) sandbox.values[line.substr(0, eq)] = line.substr(eq + 1);
         }
-        if (orders_.size() < 40) throw std::runtime_error("sandbox.json has too few orders");
+        const int count = std::stoi(sandbox.s("order_count"));
+        for (int i = 0; i < count; ++i) {
+            const std::string p = "order_" + std::to_string(i) + "_";
+            orders_.push_back(SandboxOrder{sandbox.s(p + "related_webank_punish_no"),
+                                           sandbox.s(p + "related_wxpay_punish_no"), sandbox.s(p + "mchid"),
+                                           sandbox.s(p + "bal_account_no"), sandbox.s(p + "outcome")});
+        }
+        if (orders_.size() < 40) throw std::runtime_error("sandbox.env has too few orders");
     }
 
     void TearDown() override {
@@ -106,13 +149,43 @@ public:
         }
     }
 
-    /// The sandbox's client config with the limiter off, plus `overrides`, as JSON text.
-    std::string config(const std::vector<std::pair<std::string, json_lite::Value>>& overrides = {}) const {
-        json_lite::Value c = client_config;
-        c.set("rate_limit_per_minute", json_lite::Value::num(0));
-        for (const auto& kv : overrides) c.set(kv.first, kv.second);
-        return json_lite::dump(c);
+    /// A client config for this sandbox with the limiter off, plus `overrides`, as JSON text.
+    std::string config(const std::vector<std::pair<std::string, Value>>& overrides = {}) const {
+        std::vector<std::pair<std::string, Value>> c = {
+            {"mchid", Value::str(sandbox.s("mchid"))},
+            {"merchant_serial_no", Value::str(sandbox.s("merchant_serial_no"))},
+            {"merchant_private_key", Value::str(sandbox.s("merchant_private_key"))},
+            {"wechatpay_public_key_id", Value::str(sandbox.s("wechatpay_public_key_id"))},
+            {"wechatpay_public_key", Value::str(sandbox.s("wechatpay_public_key"))},
+            {"apiv3_key", Value::str(sandbox.s("apiv3_key"))},
+            {"base_url", Value::str(sandbox.s("primary_url"))},
+            {"backup_url", Value::str(sandbox.s("backup_url"))},
+            {"ca_cert", Value::str(sandbox.s("ca_cert"))},
+            {"rate_limit_per_minute", Value::num(0)},
+        };
+        for (const auto& kv : overrides) {
+            bool replaced = false;
+            for (auto& e : c)
+                if (e.first == kv.first) {
+                    e.second = kv.second;
+                    replaced = true;
+                }
+            if (!replaced) c.push_back(kv);
+        }
+        std::string out = "{";
+        for (const auto& e : c) out += (out.size() > 1 ? "," : "") + Value::str(e.first).json + ":" + e.second.json;
+        return out + "}";
     }
+
+    /// `wx-sandbox fault KIND COUNT --listener L [--path P]`; true when it was installed.
+    bool fault(const std::string& kind, int count, const std::string& listener, const std::string& path = "") const {
+        std::string cmd = "'" + bin_ + "' fault " + kind + " " + std::to_string(count) + " --listener " + listener;
+        if (!path.empty()) cmd += " --path " + path;
+        return std::system((cmd + " --env-file '" + env_path_.string() + "'").c_str()) == 0;
+    }
+
+    /// `wx-sandbox reset`: faults cleared, listeners back up.
+    bool reset() const { return std::system(("'" + bin_ + "' reset --env-file '" + env_path_.string() + "'").c_str()) == 0; }
 
     /// An order no other test has used; `outcome` "" takes any.
     SandboxOrder take(const std::string& outcome = "") {
@@ -134,13 +207,6 @@ public:
                std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
     }
 
-    /// POSTs JSON to the sandbox admin API (plain HTTP on loopback) with curl; true on 2xx.
-    bool admin_post(const std::string& path, const std::string& body = "{}") const {
-        const std::string cmd = "curl -sS -f -o /dev/null -X POST -H 'Content-Type: application/json' --data '" +
-                                body + "' '" + sandbox.s("admin_url") + path + "'";
-        return std::system(cmd.c_str()) == 0;
-    }
-
     static std::string read_file(const std::string& path) {
         std::ifstream in(path, std::ios::binary);
         if (!in) throw std::runtime_error("cannot read " + path);
@@ -149,12 +215,13 @@ public:
         return ss.str();
     }
 
-    json_lite::Value sandbox;
-    json_lite::Value client_config;
+    SandboxInfo sandbox;
 
 private:
     pid_t pid_ = -1;
     std::string dir_;
+    std::string bin_;
+    std::filesystem::path env_path_;
     std::vector<SandboxOrder> orders_;
     std::vector<bool> used_;
     std::mutex mu_;

@@ -18,7 +18,6 @@
 #include "sandbox_env.hpp"
 #include "wx_recover.hpp"
 
-using json_lite::Value;
 
 namespace {
 
@@ -229,9 +228,9 @@ TEST(Wrapper, NetworkErrorWhenPrimaryIsDown) {
                                  {"deadline_ms", Value::num(10000)}});
     const SandboxOrder o = env().take();
     const wx::RecoverRequest r = request_for(o, env().fresh_no("down"));
-    ASSERT_TRUE(env().admin_post("/faults", R"({"kind":"down","count":1,"listener":"primary"})"));
+    ASSERT_TRUE(env().fault("down", 1, "primary"));
     const wx::Error e = expect_error([&] { c.submit(r); });
-    ASSERT_TRUE(env().admin_post("/reset"));
+    ASSERT_TRUE(env().reset());
     EXPECT_EQ(e.status(), wx::Status::network) << e.what();
     EXPECT_TRUE(e.retry_safe());
     EXPECT_EQ(e.http_status(), 0);
@@ -256,9 +255,9 @@ TEST(Wrapper, UnverifiedWhenTheSignatureIsBad) {
     const wx::Client c = client({{"max_attempts", Value::num(1)}});
     const SandboxOrder o = env().take();
     const wx::RecoverRequest r = request_for(o, env().fresh_no("badsig"));
-    ASSERT_TRUE(env().admin_post("/faults", R"({"kind":"bad_signature","count":5,"listener":"both","path":"recover"})"));
+    ASSERT_TRUE(env().fault("bad_signature", 5, "both", "recover"));
     const wx::Error e = expect_error([&] { c.submit(r); });
-    ASSERT_TRUE(env().admin_post("/reset"));
+    ASSERT_TRUE(env().reset());
     EXPECT_EQ(e.status(), wx::Status::unverified) << e.what();
     EXPECT_TRUE(e.retry_safe());
     EXPECT_GE(e.attempts(), 1u);
