@@ -90,10 +90,10 @@ class ErrorsTest {
         assertEquals(WxStatus.CONFIG, e.status());
         assertTrue(e.getMessage().contains("max_attempts"), e.getMessage());
 
-        Map<String, Object> cfg = Json.parseObject(sb.unlimitedConfig(Map.of()));
+        Map<String, Object> cfg = JsonSupport.parseObject(sb.unlimitedConfig(Map.of()));
         cfg.remove("merchant_serial_no");
         WxRecoverException missing = assertThrows(WxRecoverException.class,
-                () -> WxRecoverClient.fromConfigJson(Json.write(cfg)));
+                () -> WxRecoverClient.fromConfigJson(JsonSupport.write(cfg)));
         assertEquals(WxStatus.CONFIG, missing.status());
         assertTrue(missing.getMessage().contains("merchant_serial_no"), missing.getMessage());
 

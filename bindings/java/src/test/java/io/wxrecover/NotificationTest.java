@@ -39,8 +39,8 @@ class NotificationTest {
     @SuppressWarnings("unchecked")
     static Map.Entry<Map<String, String>, byte[]> signed(Map<String, Object> request)
             throws Exception {
-        Map<String, Object> v = Json.parseObject(
-                sb.admin("POST", "/sign-notification", Json.write(request)));
+        Map<String, Object> v = JsonSupport.parseObject(
+                sb.admin("POST", "/sign-notification", JsonSupport.write(request)));
         Map<String, String> headers = new HashMap<>();
         ((Map<String, Object>) v.get("headers")).forEach((k, x) -> headers.put(k, (String) x));
         byte[] body = ((String) v.get("body")).getBytes(StandardCharsets.UTF_8);
@@ -65,7 +65,7 @@ class NotificationTest {
         assertEquals("encrypt-resource", got.resourceType());
         assertEquals("recover_order", got.originalType());
         assertFalse(got.id().isEmpty());
-        Map<String, Object> resource = Json.parseObject(got.plaintext());
+        Map<String, Object> resource = JsonSupport.parseObject(got.plaintext());
         assertEquals("JAVA-N-1", resource.get("out_request_no"));
         assertEquals("WXR-JAVA", resource.get("wxpay_recover_no"));
         // Header names are matched case-insensitively.

@@ -35,21 +35,32 @@ final class Sandbox implements AutoCloseable {
 
     private final Process process;
     private final Path dir;
-    private final Map<String, Object> info;
+    private final Map<String, String> info;
+    private final Path envFile;
     private final List<Order> orders = new ArrayList<>();
     private int nextOrder;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Sandbox(Process process, Path dir, Map<String, Object> info) {
+    private Sandbox(Process process, Path dir, Path envFile) throws IOException {
         this.process = process;
         this.dir = dir;
-        this.info = info;
-        for (Object o : (List<?>) info.get("orders")) {
-            Map<?, ?> m = (Map<?, ?>) o;
-            orders.add(new Order((String) m.get("related_webank_punish_no"),
-                    (String) m.get("related_wxpay_punish_no"), (String) m.get("mchid"),
-                    (String) m.get("bal_account_no"), "SUCCESS".equals(m.get("outcome"))));
+        this.envFile = envFile;
+        // sandbox.env: KEY=VALUE lines; keys are kept lower-case, as sandbox.json names them.
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(envFile)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                m.put(line.substring(0, eq).toLowerCase(java.util.Locale.ROOT), line.substring(eq + 1));
+            }
+        }
+        this.info = m;
+        int n = Integer.parseInt(m.get("order_count"));
+        for (int i = 0; i < n; i++) {
+            String p = "order_" + i + "_";
+            orders.add(new Order(m.get(p + "related_webank_punish_no"),
+                    m.get(p + "related_wxpay_punish_no"), m.get(p + "mchid"),
+                    m.get(p + "bal_account_no"), "SUCCESS".equals(m.get(p + "outcome"))));
         }
     }
 
@@ -99,12 +110,11 @@ final class Sandbox implements AutoCloseable {
                     ? Files.readString(dir.resolve("sandbox.stderr")) : "";
             throw new IllegalStateException("wx-sandbox did not become ready: " + e + "\n" + err, e);
         }
-        Map<String, Object> info = Json.parseObject(Files.readString(Path.of(jsonPath)));
-        return new Sandbox(p, dir, info);
+        return new Sandbox(p, dir, Path.of(jsonPath).resolveSibling("sandbox.env"));
     }
 
     String get(String key) {
-        return (String) info.get(key);
+        return info.get(key);
     }
 
     String mchid() {
@@ -118,9 +128,9 @@ final class Sandbox implements AutoCloseable {
     /** The sandbox's client config with `overrides` applied, as JSON text. */
     String clientConfig(Map<String, Object> overrides) throws IOException {
         Map<String, Object> cfg = new LinkedHashMap<>(
-                Json.parseObject(Files.readString(clientConfigPath())));
+                JsonSupport.parseObject(Files.readString(clientConfigPath())));
         cfg.putAll(overrides);
-        return Json.write(cfg);
+        return JsonSupport.write(cfg);
     }
 
     /** A client config without the client-side rate limiter, plus `overrides`. */
@@ -170,14 +180,34 @@ final class Sandbox implements AutoCloseable {
                 .build();
     }
 
-    /** Installs a fault through the admin API. */
+    /** Installs a fault with {@code wx-sandbox fault} (kind, count, listener, path, ms). */
     void fault(Map<String, Object> fault) throws Exception {
-        admin("POST", "/faults", Json.write(fault));
+        List<String> cmd = new ArrayList<>(List.of(binary(), "fault", String.valueOf(fault.get("kind"))));
+        if (fault.containsKey("count")) {
+            cmd.add(String.valueOf(fault.get("count")));
+        }
+        for (String opt : List.of("listener", "path", "ms")) {
+            if (fault.get(opt) != null) {
+                cmd.add("--" + opt);
+                cmd.add(String.valueOf(fault.get(opt)));
+            }
+        }
+        run(cmd);
     }
 
-    /** Clears faults and brings both listeners back up. */
+    /** Clears faults and brings both listeners back up ({@code wx-sandbox reset}). */
     void reset() throws Exception {
-        admin("POST", "/reset", "{}");
+        run(new ArrayList<>(List.of(binary(), "reset")));
+    }
+
+    private void run(List<String> cmd) throws Exception {
+        cmd.add("--env-file");
+        cmd.add(envFile.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
     }
 
     String admin(String method, String path, String body) throws Exception {

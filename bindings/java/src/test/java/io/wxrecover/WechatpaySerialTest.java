@@ -33,13 +33,13 @@ class WechatpaySerialTest {
     /** Certificate-download mode: the APIv3 key is the only WeChat Pay key configured. */
     private static String downloadConfig(Map<String, Object> overrides) throws Exception {
         Map<String, Object> cfg = new LinkedHashMap<>(
-                Json.parseObject(Files.readString(sb.clientConfigPath())));
+                JsonSupport.parseObject(Files.readString(sb.clientConfigPath())));
         cfg.remove("wechatpay_public_key");
         cfg.remove("wechatpay_public_key_id");
         cfg.remove("platform_certificate");
         cfg.put("rate_limit_per_minute", 0);
         cfg.putAll(overrides);
-        return Json.write(cfg);
+        return JsonSupport.write(cfg);
     }
 
     @Test
@@ -52,7 +52,7 @@ class WechatpaySerialTest {
 
             // The platform now signs with a new certificate: the next verified answer makes the
             // library download it, and the serial the client sends changes with it.
-            Map<String, Object> rotated = Json.parseObject(
+            Map<String, Object> rotated = JsonSupport.parseObject(
                     sb.admin("POST", "/rotate-certificate", "{}"));
             String next = (String) rotated.get("serial_no");
             assertNotEquals(first, next);
