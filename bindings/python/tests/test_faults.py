@@ -1,5 +1,5 @@
-"""Each error status produced by a real failure: config, network, timeout, API 5xx,
-unverified, bad response and the client-side rate limiter."""
+"""Each error status produced by a real failure, in one table: status, exception class and every
+error field. Configuration errors name their key."""
 
 from __future__ import annotations
 
@@ -70,77 +70,68 @@ def test_config_not_json_is_config_error():
         wx_recover.Client("{not json")
 
 
-# ----- transport and platform failures -----
+# ----- one table: every status the binding maps, its class and every error field -----
+
+# (status, class, client overrides, fault or None, call, expected fields). `call` is "query"
+# (the module's recovered order), "missing" (an unknown order), "invalid" (a bad argument) or
+# "limited" (the second query through a one-per-minute limiter). Expected: http_status, code
+# (None: absent), retry_safe, attempts; every error also has a one-line message.
+STATUS_TABLE = [
+    (Status.INVALID_ARGUMENT, wx_recover.InvalidArgument, {}, None, "invalid", (0, None, False, 0)),
+    (Status.NETWORK, NetworkError,
+     dict(backup_url="", max_attempts=1, connect_timeout_ms=1000, timeout_ms=1000, deadline_ms=5000),
+     dict(kind="down", listener="primary"), "query", (0, None, True, 1)),
+    (Status.TIMEOUT, Timeout, dict(backup_url="", max_attempts=1, timeout_ms=300, deadline_ms=5000),
+     dict(kind="delay", ms=2000, listener="primary"), "query", (0, None, True, 1)),
+    (Status.API, ApiError, dict(max_attempts=1), dict(kind="system_error", count=1), "query",
+     (500, "SYSTEM_ERROR", True, 1)),
+    (Status.API, ApiError, {}, None, "missing", (404, "NOT_FOUND", False, 1)),
+    (Status.UNVERIFIED, UnverifiedResponse, dict(max_attempts=1), dict(kind="bad_signature", count=5), "query",
+     (200, None, True, 1)),
+    (Status.RATE_LIMITED, RateLimited, dict(rate_limit_per_minute=1, rate_limit_wait_ms=0), None, "limited",
+     (0, None, True, 0)),
+    (Status.BAD_RESPONSE, BadResponse, dict(max_attempts=1), dict(kind="non_json", count=5), "query",
+     (200, None, True, 1)),
+]
 
 
-def test_system_error_single_attempt_is_retry_safe(faults, recovered):
-    with faults.client(max_attempts=1) as c:
-        faults.fault("system_error", count=1)
-        with pytest.raises(ApiError) as ei:
-            c.query(*recovered)
+@pytest.mark.parametrize("status,cls,overrides,fault,call,want", STATUS_TABLE,
+                         ids=[f"{row[0].name}-{row[4]}" for row in STATUS_TABLE])
+def test_every_status_maps_to_its_exception_with_every_field(faults, recovered, status, cls, overrides, fault, call, want):
+    with faults.client(**overrides) as c:
+        if fault:
+            f = dict(fault)
+            faults.fault(f.pop("kind"), **f)
+        with pytest.raises(cls) as ei:
+            if call == "invalid":
+                c.query("", recovered[1])
+            elif call == "missing":
+                c.query(faults.new_no("NOSUCH"), recovered[1])
+            elif call == "limited":
+                c.query(*recovered)
+                c.query(*recovered)
+            else:
+                c.query(*recovered)
     e = ei.value
-    assert e.http_status == 500
-    assert e.code == "SYSTEM_ERROR"
-    assert e.retry_safe is True
-    assert e.attempts == 1
-    assert e.request_id and e.request_id in str(e)
+    http_status, code, retry_safe, attempts = want
+    assert isinstance(e, wx_recover.WxError) and e.status is status
+    assert e.http_status == http_status
+    assert e.code == code
+    assert e.retry_safe is retry_safe
+    assert e.attempts == attempts
+    assert e.message and "\n" not in e.message and "\r" not in e.message
+    if http_status:
+        assert e.request_id and e.request_id in str(e)
+    else:
+        assert e.request_id is None
+    assert e.detail is None or isinstance(e.detail, (dict, list, str))
 
 
-def test_system_error_is_retried_by_the_core(faults, recovered, sandbox):
+def test_a_5xx_is_retried_by_the_core(faults, recovered):
     with faults.client(max_attempts=3) as c:
         faults.fault("system_error", count=1)
         order = c.query(*recovered)
     assert order.out_request_no == recovered[0]
-
-
-def test_down_without_backup_is_network_error(faults, recovered):
-    with faults.client(backup_url="", max_attempts=1, connect_timeout_ms=1000, timeout_ms=1000, deadline_ms=5000) as c:
-        faults.fault("down", listener="primary")
-        with pytest.raises(NetworkError) as ei:
-            c.query(*recovered)
-    e = ei.value
-    assert e.status is Status.NETWORK
-    assert e.retry_safe is True
-    assert e.http_status == 0
-
-
-def test_delay_beyond_timeout_is_timeout(faults, recovered):
-    with faults.client(backup_url="", max_attempts=1, timeout_ms=300, deadline_ms=5000) as c:
-        faults.fault("delay", ms=2000, listener="primary")
-        with pytest.raises(Timeout) as ei:
-            c.query(*recovered)
-    e = ei.value
-    assert e.status is Status.TIMEOUT
-    assert e.retry_safe is True
-
-
-def test_bad_signature_is_unverified(faults, recovered):
-    with faults.client(max_attempts=1) as c:
-        faults.fault("bad_signature", count=5)
-        with pytest.raises(UnverifiedResponse) as ei:
-            c.query(*recovered)
-    e = ei.value
-    assert e.status is Status.UNVERIFIED
-    assert e.retry_safe is True
-
-
-def test_non_json_is_bad_response(faults, recovered):
-    with faults.client(max_attempts=1) as c:
-        faults.fault("non_json", count=5)
-        with pytest.raises(BadResponse) as ei:
-            c.query(*recovered)
-    assert ei.value.status is Status.BAD_RESPONSE
-    assert ei.value.retry_safe is True
-
-
-def test_client_rate_limiter(sandbox, recovered):
-    with sandbox.client(rate_limit_per_minute=1, rate_limit_wait_ms=0) as c:
-        c.query(*recovered)
-        with pytest.raises(RateLimited) as ei:
-            c.query(*recovered)
-    e = ei.value
-    assert e.status is Status.RATE_LIMITED
-    assert e.retry_safe is True
 
 
 def test_cli_error_goes_to_stderr_with_status_exit_code(sandbox, capsys, recovered):
