@@ -62,24 +62,73 @@ class ErrorsTest {
         return e;
     }
 
-    @Test
-    void systemErrorWithOneAttempt() throws Exception {
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
-                sb.unlimitedConfig(Map.of("max_attempts", 1)))) {
+    /** One row of the status table: how to cause the status and every field it must carry. */
+    record Row(String name, WxStatus status, Map<String, Object> config, Map<String, Object> fault,
+            String call, int httpStatus, String code, boolean retrySafe, int attempts) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static java.util.stream.Stream<Row> statusTable() {
+        Map<String, Object> noBackup = new LinkedHashMap<>();
+        noBackup.put("backup_url", "");
+        noBackup.put("max_attempts", 1);
+        noBackup.put("connect_timeout_ms", 1000);
+        noBackup.put("timeout_ms", 300);
+        noBackup.put("deadline_ms", 5000);
+        Map<String, Object> delay = fault("delay", "primary", null);
+        delay.put("ms", 2000);
+        return java.util.stream.Stream.of(
+                new Row("invalid argument", WxStatus.INVALID_ARGUMENT, Map.of(), null, "invalid", 0, null, false, 0),
+                new Row("network", WxStatus.NETWORK, noBackup, fault("down", "primary", null), "query", 0, null, true, 1),
+                new Row("timeout", WxStatus.TIMEOUT, noBackup, delay, "query", 0, null, true, 1),
+                new Row("API 5xx", WxStatus.API, Map.of("max_attempts", 1), fault("system_error", "both", null),
+                        "query", 500, "SYSTEM_ERROR", true, 1),
+                new Row("API 404", WxStatus.API, Map.of(), null, "missing", 404, "NOT_FOUND", false, 1),
+                new Row("unverified", WxStatus.UNVERIFIED, Map.of("max_attempts", 1),
+                        fault("bad_signature", "both", null), "query", 200, null, true, 1),
+                new Row("rate limited", WxStatus.RATE_LIMITED,
+                        Map.of("rate_limit_per_minute", 1, "rate_limit_wait_ms", 0), null, "limited", 0, null, true, 0),
+                new Row("bad response", WxStatus.BAD_RESPONSE, Map.of("max_attempts", 1),
+                        fault("non_json", "both", null), "query", 200, null, true, 1));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("statusTable")
+    void everyStatusMapsToItsExceptionWithEveryField(Row row) throws Exception {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.unlimitedConfig(row.config()))) {
             Sandbox.Order o = sb.takeOrder(true);
             RecoverRequest req = Sandbox.requestFor(o, null);
-            sb.fault(fault("system_error", "both", "recover"));
-            WxRecoverException e = assertThrows(WxRecoverException.class, () -> c.submit(req));
-            assertEquals(WxStatus.API, e.status());
-            assertEquals(500, e.httpStatus());
-            assertEquals("SYSTEM_ERROR", e.code());
-            assertTrue(e.isRetrySafe(), "SYSTEM_ERROR: re-submit the same out_request_no");
-            assertEquals(1, e.attempts());
-            assertNotNull(e.requestId());
-
-            // The advice holds: the same out_request_no goes through once the fault is gone.
-            RecoverAccepted a = c.submit(req);
-            assertEquals(req.outRequestNo(), a.outRequestNo());
+            c.submit(req);
+            if (row.fault() != null) {
+                sb.fault(row.fault());
+            }
+            WxRecoverException e = assertThrows(WxRecoverException.class, () -> {
+                switch (row.call()) {
+                    case "invalid" -> c.query("", o.mchid());
+                    case "missing" -> c.query(Sandbox.newOutRequestNo(), o.mchid());
+                    case "limited" -> {
+                        c.query(req.outRequestNo(), o.mchid());
+                        c.query(req.outRequestNo(), o.mchid());
+                    }
+                    default -> c.query(req.outRequestNo(), o.mchid());
+                }
+            });
+            assertEquals(row.status(), e.status(), e.toString());
+            assertEquals(row.httpStatus(), e.httpStatus(), e.toString());
+            assertEquals(row.code(), e.code(), e.toString());
+            assertEquals(row.retrySafe(), e.isRetrySafe(), e.toString());
+            assertEquals(row.attempts(), e.attempts(), e.toString());
+            assertNotNull(e.getMessage());
+            assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), e.getMessage());
+            if (row.httpStatus() != 0) {
+                assertNotNull(e.requestId());
+                assertTrue(e.getMessage().contains(e.requestId()), e.getMessage());
+            } else {
+                assertEquals(null, e.requestId());
+            }
         }
     }
 
@@ -111,65 +160,6 @@ class ErrorsTest {
                 () -> WxRecoverClient.fromConfigFile(Path.of("/nonexistent/wx-client.json")));
         assertEquals(WxStatus.CONFIG, noFile.status());
         assertEquals(0, noFile.attempts());
-    }
-
-    @Test
-    void networkErrorWhenThePrimaryIsDownAndFailoverIsOff() throws Exception {
-        Map<String, Object> over = new LinkedHashMap<>();
-        over.put("backup_url", "");
-        over.put("max_attempts", 2);
-        over.put("connect_timeout_ms", 2000);
-        over.put("deadline_ms", 10000);
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.unlimitedConfig(over))) {
-            Sandbox.Order o = sb.takeOrder(true);
-            RecoverRequest req = Sandbox.requestFor(o, null);
-            sb.fault(fault("down", "primary", null));
-            WxRecoverException e = assertThrows(WxRecoverException.class, () -> c.submit(req));
-            assertTrue(e.status() == WxStatus.NETWORK || e.status() == WxStatus.TIMEOUT,
-                    e.toString());
-            assertEquals(0, e.httpStatus());
-            assertTrue(e.isRetrySafe());
-            assertTrue(e.attempts() >= 1, "attempts " + e.attempts());
-            sb.reset();
-            assertEquals(req.outRequestNo(), c.submit(req).outRequestNo());
-        }
-    }
-
-    @Test
-    void unverifiedWhenTheAnswerSignatureIsBad() throws Exception {
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
-                sb.unlimitedConfig(Map.of("max_attempts", 1)))) {
-            Sandbox.Order o = sb.takeOrder(true);
-            RecoverRequest req = Sandbox.requestFor(o, null);
-            sb.fault(fault("bad_signature", "both", "recover"));
-            WxRecoverException e = assertThrows(WxRecoverException.class, () -> c.submit(req));
-            assertEquals(WxStatus.UNVERIFIED, e.status());
-            assertTrue(e.isRetrySafe(), "outcome unknown: re-submit or query");
-            assertEquals(1, e.attempts());
-            // The sandbox did accept it: re-entry gives the recover number.
-            RecoverAccepted a = c.submit(req);
-            assertNotNull(a.wxpayRecoverNo());
-            assertEquals(RecoverState.class, c.query(req.outRequestNo(), o.mchid()).state().getClass());
-        }
-    }
-
-    @Test
-    void rateLimitedByTheClientSideLimiter() throws Exception {
-        Map<String, Object> over = new LinkedHashMap<>();
-        over.put("rate_limit_per_minute", 1);
-        over.put("rate_limit_wait_ms", 0);
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.clientConfig(over))) {
-            Sandbox.Order o = sb.takeOrder(true);
-            RecoverRequest req = Sandbox.requestFor(o, null);
-            c.submit(req); // takes the only slot
-            WxRecoverException e = assertThrows(WxRecoverException.class,
-                    () -> c.query(req.outRequestNo(), o.mchid()));
-            assertEquals(WxStatus.RATE_LIMITED, e.status());
-            assertEquals(0, e.attempts(), "nothing sent");
-            assertEquals(0, e.httpStatus());
-            assertTrue(e.getMessage().contains("rate") || e.getMessage().contains("limit"),
-                    e.getMessage());
-        }
     }
 
     @Test
