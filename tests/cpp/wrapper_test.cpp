@@ -120,44 +120,73 @@ TEST(Wrapper, SubmitThenQueryUntilFinal) {
     }
 }
 
-TEST(Wrapper, ApiErrorAlreadyExists) {
-    const wx::Client c = client();
-    const SandboxOrder o = env().take();
-    c.submit(request_for(o, env().fresh_no("first")));
-    const wx::Error e = expect_error([&] { c.submit(request_for(o, env().fresh_no("second"))); });
-    EXPECT_EQ(e.status(), wx::Status::api) << e.what();
-    EXPECT_EQ(e.http_status(), 400);
-    EXPECT_EQ(e.code(), std::string("ALREADY_EXISTS"));
-    ASSERT_TRUE(e.request_id().has_value());
-    EXPECT_FALSE(e.request_id()->empty());
-    EXPECT_NE(std::string(e.what()).find(*e.request_id()), std::string::npos) << e.what();
-    EXPECT_EQ(e.message(), std::string(e.what()));
-    EXPECT_FALSE(e.retry_safe());
-    EXPECT_GE(e.attempts(), 1u);
-    EXPECT_EQ(e.status_name(), "API error");
-}
-
-TEST(Wrapper, ApiErrorQueryNotFound) {
-    const wx::Client c = client();
-    const std::string mchid = env().take().mchid;
-    const wx::Error e = expect_error([&] { c.query(env().fresh_no("nobody"), mchid); });
-    EXPECT_EQ(e.status(), wx::Status::api) << e.what();
-    EXPECT_EQ(e.http_status(), 404);
-    EXPECT_EQ(e.code(), std::string("NOT_FOUND"));
-    ASSERT_TRUE(e.request_id().has_value());
-    EXPECT_FALSE(e.retry_safe());
-}
-
-TEST(Wrapper, ApiErrorUnknownControlOrder) {
-    const wx::Client c = client();
-    SandboxOrder o = env().take();
-    o.related_webank_punish_no = "NO-SUCH-WEBANK-PUNISH-" + std::to_string(getpid());
-    o.related_wxpay_punish_no = "NO-SUCH-WXPAY-PUNISH-" + std::to_string(getpid());
-    const wx::Error e = expect_error([&] { c.submit(request_for(o, env().fresh_no("nf"))); });
-    EXPECT_EQ(e.status(), wx::Status::api) << e.what();
-    EXPECT_EQ(e.http_status(), 404);
-    EXPECT_EQ(e.code(), std::string("NOT_FOUND"));
-    EXPECT_TRUE(e.request_id().has_value());
+// One table: every status the wrapper maps, caused for real, with every field of wx::Error.
+TEST(Wrapper, EveryStatusMapsToWxErrorWithEveryField) {
+    struct Row {
+        const char* name;
+        wx::Status status;
+        std::vector<std::pair<std::string, Value>> config;
+        const char* fault;  // kind, or nullptr
+        const char* listener;
+        const char* call;  // "query", "missing", "duplicate", "limited", "invalid"
+        int http_status;
+        std::optional<std::string> code;
+        bool retry_safe;
+        unsigned attempts;
+    };
+    const std::vector<std::pair<std::string, Value>> no_backup = {
+        {"backup_url", Value::str("")}, {"max_attempts", Value::num(1)}, {"connect_timeout_ms", Value::num(1000)},
+        {"deadline_ms", Value::num(5000)}};
+    const std::vector<Row> rows = {
+        {"invalid argument", wx::Status::invalid_argument, {}, nullptr, "", "invalid", 0, std::nullopt, false, 0},
+        {"network", wx::Status::network, no_backup, "down", "primary", "query", 0, std::nullopt, true, 1},
+        {"API 5xx", wx::Status::api, {{"max_attempts", Value::num(1)}}, "system_error", "both", "query", 500,
+         std::string("SYSTEM_ERROR"), true, 1},
+        {"API 404", wx::Status::api, {}, nullptr, "", "missing", 404, std::string("NOT_FOUND"), false, 1},
+        {"API 400", wx::Status::api, {}, nullptr, "", "duplicate", 400, std::string("ALREADY_EXISTS"), false, 1},
+        {"unverified", wx::Status::unverified, {{"max_attempts", Value::num(1)}}, "bad_signature", "both", "query",
+         200, std::nullopt, true, 1},
+        {"rate limited", wx::Status::rate_limited,
+         {{"rate_limit_per_minute", Value::num(1)}, {"rate_limit_wait_ms", Value::num(0)}}, nullptr, "", "limited", 0,
+         std::nullopt, true, 0},
+        {"bad response", wx::Status::bad_response, {{"max_attempts", Value::num(1)}}, "non_json", "both", "query",
+         200, std::nullopt, true, 1},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.name);
+        const wx::Client c = client(row.config);
+        const SandboxOrder o = env().take();
+        const wx::RecoverRequest r = request_for(o, env().fresh_no("table"));
+        c.submit(r);
+        if (row.fault) {
+            ASSERT_TRUE(env().fault(row.fault, 5, row.listener));
+        }
+        const std::string call = row.call;
+        const wx::Error e = expect_error([&] {
+            if (call == "invalid") c.query("", o.mchid);
+            else if (call == "missing") c.query(env().fresh_no("nobody"), o.mchid);
+            else if (call == "duplicate") c.submit(request_for(o, env().fresh_no("second")));
+            else if (call == "limited") {
+                c.query(r.out_request_no, o.mchid);
+                c.query(r.out_request_no, o.mchid);
+            } else c.query(r.out_request_no, o.mchid);
+        });
+        ASSERT_TRUE(env().reset());
+        EXPECT_EQ(e.status(), row.status) << e.what();
+        EXPECT_EQ(e.http_status(), row.http_status) << e.what();
+        EXPECT_EQ(e.code(), row.code) << e.what();
+        EXPECT_EQ(e.retry_safe(), row.retry_safe) << e.what();
+        EXPECT_EQ(e.attempts(), row.attempts) << e.what();
+        EXPECT_EQ(e.message(), std::string(e.what()));
+        EXPECT_EQ(std::string(e.what()).find_first_of("\r\n"), std::string::npos) << e.what();
+        EXPECT_FALSE(e.status_name().empty());
+        if (row.http_status != 0) {
+            ASSERT_TRUE(e.request_id().has_value()) << e.what();
+            EXPECT_NE(std::string(e.what()).find(*e.request_id()), std::string::npos) << e.what();
+        } else {
+            EXPECT_FALSE(e.request_id().has_value()) << e.what();
+        }
+    }
 }
 
 TEST(Wrapper, ConfigErrors) {
@@ -219,53 +248,6 @@ TEST(Wrapper, InvalidArgumentNamesTheField) {
     e = expect_error([&] { c.query(view, o.mchid); });
     EXPECT_EQ(e.status(), wx::Status::api) << e.what();  // a clean 404, not a garbled id
     EXPECT_EQ(e.http_status(), 404);
-}
-
-TEST(Wrapper, NetworkErrorWhenPrimaryIsDown) {
-    const wx::Client c = client({{"backup_url", Value::str("")},
-                                 {"max_attempts", Value::num(2)},
-                                 {"connect_timeout_ms", Value::num(2000)},
-                                 {"deadline_ms", Value::num(10000)}});
-    const SandboxOrder o = env().take();
-    const wx::RecoverRequest r = request_for(o, env().fresh_no("down"));
-    ASSERT_TRUE(env().fault("down", 1, "primary"));
-    const wx::Error e = expect_error([&] { c.submit(r); });
-    ASSERT_TRUE(env().reset());
-    EXPECT_EQ(e.status(), wx::Status::network) << e.what();
-    EXPECT_TRUE(e.retry_safe());
-    EXPECT_EQ(e.http_status(), 0);
-    EXPECT_GE(e.attempts(), 1u);
-
-    // After the outage the same out_request_no goes through (retry-safe means exactly this).
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::optional<wx::Accepted> a;
-    while (!a && std::chrono::steady_clock::now() < until) {
-        try {
-            a = c.submit(r);
-        } catch (const wx::Error& again) {
-            ASSERT_TRUE(again.retry_safe()) << again.what();
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-    }
-    ASSERT_TRUE(a.has_value());
-    EXPECT_EQ(wait_final(c, r.out_request_no, r.mchid).state, expected_state(o));
-}
-
-TEST(Wrapper, UnverifiedWhenTheSignatureIsBad) {
-    const wx::Client c = client({{"max_attempts", Value::num(1)}});
-    const SandboxOrder o = env().take();
-    const wx::RecoverRequest r = request_for(o, env().fresh_no("badsig"));
-    ASSERT_TRUE(env().fault("bad_signature", 5, "both", "recover"));
-    const wx::Error e = expect_error([&] { c.submit(r); });
-    ASSERT_TRUE(env().reset());
-    EXPECT_EQ(e.status(), wx::Status::unverified) << e.what();
-    EXPECT_TRUE(e.retry_safe());
-    EXPECT_GE(e.attempts(), 1u);
-
-    // The outcome was unknown; re-submitting the same out_request_no is re-entry.
-    const wx::Accepted a = c.submit(r);
-    EXPECT_EQ(a.out_request_no, r.out_request_no);
-    EXPECT_EQ(wait_final(c, r.out_request_no, r.mchid).wxpay_recover_no, a.wxpay_recover_no);
 }
 
 TEST(Wrapper, MovedFromClientThrowsAndNeverCrashes) {
