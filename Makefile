@@ -73,7 +73,7 @@ test-rust: build
 	cargo test --release --workspace
 
 test-c: build
-	bash tests/c/run.sh
+	bash tests/native/c/run.sh
 
 test-python: build
 	python3 -m pytest -q bindings/python/tests sandbox/tests/test_peer_wechatpayv3.py
@@ -82,10 +82,10 @@ test-java: build
 	cd bindings/java && mvn -B --no-transfer-progress test -Dwx.lib.dir=$(REL)
 
 test-cpp: build
-	bash tests/cpp/run.sh
+	bash tests/native/cpp/run.sh
 
 test-install: build
-	bash tests/install/run.sh
+	bash tests/native/install/run.sh
 
 # Fuzzing, sanitizers, hostile input and stress at the C boundary (docs/hardening.md).
 # `make test` fuzzes each target briefly; `make fuzz FUZZ_SECONDS=N` runs longer.

@@ -24,13 +24,13 @@ test-fuzz:
 	bash fuzz/run.sh --smoke $(FUZZ_SMOKE_SECONDS) $(or $(FUZZ_TARGETS),$(FUZZ_SMOKE_TARGETS))
 
 test-hostile: build
-	bash tests/c/asan.sh hostile
+	bash tests/native/c/asan.sh hostile
 
 test-asan: build
-	bash tests/c/asan.sh asan
+	bash tests/native/c/asan.sh asan
 
 test-stress: build
-	bash tests/c/asan.sh stress
+	bash tests/native/c/asan.sh stress
 
 test-hardening: test-fuzz test-hostile test-asan test-stress
 	@echo "make test-hardening: all passed"

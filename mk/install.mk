@@ -29,7 +29,7 @@ WX_MINOR := $(word 2,$(subst ., ,$(WX_VERSION)))
 
 # Native libraries libwx_recover.a needs, from
 #   cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
-# Keep in sync with docs/cpp.md ("Static linking"); tests/install/run.sh links a C program
+# Keep in sync with docs/cpp.md ("Static linking"); tests/native/install/run.sh links a C program
 # with the line documented there and checks it equals this one.
 WX_STATIC_LIBS := -lssl -lcrypto -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 wx_empty :=

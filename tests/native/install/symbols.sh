@@ -7,11 +7,11 @@
 #   - a C++ program linking libwx_recover.a and the system OpenSSL (-lssl -lcrypto) builds and
 #     runs, using both.
 #
-#   tests/install/symbols.sh PREFIX [CONFIG.json]
+#   tests/native/install/symbols.sh PREFIX [CONFIG.json]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/../../.." && pwd)
 prefix=${1:?usage: symbols.sh PREFIX [CONFIG.json]}
 config=${2:-}
 CC=${CC:-cc}

@@ -6,11 +6,11 @@
 #      static, and runs each (8 threads, one client) against the sandbox;
 #   4. builds examples-c/pkgconfig with pkg-config from that prefix alone and runs it.
 #
-#   bash tests/install/run.sh            (needs target/release built: libwx_recover + wx-sandbox)
+#   bash tests/native/install/run.sh            (needs target/release built: libwx_recover + wx-sandbox)
 # Env: WX_SANDBOX_BIN (default target/release/wx-sandbox), KEEP_TMP=1 to keep the temp dir.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/../../.." && pwd)
 sandbox_bin=${WX_SANDBOX_BIN:-$root/target/release/wx-sandbox}
 tmp=$(mktemp -d /tmp/wx-install-test-XXXXXX)
 prefix="$tmp/prefix"
@@ -73,7 +73,7 @@ config=$(sed -n 's/.*"client_config" *: *"\([^"]*\)".*/\1/p' "$sandbox_json" | h
 pass "sandbox ready ($sandbox_json)"
 
 # ---- 2. symbols -------------------------------------------------------------------------------
-bash "$root/tests/install/symbols.sh" "$prefix" "$config"
+bash "$root/tests/native/install/symbols.sh" "$prefix" "$config"
 
 # Only the temporary prefix may be visible to the builds below.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"

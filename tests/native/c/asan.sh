@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Sanitizer, hostile-input and stress runs of the C ABI against a fresh sandbox.
 #
-#   tests/c/asan.sh asan      ASan+UBSan builds of examples-c/recover.c, tests/c/test_abi.c,
+#   tests/native/c/asan.sh asan      ASan+UBSan builds of examples-c/recover.c, tests/native/c/test_abi.c,
 #                             the generated hostile test and a short stress run (leaks checked)
-#   tests/c/asan.sh hostile   the generated hostile test under valgrind (zero errors, zero leaks)
-#   tests/c/asan.sh stress    16 threads x 500 calls under ASan, then 4 x 25 under valgrind
+#   tests/native/c/asan.sh hostile   the generated hostile test under valgrind (zero errors, zero leaks)
+#   tests/native/c/asan.sh stress    16 threads x 500 calls under ASan, then 4 x 25 under valgrind
 #                             (STRESS_THREADS / STRESS_CALLS / STRESS_VG_THREADS / STRESS_VG_CALLS)
 #
 # The Rust library is not instrumented: ASan's malloc interposition still sees every Rust heap
 # allocation (Rust uses the system allocator), so leaks across the ABI are reported.
 set -euo pipefail
 mode=${1:-asan}
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root"
 . scripts/sandbox.sh
 lib="$root/target/release"
@@ -33,16 +33,16 @@ command -v valgrind >/dev/null || apt_install valgrind
 command -v python3 >/dev/null || apt_install python3
 [ -f "$lib/libwx_recover.so" ] || { echo "asan.sh: $lib/libwx_recover.so missing: run 'make build' first" >&2; exit 1; }
 
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude -Itests/c)
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude -Itests/native/c)
 SAN=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 LDFLAGS=(-L"$lib" -Wl,-rpath,"$lib" -lwx_recover -lpthread)
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:exitcode=98:strict_string_checks=1:detect_stack_use_after_return=1"
-export LSAN_OPTIONS="suppressions=$root/tests/c/lsan.supp:print_suppressions=0"
+export LSAN_OPTIONS="suppressions=$root/tests/native/c/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=97"
 VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
-    --errors-for-leak-kinds=definite,indirect --suppressions="$root/tests/c/valgrind.supp")
+    --errors-for-leak-kinds=definite,indirect --suppressions="$root/tests/native/c/valgrind.supp")
 
-python3 tests/c/gen_hostile.py include/wx_recover.h "$out/hostile_gen.c"
+python3 tests/native/c/gen_hostile.py include/wx_recover.h "$out/hostile_gen.c"
 build() { # build NAME SANITIZE(0/1) SOURCES...
     local name=$1 san=$2; shift 2
     local extra=()
@@ -93,9 +93,9 @@ order_args() { sandbox_order "$1"; }
 case "$mode" in
 asan)
     build recover-asan 1 examples-c/recover.c
-    build test_abi-asan 1 tests/c/test_abi.c
-    build hostile-asan 1 tests/c/hostile.c "$out/hostile_gen.c"
-    build stress-asan 1 tests/c/stress.c
+    build test_abi-asan 1 tests/native/c/test_abi.c
+    build hostile-asan 1 tests/native/c/hostile.c "$out/hostile_gen.c"
+    build stress-asan 1 tests/native/c/stress.c
     read -r wb wx mch bal <<<"$(order_args 0)"
     "$out/test_abi-asan" "$config" "$wb" "$wx" "$mch" "$bal"
     read -r wb wx mch bal <<<"$(order_args 1)"
@@ -107,13 +107,13 @@ asan)
     echo "asan: recover, test_abi, hostile, stress: zero ASan/UBSan/LSan reports"
     ;;
 hostile)
-    build hostile 0 tests/c/hostile.c "$out/hostile_gen.c"
+    build hostile 0 tests/native/c/hostile.c "$out/hostile_gen.c"
     read -r wb wx mch bal <<<"$(order_args 3)"
     "${VG[@]}" "$out/hostile" "$config" "$wb" "$wx" "$mch" "$bal" "$(notification_file)"
     ;;
 stress)
-    build stress-asan 1 tests/c/stress.c
-    build stress 0 tests/c/stress.c
+    build stress-asan 1 tests/native/c/stress.c
+    build stress 0 tests/native/c/stress.c
     threads=${STRESS_THREADS:-16} calls=${STRESS_CALLS:-500}
     vg_threads=${STRESS_VG_THREADS:-4} vg_calls=${STRESS_VG_CALLS:-25}
     # Orders 100.. for the ASan run; the valgrind run takes the orders after them.

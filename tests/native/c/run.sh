@@ -2,7 +2,7 @@
 # Builds the C example and the C ABI tests with -Wall -Wextra -Werror -pedantic, then runs both
 # against a fresh sandbox under valgrind (zero errors, zero leaks).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root"
 . scripts/sandbox.sh
 lib="$root/target/release"
@@ -11,13 +11,13 @@ mkdir -p "$out"
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude"
 LDFLAGS="-L$lib -Wl,-rpath,$lib -lwx_recover"
 cc $CFLAGS examples-c/recover.c -o "$out/recover" $LDFLAGS
-cc $CFLAGS tests/c/test_abi.c -o "$out/test_abi" $LDFLAGS
+cc $CFLAGS tests/native/c/test_abi.c -o "$out/test_abi" $LDFLAGS
 
 trap sandbox_stop EXIT
 sandbox_start --orders 20 --recover-delay-ms 300
 config=$(sandbox_get client_config)
 VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
-    --errors-for-leak-kinds=definite,indirect --suppressions="$root/tests/c/valgrind.supp")
+    --errors-for-leak-kinds=definite,indirect --suppressions="$root/tests/native/c/valgrind.supp")
 read -r wb wx mch bal <<<"$(sandbox_order 0)"
 "${VG[@]}" "$out/test_abi" "$config" "$wb" "$wx" "$mch" "$bal"
 read -r wb wx mch bal <<<"$(sandbox_order 1)"

@@ -3,14 +3,14 @@
 # valgrind (no errors, no definite/indirect leaks). Needs target/release/libwx_recover.so and
 # target/release/wx-sandbox.
 #
-#   bash tests/cpp/run.sh                 build dir: build/cpp-tests (override: BUILD_DIR)
-#   WX_VALGRIND=0 bash tests/cpp/run.sh   without valgrind (fast)
+#   bash tests/native/cpp/run.sh                 build dir: build/cpp-tests (override: BUILD_DIR)
+#   WX_VALGRIND=0 bash tests/native/cpp/run.sh   without valgrind (fast)
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=${BUILD_DIR:-$root/build/cpp-tests}
 
-cmake -S "$root/tests/cpp" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake -S "$root/tests/native/cpp" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -- -j2
 export WX_SANDBOX_BIN=${WX_SANDBOX_BIN:-$root/target/release/wx-sandbox}
 
@@ -19,6 +19,6 @@ if [ "${WX_VALGRIND:-1}" = 0 ]; then
 fi
 supp=()
 # Narrow suppressions for findings proven not to be ours, if any are ever needed (none today).
-[ -f "$root/tests/cpp/valgrind.supp" ] && supp=(--suppressions="$root/tests/cpp/valgrind.supp")
+[ -f "$root/tests/native/cpp/valgrind.supp" ] && supp=(--suppressions="$root/tests/native/cpp/valgrind.supp")
 exec valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
   "${supp[@]}" "$build/wx_recover_cpp_tests"

@@ -1,7 +1,7 @@
 /*
  * Stress: THREADS threads x CALLS calls on ONE client (default 16 x 500), mixing submits of each
  * thread's own orders, re-entry re-submits, queries, encryptions and submits that must fail
- * validation. Every result is checked. Run under ASan by tests/c/asan.sh (and scaled down
+ * validation. Every result is checked. Run under ASan by tests/native/c/asan.sh (and scaled down
  * under valgrind).
  *
  *   stress CONFIG ORDERS_FILE [THREADS [CALLS]]

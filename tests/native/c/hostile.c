@@ -1,6 +1,6 @@
 /*
  * Hostile input at the C boundary: the fixtures and checks behind the cases that
- * tests/c/gen_hostile.py generates from include/wx_recover.h (every exported function).
+ * tests/native/c/gen_hostile.py generates from include/wx_recover.h (every exported function).
  *
  *   hostile CONFIG WEBANK_PUNISH_NO WXPAY_PUNISH_NO MCHID BAL_ACCOUNT_NO [NOTIFICATION_FILE]
  *

@@ -1,4 +1,4 @@
-/* Fixtures shared by tests/c/hostile.c and the generated build/hostile/hostile_gen.c. */
+/* Fixtures shared by tests/native/c/hostile.c and the generated build/hostile/hostile_gen.c. */
 #ifndef WX_HOSTILE_H
 #define WX_HOSTILE_H
 #include <limits.h>
