@@ -31,8 +31,8 @@ impl std::fmt::Debug for RecoverRequest {
 }
 
 pub const OUT_REQUEST_NO_MAX_BYTES: usize = 64;
-/// The seed gives no length for the other identifiers; real ones are a few dozen bytes. A cap
-/// keeps a mistaken megabyte out of URLs, bodies and error messages.
+/// WeChat Pay's 解管 API page gives no length for the other identifiers; real ones are a few
+/// dozen bytes. A cap keeps a mistaken megabyte out of URLs, bodies and error messages.
 pub const IDENTIFIER_MAX_BYTES: usize = 256;
 pub const RECOVER_REASON_MAX_CHARS: usize = 256;
 
@@ -51,7 +51,7 @@ pub fn check_identifier(field: &str, value: &str) -> Result<()> {
 }
 
 impl RecoverRequest {
-    /// The seed's rules, checked before anything is encrypted or sent. Errors name the field
+    /// The rules of WeChat Pay's 解管 API page, checked before anything is encrypted or sent. Errors name the field
     /// and never echo `bal_account_no`.
     pub fn validate(&self) -> Result<()> {
         if self.out_request_no.len() > OUT_REQUEST_NO_MAX_BYTES {

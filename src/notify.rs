@@ -156,7 +156,8 @@ mod tests {
 
     const KEY: &[u8] = b"a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
 
-    /// The REFERENCE.md vector decrypts to `message`, which is not JSON: a distinct error.
+    /// The AEAD_AES_256_GCM test vector of WeChat Pay's decryption guide decrypts to `message`,
+    /// which is not JSON: a distinct error.
     fn envelope(ciphertext: &str, aad: &str) -> Value {
         json!({"id": "N1", "create_time": "2025-09-09T10:00:00+08:00",
                "event_type": "RECOVER.SUCCESS", "resource_type": "encrypt-resource",
