@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Journal crash storm: submitter processes sharing one journal are killed with SIGKILL at
+"""Journal crash storm: submitter processes (C and Python in turn) sharing one journal are killed with SIGKILL at
 random moments while the sandbox holds or drops answers after accepting; after each kill a
 new process reconciles. At the end the journal and the sandbox must agree exactly:
 
@@ -25,6 +25,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REL = os.path.join(ROOT, "target", "release")
+PY_CHILD = os.path.join(ROOT, "tests", "journal", "child.py")
 SANDBOX_BIN = os.environ.get("WX_SANDBOX_BIN", os.path.join(REL, "wx-sandbox"))
 
 
@@ -89,6 +90,8 @@ def main():
         lines = [f"CS-{i} {o['related_webank_punish_no']} {o['related_wxpay_punish_no']} "
                  f"{o['mchid']} {o['bal_account_no']}" for i, o in enumerate(orders)]
         killed = 0
+        grew = {"c": 0, "python": 0}
+        seen = 0
         for cycle in range(args.cycles):
             # New orders and ones seen before (re-entry) in one batch.
             batch = rng.sample(range(len(lines)), 24)
@@ -97,8 +100,11 @@ def main():
                 f.write("\n".join(lines[i] for i in batch) + "\n")
             for kind, extra in (("reset_after_accept", []), ("delay", ["--ms", "400"])):
                 sandbox_cli("fault", kind, str(rng.randint(1, 6)), "--path", "recover", *extra)
-            p = subprocess.Popen([child, "submit", config, path, str(args.threads)])
-            time.sleep(rng.uniform(0.02, 0.5))
+            # C and Python submitters take turns.
+            submitter = [child] if cycle % 2 == 0 else [sys.executable, PY_CHILD]
+            p = subprocess.Popen([*submitter, "submit", config, path, str(args.threads)])
+            # Python needs a moment to import before its first submit.
+            time.sleep(rng.uniform(0.02, 0.5) + (0 if cycle % 2 == 0 else 0.3))
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 killed += 1
@@ -108,6 +114,12 @@ def main():
                                text=True, timeout=120)
             if r.returncode != 0:
                 sys.exit(f"cycle {cycle}: reconcile left work: {r.stdout}{r.stderr}")
+            if os.path.exists(journal):
+                db = sqlite3.connect(journal)
+                now = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+                db.close()
+                grew["c" if cycle % 2 == 0 else "python"] += now - seen
+                seen = now
 
         records = admin(info, "GET", "/recovers")
         db = sqlite3.connect(journal)
@@ -142,7 +154,10 @@ def main():
         if leaked:
             failures.append(f"{len(leaked)} plaintext bal_account_no values found in the journal")
         print(f"{killed} kills in {args.cycles} cycles; {len(records)} recovers at the sandbox, "
-              f"{len(entries)} journal entries")
+              f"{len(entries)} journal entries (new orders journaled by C submitters: {grew['c']}, "
+              f"by Python submitters: {grew['python']})")
+        if args.cycles >= 2 and (grew["c"] == 0 or grew["python"] == 0):
+            failures.append("a kind of submitter journaled nothing before it was killed")
         for f in failures[:20]:
             print("FAIL:", f)
         print(f"journal-crash-storm: {0 if failures else 1} passed, {1 if failures else 0} failed")
