@@ -234,8 +234,9 @@ impl Client {
 
     /// Sends a journaled body and records what came of it.
     fn resend(&self, no: &str, body: &[u8], serial: &str) -> Result<Accepted> {
+        // Two durable writes per new submit: the record before sending (which also stamps the
+        // attempt) and the outcome after it.
         let j = self.journal()?;
-        j.store.attempt(no, unix_now())?;
         let outcome = self.send_recover(no, body, serial);
         let (state, err) = match &outcome {
             Ok(_) => (JournalState::Accepted, None),

@@ -126,7 +126,8 @@ impl Store {
             .execute(
                 "INSERT OR IGNORE INTO entries (out_request_no, related_webank_punish_no,
                  related_wxpay_punish_no, mchid, recover_reason, body, wechatpay_serial, digest,
-                 state, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9)",
+                 state, created_at, updated_at, last_attempt_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9)",
                 params![
                     out_request_no,
                     related_webank_punish_no,
@@ -180,17 +181,6 @@ impl Store {
         Ok(())
     }
 
-    /// Notes that an attempt is about to go out.
-    pub fn attempt(&self, out_request_no: &str, now: i64) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE entries SET last_attempt_at = ?2, updated_at = ?2 WHERE out_request_no = ?1",
-                params![out_request_no, now],
-            )
-            .map_err(db_error)?;
-        Ok(())
-    }
-
     /// Moves an entry to `state`, keeping what is known. A final entry never moves back.
     #[allow(clippy::too_many_arguments)]
     pub fn settle(
@@ -205,7 +195,14 @@ impl Store {
     ) -> Result<()> {
         let accepted = matches!(state, JournalState::Accepted).then_some(now);
         let finished = state.is_final().then_some(now);
-        self.conn()
+        let conn = self.conn();
+        // An outcome is written without its own fsync: it becomes durable with the next commit
+        // or checkpoint, and if a crash loses it the entry is still IN_DOUBT on disk, which
+        // reconcile settles by re-entry (the same answer). Only the record before sending must
+        // be on disk before anything goes out, so a submit costs one fsync of its own.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db_error)?;
+        let written = conn
             .execute(
                 "UPDATE entries SET
                    state = ?2,
@@ -215,6 +212,7 @@ impl Store {
                    error_status = ?6, error_http_status = ?7, error_code = ?8, error_message = ?9,
                    accepted_at = COALESCE(accepted_at, ?10),
                    finished_at = COALESCE(finished_at, ?11),
+                   last_attempt_at = CASE WHEN ?5 > 0 THEN ?12 ELSE last_attempt_at END,
                    updated_at = ?12
                  WHERE out_request_no = ?1
                    AND state NOT IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')",
@@ -233,7 +231,10 @@ impl Store {
                     now
                 ],
             )
+            .map_err(db_error);
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db_error)?;
+        written?;
         Ok(())
     }
 

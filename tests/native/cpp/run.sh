@@ -10,6 +10,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=${BUILD_DIR:-$root/build/cpp-tests}
 
+# A build dir configured for another source path (a moved checkout) is started afresh.
+if [ -f "$build/CMakeCache.txt" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$root/tests/native/cpp" "$build/CMakeCache.txt"; then
+  rm -rf "$build"
+fi
 cmake -S "$root/tests/native/cpp" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -- -j2
 export WX_SANDBOX_BIN=${WX_SANDBOX_BIN:-$root/target/release/wx-sandbox}
