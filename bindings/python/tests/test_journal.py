@@ -65,3 +65,32 @@ def dataclasses_frozen() -> type:
     import dataclasses
 
     return dataclasses.FrozenInstanceError
+
+
+def test_two_processes_of_eight_threads_share_one_journal(sandbox: Any, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    journal = tmp_path / "shared.sqlite"
+    config = tmp_path / "client.json"
+    config.write_text(json.dumps(sandbox.config(journal=str(journal))))
+    orders = [sandbox.take_order() for _ in range(16)]
+    nos = [sandbox.new_no("PYSHARE") for _ in orders]
+    lines = [f"{no} {o['related_webank_punish_no']} {o['related_wxpay_punish_no']} {o['mchid']} {o['bal_account_no']}"
+             for no, o in zip(nos, orders)]
+    orders_file = tmp_path / "orders.txt"
+    orders_file.write_text("\n".join(lines) + "\n")
+    child = Path(__file__).resolve().parents[3] / "tests" / "journal" / "child.py"
+    # Both processes submit the same 16 numbers at once: re-entry, never a second recover.
+    procs = [subprocess.Popen([sys.executable, str(child), "submit", str(config), str(orders_file), "8"])
+             for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with wx_recover.Client.from_file(str(config)) as c:
+        entries = {e.out_request_no: e for e in c.pending()}
+    assert set(entries) == set(nos)
+    assert all(e.state is JournalState.ACCEPTED and e.wxpay_recover_no for e in entries.values())
+    records = [r for r in sandbox._admin("GET", "/recovers") if r["out_request_no"] in set(nos)]
+    assert sorted(r["out_request_no"] for r in records) == sorted(nos)
+    assert {r["out_request_no"]: r["wxpay_recover_no"] for r in records} == {
+        no: e.wxpay_recover_no for no, e in entries.items()}
