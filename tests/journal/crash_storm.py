@@ -42,7 +42,7 @@ def build_child(out_dir):
 def start_sandbox(state_dir, orders):
     proc = subprocess.Popen(
         [SANDBOX_BIN, "--state-dir",
-         state_dir, "--orders", str(orders), "--recover-delay-ms", "50"],
+         state_dir, "--orders", str(orders), "--recover-delay-ms", "50", "--rate-limit-per-minute", "0"],
         stdout=subprocess.PIPE, stderr=open(os.path.join(state_dir + ".log"), "w"), text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("ready "):
@@ -113,7 +113,13 @@ def main():
             r = subprocess.run([child, "reconcile", config, "100"], capture_output=True,
                                text=True, timeout=120)
             if r.returncode != 0:
-                sys.exit(f"cycle {cycle}: reconcile left work: {r.stdout}{r.stderr}")
+                db = sqlite3.connect(journal)
+                left = db.execute("SELECT out_request_no, state, attempts, error_status, error_http_status, "
+                                  "error_code, error_message, lease_owner, lease_until FROM entries "
+                                  "WHERE state IN ('IN_DOUBT', 'ACCEPTED')").fetchall()
+                db.close()
+                sys.exit(f"cycle {cycle}: reconcile left work: {r.stdout}{r.stderr}\n"
+                         + "\n".join(map(str, left)))
             if os.path.exists(journal):
                 db = sqlite3.connect(journal)
                 now = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
