@@ -63,11 +63,14 @@ def admin(info, method, path, body=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cycles", type=int, default=int(os.environ.get("WX_STORM_CYCLES", 25)))
-    ap.add_argument("--orders", type=int, default=300)
+    ap.add_argument("--orders", type=int, default=0, help="sandbox orders (default: 24 per cycle, at least 300)")
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     args = ap.parse_args()
     rng = random.Random(args.seed)
+    # Enough orders that every batch is mostly new: a batch of orders already settled returns
+    # from the journal at once and would end before it could be killed.
+    args.orders = args.orders or max(300, 24 * args.cycles)
     print(f"journal crash storm: seed {args.seed}, {args.cycles} kill cycles")
 
     work = tempfile.mkdtemp(prefix="wx-journal-storm-")
@@ -104,7 +107,7 @@ def main():
             submitter = [child] if cycle % 2 == 0 else [sys.executable, PY_CHILD]
             p = subprocess.Popen([*submitter, "submit", config, path, str(args.threads)])
             # Python needs a moment to import before its first submit.
-            time.sleep(rng.uniform(0.02, 0.5) + (0 if cycle % 2 == 0 else 0.3))
+            time.sleep(rng.uniform(0.02, 0.3) + (0 if cycle % 2 == 0 else 0.3))
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 killed += 1
@@ -162,6 +165,8 @@ def main():
         print(f"{killed} kills in {args.cycles} cycles; {len(records)} recovers at the sandbox, "
               f"{len(entries)} journal entries (new orders journaled by C submitters: {grew['c']}, "
               f"by Python submitters: {grew['python']})")
+        if killed < args.cycles * 0.8:
+            failures.append(f"only {killed} of {args.cycles} submitters were still running when killed")
         if args.cycles >= 2 and (grew["c"] == 0 or grew["python"] == 0):
             failures.append("a kind of submitter journaled nothing before it was killed")
         for f in failures[:20]:
