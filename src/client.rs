@@ -74,9 +74,7 @@ impl Client {
             .config
             .apiv3_key()
             .ok_or_else(|| Error::config("apiv3_key", "is required to decrypt notifications"))?;
-        self.verify(headers, body).map_err(|e| {
-            notify::notification_error(e.kind, format!("notification: {}", e.message))
-        })?;
+        self.verify(headers, body).map_err(notification_failure)?;
         let n = notify::open(body, apiv3_key)?;
         if self.journal.is_some() {
             if let Ok(resource) = n.resource() {
@@ -85,6 +83,23 @@ impl Client {
         }
         Ok(n)
     }
+
+    /// [`Client::parse_notification`] from the request's raw header names and values: the
+    /// `Wechatpay-*` headers are matched case-insensitively, and two of one name are
+    /// `Unverified` (see [`SignedHeaders::from_pairs`]).
+    pub fn parse_notification_pairs<'a>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+        body: &[u8],
+    ) -> Result<Notification> {
+        let headers = SignedHeaders::from_pairs(pairs).map_err(notification_failure)?;
+        self.parse_notification(&headers, body)
+    }
+}
+
+/// A header or signature failure, as an error about a notification.
+fn notification_failure(e: Error) -> Error {
+    notify::notification_error(e.kind, format!("notification: {}", e.message))
 }
 
 pub(crate) fn unix_now() -> i64 {

@@ -13,17 +13,19 @@ use crate::notify::Notification;
 /// A verified, decrypted result notification (opaque). Owned by the caller; free with
 /// wx_notification_free().
 pub struct wx_notification {
+    pub(crate) notification: Notification,
     pub(crate) fields: Vec<(&'static str, CString)>,
     pub(crate) plaintext: CString,
 }
 
-fn notification_handle(n: &Notification) -> wx_notification {
+fn notification_handle(n: Notification) -> wx_notification {
     wx_notification {
         fields: crate::notify::NOTIFICATION_FIELDS
             .iter()
             .filter_map(|&k| n.field(k).map(|v| (k, cstring(v))))
             .collect(),
         plaintext: cstring(&n.plaintext),
+        notification: n,
     }
 }
 
@@ -68,7 +70,7 @@ pub unsafe extern "C" fn wx_recover_parse_notification(
         };
         let body = req_bytes(body, body_len, "body")?;
         let n = client.inner.parse_notification(&headers, body)?;
-        out.write(Box::into_raw(Box::new(notification_handle(&n))));
+        out.write(Box::into_raw(Box::new(notification_handle(n))));
         Ok(())
     })
 }
@@ -100,12 +102,9 @@ pub unsafe extern "C" fn wx_recover_parse_notification_headers(
         for (n, v) in names.iter().zip(values) {
             pairs.push((req_str(*n, "names")?, req_str(*v, "values")?.as_bytes()));
         }
-        let headers = SignedHeaders::from_pairs(pairs).map_err(|e| {
-            crate::notify::notification_error(e.kind, format!("notification: {}", e.message))
-        })?;
         let body = req_bytes(body, body_len, "body")?;
-        let n = client.inner.parse_notification(&headers, body)?;
-        out.write(Box::into_raw(Box::new(notification_handle(&n))));
+        let n = client.inner.parse_notification_pairs(pairs, body)?;
+        out.write(Box::into_raw(Box::new(notification_handle(n))));
         Ok(())
     })
 }
@@ -124,12 +123,7 @@ pub unsafe extern "C" fn wx_notification_order(
     call(err, || {
         let n = boundary::handle(n, "n")?;
         let out = out_ptr(out, "out")?;
-        let order = crate::model::RecoverOrder::parse(n.plaintext.as_bytes()).map_err(|e| {
-            crate::notify::notification_error(
-                e.kind,
-                format!("notification resource: {}", e.message),
-            )
-        })?;
+        let order = n.notification.order()?;
         out.write(Box::into_raw(Box::new(order_handle(order))));
         Ok(())
     })
