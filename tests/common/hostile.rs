@@ -223,15 +223,7 @@ impl Hostile {
             "max_attempts": 1,
             "rate_limit_per_minute": 0,
         });
-        if let Some(o) = overrides.as_object() {
-            for (k, v) in o {
-                if v.is_null() {
-                    cfg.as_object_mut().expect("object").remove(k);
-                } else {
-                    cfg[k] = v.clone();
-                }
-            }
-        }
+        super::apply_overrides(&mut cfg, &overrides);
         cfg.to_string()
     }
 

@@ -46,6 +46,12 @@ pub fn config(sb: &Sandbox, overrides: Value) -> String {
         serde_json::from_str(&std::fs::read_to_string(path).expect("client config readable"))
             .expect("json");
     cfg["rate_limit_per_minute"] = 0.into();
+    apply_overrides(&mut cfg, &overrides);
+    cfg.to_string()
+}
+
+/// Sets each key of `overrides` in `cfg`; a `null` value removes the key.
+pub fn apply_overrides(cfg: &mut Value, overrides: &Value) {
     if let Some(o) = overrides.as_object() {
         for (k, v) in o {
             if v.is_null() {
@@ -55,7 +61,6 @@ pub fn config(sb: &Sandbox, overrides: Value) -> String {
             }
         }
     }
-    cfg.to_string()
 }
 
 pub fn client(sb: &Sandbox, overrides: Value) -> Client {
