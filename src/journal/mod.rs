@@ -204,7 +204,7 @@ impl Client {
         let no = request.out_request_no.as_str();
         let digest = j.digest(request)?;
         let (mut serial, mut body) = self.recover_body(request)?;
-        let (recorded, stored_digest) = j.store.record(
+        let recorded = j.store.record(
             no,
             &request.related_webank_punish_no,
             &request.related_wxpay_punish_no,
@@ -215,19 +215,22 @@ impl Client {
             &digest,
             unix_now(),
         )?;
-        if let Recorded::Existing(entry, stored_body, stored_serial) = recorded {
-            if stored_digest != digest {
+        match recorded {
+            Recorded::New => {}
+            Recorded::Conflict => {
                 return Err(Error::invalid(
                     "out_request_no",
                     "is already in the journal with different content (another related number, merchant, ledger or reason); nothing sent",
-                ));
+                ))
             }
-            if let Some(outcome) = first_outcome(&entry) {
-                return outcome;
+            Recorded::Existing(entry, stored_body, stored_serial) => {
+                if let Some(outcome) = first_outcome(&entry) {
+                    return outcome;
+                }
+                // In doubt: re-entry with the stored bytes (same ciphertext), newly signed.
+                body = stored_body;
+                serial = stored_serial;
             }
-            // In doubt: re-entry with the stored bytes (same ciphertext), newly signed.
-            body = stored_body;
-            serial = stored_serial;
         }
         self.resend(no, &body, &serial)
     }

@@ -48,8 +48,11 @@ const MIGRATIONS: &[&str] = &[
 pub(crate) enum Recorded {
     /// A new entry, `IN_DOUBT`, durably written before anything is sent.
     New,
-    /// The number was already there with the same content.
+    /// The number was already there with the same content: the entry, its stored body and
+    /// the serial that body was encrypted for.
     Existing(Box<Entry>, Vec<u8>, String),
+    /// The number was already there with other content.
+    Conflict,
 }
 
 pub(crate) struct Store {
@@ -120,7 +123,7 @@ impl Store {
         serial: &str,
         digest: &str,
         now: i64,
-    ) -> Result<(Recorded, String)> {
+    ) -> Result<Recorded> {
         let conn = self.conn();
         let inserted = conn
             .execute(
@@ -142,7 +145,7 @@ impl Store {
             )
             .map_err(db_error)?;
         if inserted == 1 {
-            return Ok((Recorded::New, digest.to_string()));
+            return Ok(Recorded::New);
         }
         let (entry, body, serial, stored_digest) = conn
             .query_row(
@@ -151,10 +154,11 @@ impl Store {
                 |r| Ok((entry_of(r)?, r.get(ENTRY_COLUMN_COUNT)?, r.get(ENTRY_COLUMN_COUNT + 1)?, r.get::<_, String>(ENTRY_COLUMN_COUNT + 2)?)),
             )
             .map_err(db_error)?;
-        Ok((
-            Recorded::Existing(Box::new(entry), body, serial),
-            stored_digest,
-        ))
+        Ok(if stored_digest == digest {
+            Recorded::Existing(Box::new(entry), body, serial)
+        } else {
+            Recorded::Conflict
+        })
     }
 
     /// Takes the entry's lease for `owner` until `until`, if no live lease holds it.
