@@ -90,6 +90,49 @@ def judge(r):
     return out
 
 
+def judge_quota(q):
+    """The breaker's targets (issue: failover that sticks), from bench/quota.py's report."""
+    out = []
+    if not q:
+        return out
+    bn = q["backup_normal_ms"]["p50"]
+    v = q["outage"]["breaker"]["rest_p99_ms"]
+    out.append(("primary blackholed: p99 per call after the first, breaker on", f"{v:.1f} ms",
+                f"< 2× backup p50 ({2 * bn:.1f} ms)", v < 2 * bn, f"{v:.1f} ms instead of < {2 * bn:.1f} ms"))
+    back, probe = q["return"]["returned_after_ms"], q["return"]["probe_interval_ms"]
+    ok = back is not None and back <= probe + 200
+    out.append(("traffic back on the primary after it recovers", "never" if back is None else f"{back:.0f} ms",
+                f"≤ one probe interval ({probe} ms)", ok, "it did not return" if back is None else f"{back:.0f} ms"))
+    return out
+
+
+def quota_markdown(q):
+    if not q:
+        return []
+    L = ["## The quota store and the breaker", "",
+         f"`bench/quota.py`, same run: {q['rounds']} interleaved rounds of {q['n_per_run']} submits per variant "
+         "by the C driver; the limit is set high enough never to hold a call back, so each submit pays one "
+         "check-and-take and one re-stamp.", "",
+         "| buckets | client CPU µs/submit | wall µs/submit | store cost, CPU µs | store cost, wall µs |",
+         "|---|---|---|---|---|"]
+    for v, name in (("off", "none (rate limit off)"), ("local", "this client's own"), ("file", "`file:` (flock)"),
+                    ("redis", "`redis://` (Lua script)")):
+        p = q["per_submit"][v]
+        c = q["store_cost_us"].get(v, {"cpu": 0.0, "wall": 0.0})
+        L.append(f"| {name} | {p['cpu_us']:.0f} | {p['wall_us']:.0f} | {c['cpu']:+.0f} | {c['wall']:+.0f} |")
+    o = q["outage"]
+    L += ["", "A primary that accepts TCP and never answers (`timeout_ms` 1000), "
+          "one client calling in sequence:", "",
+          "| | first call ms | later calls p50 ms | later calls p99 ms |", "|---|---|---|---|",
+          f"| breaker on | {o['breaker']['first_ms']:.0f} | {o['breaker']['rest_p50_ms']:.1f} | {o['breaker']['rest_p99_ms']:.1f} |",
+          f"| breaker off | {o['no_breaker']['first_ms']:.0f} | {o['no_breaker']['rest_p50_ms']:.0f} | {o['no_breaker']['rest_p99_ms']:.0f} |",
+          f"| no outage (backup's normal latency) | | {q['backup_normal_ms']['p50']:.1f} | {q['backup_normal_ms']['p99']:.1f} |",
+          "", f"After the primary recovers, the first call it serves came {q['return']['returned_after_ms']:.0f} ms later "
+          f"(`breaker_probe_interval_ms` {q['return']['probe_interval_ms']})." if q['return']['returned_after_ms'] is not None
+          else "After the primary recovered, no call returned to it within the run.", ""]
+    return L
+
+
 def summary_line(checks, quick):
     met = sum(1 for c in checks if c[3])
     parts = [f"{c[0].split(' (')[0]}: {c[1]} ({'ok' if c[3] else 'MISS'}, target {c[2]})" for c in checks]
@@ -309,6 +352,7 @@ def markdown(r, checks, line, png_name):
         for mm in r.memory:
             w(f"| {mm['submits']:,} | {mm['rss_kb']:,} | {mm['elapsed_s']:.1f} | {mm['cpu_s']:.1f} |")
         w("")
+    L.extend(quota_markdown(getattr(r, "quota", None)))
     # misses
     missed = [c for c in checks if not c[3]]
     w("## Targets missed: by how much and why")
@@ -415,7 +459,9 @@ METHOD = """## Method
 def main():
     src, md_path, png_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     r = Results(json.loads(Path(src).read_text()))
-    checks = judge(r)
+    qpath = Path(src).with_name("quota.json")
+    r.quota = json.loads(qpath.read_text()) if qpath.exists() else None
+    checks = judge(r) + judge_quota(r.quota)
     line = summary_line(checks, r.meta.get("quick"))
     chart(r, png_path)
     md_path.write_text(markdown(r, checks, line, png_path.name))

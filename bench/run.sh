@@ -91,8 +91,12 @@ say "builds done in $(($(date +%s) - T0)) s"
 
 # --- run and report --------------------------------------------------------------------------
 "$PY" "$ROOT/bench/bench.py"
-"$PY" "$ROOT/bench/report.py" "$B/results.json" "$ROOT/docs/benchmarks.md" "$ROOT/docs/benchmarks.png"
 # The journal's cost per submit (CPU, wall, fsyncs), in the same run: docs/journal.md.
 command -v strace >/dev/null || step "apt-get install strace" apt-get install -y -qq strace
 "$PY" "$ROOT/bench/journal.py" --out "$B/journal.json"
+# The quota store's round trip per submit, and per-call latency during a primary outage with the
+# breaker and without it (docs/configuration.md, "Quota" and "Retries and failover").
+rm -f "$B/quota.json"
+"$PY" "$ROOT/bench/quota.py" --out "$B/quota.json"
+"$PY" "$ROOT/bench/report.py" "$B/results.json" "$ROOT/docs/benchmarks.md" "$ROOT/docs/benchmarks.png"
 say "total $(($(date +%s) - T0)) s"
