@@ -93,9 +93,9 @@ test-install: build
 FUZZ_SMOKE_SECONDS ?= 5
 include mk/hardening.mk
 
-# `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config file, CMake package.
+# `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config files, CMake package.
+# It only copies (building the libraries with cargo if they are missing): no deps, no header.
 include mk/install.mk
-install: build
 
 bench: build
 	@bash scripts/deps.sh --bench
