@@ -9,7 +9,7 @@ export WX_SANDBOX_BIN := $(REL)/wx-sandbox
 export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
 .PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java test-journal \
-        test-cpp test-install test-logs test-secrets install soak bench clean
+        test-cpp test-install test-wheel test-maven-consumer test-logs test-secrets install soak bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -23,14 +23,15 @@ demo: build
 	@bash scripts/demo.sh
 
 test: build check-header lint test-logs test-rust test-c test-python test-java test-cpp \
-      test-install test-journal test-hostile test-asan test-stress test-secrets test-fuzz
+      test-install test-wheel test-maven-consumer test-journal test-hostile test-asan test-stress test-secrets test-fuzz
 	@echo "make test: all suites passed"
 
 # Every suite runs with the library logging at its most verbose into one file, with its
 # temporary sandboxes under build/tmp; test-secrets then scans that log for their secrets.
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
-LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-journal test-hostile \
+LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-wheel \
+                test-maven-consumer test-journal test-hostile \
                 test-asan test-stress test-secrets
 $(LOGGED_TESTS): export WX_RECOVER_LOG := trace
 $(LOGGED_TESTS): export WX_RECOVER_LOG_FILE := $(TEST_LOG)
@@ -88,14 +89,24 @@ test-cpp: build
 test-install: build
 	bash tests/native/install/run.sh
 
+# Each binding installed the way its ecosystem does, and used from outside the source tree
+# with nothing set: a fresh venv and `pip install` (which reuses target/ through
+# CARGO_TARGET_DIR), then the wheel's tag and contents; a fresh Maven project on the
+# `mvn install`ed jar (tests/packaging/).
+test-wheel: build
+	bash tests/packaging/wheel.sh
+
+test-maven-consumer: build
+	bash tests/packaging/maven_consumer.sh
+
 # Fuzzing, sanitizers, hostile input and stress at the C boundary (docs/hardening.md).
 # `make test` fuzzes each target briefly; `make fuzz FUZZ_SECONDS=N` runs longer.
 FUZZ_SMOKE_SECONDS ?= 5
 include mk/hardening.mk
 
-# `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config file, CMake package.
+# `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config files, CMake package.
+# It only copies (building the libraries with cargo if they are missing): no deps, no header.
 include mk/install.mk
-install: build
 
 bench: build
 	@bash scripts/deps.sh --bench

@@ -30,7 +30,7 @@ python3 bindings/python/examples/recover.py "$config" "DEMO-PY-$stamp" "$wb" "$w
 
 banner "Java (bindings/java/.../examples/Recover.java)"
 read -r wb wx mch bal <<<"$(sandbox_order 2)"
-(cd bindings/java && java -Dwx.recover.jni.path=target/native/libwx_recover_jni.so -cp target/classes \
+(cd bindings/java && java -cp target/classes \
     io.wxrecover.examples.Recover "$config" "DEMO-JAVA-$stamp" "$wb" "$wx" "$mch" "$bal" "demo from Java 解管")
 
 banner "Notification (bindings/python/examples/notify_receiver.py)"

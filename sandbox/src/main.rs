@@ -2,8 +2,10 @@
 //!             [--rate-limit-per-minute N] [--orders N]`
 //! `wx-sandbox fault KIND [COUNT] [--listener L] [--path P] [--ms N] --env-file PATH`
 //! `wx-sandbox reset --env-file PATH`
+//! `wx-sandbox orders [--count N] --env-file PATH`
 //!
-//! The subcommands drive a running sandbox's admin API, so no harness needs to write JSON.
+//! `fault` and `reset` drive a running sandbox's admin API, so no harness needs to write JSON;
+//! `orders` lists the control orders it knows, so a first recover can use real numbers.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +16,8 @@ use wx_sandbox::{Options, Sandbox};
 const USAGE: &str = "usage: wx-sandbox --state-dir DIR [--env-file PATH] [--notify-url URL] \
 [--recover-delay-ms N] [--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]
        wx-sandbox fault KIND [COUNT] [--listener primary|backup|both] [--path recover|query|certificates] [--ms N] --env-file PATH
-       wx-sandbox reset --env-file PATH";
+       wx-sandbox reset --env-file PATH
+       wx-sandbox orders [--count N] --env-file PATH";
 
 fn parse_args() -> Result<(Options, Option<PathBuf>), String> {
     let mut opts = Options::default();
@@ -131,8 +134,74 @@ fn admin_command(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `orders`: the seeded control orders, read from the env file the sandbox wrote, as a
+/// tab-separated table with a header line. `--count N` shows the first N (default 10; 0: all).
+fn orders_command(args: &[String]) -> Result<String, String> {
+    let mut env_file = None;
+    let mut count: usize = 10;
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--env-file" => env_file = Some(value()?),
+            "--count" => {
+                count = value()?
+                    .parse()
+                    .map_err(|_| "--count needs an integer".to_string())?
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    let env_file = env_file.ok_or_else(|| format!("--env-file is required\n{USAGE}"))?;
+    let text = std::fs::read_to_string(&env_file).map_err(|e| format!("{env_file}: {e}"))?;
+    let env: std::collections::HashMap<&str, &str> =
+        text.lines().filter_map(|l| l.split_once('=')).collect();
+    let total: usize = env
+        .get("ORDER_COUNT")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("{env_file} has no ORDER_COUNT"))?;
+    const FIELDS: [&str; 5] = [
+        "related_webank_punish_no",
+        "related_wxpay_punish_no",
+        "mchid",
+        "bal_account_no",
+        "outcome",
+    ];
+    let mut out = format!("index\t{}\n", FIELDS.join("\t"));
+    let shown = if count == 0 { total } else { total.min(count) };
+    for i in 0..shown {
+        out.push_str(&i.to_string());
+        for f in FIELDS {
+            let key = format!("ORDER_{i}_{}", f.to_ascii_uppercase());
+            let v = env
+                .get(key.as_str())
+                .ok_or_else(|| format!("{env_file} has no {key}"))?;
+            out.push('\t');
+            out.push_str(v);
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("orders") {
+        return match orders_command(&args) {
+            Ok(table) => {
+                print!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wx-sandbox: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     if matches!(args.first().map(String::as_str), Some("fault" | "reset")) {
         return match admin_command(&args) {
             Ok(()) => ExitCode::SUCCESS,

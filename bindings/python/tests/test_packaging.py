@@ -138,3 +138,55 @@ def test_example_script(sandbox, outcome, code):
     assert r.returncode == code, r.stdout + r.stderr
     assert "wxpay_recover_no=" in r.stdout and "Request-ID=" in r.stdout
     assert outcome in r.stdout
+
+
+def test_missing_library_error_lists_every_way_to_get_one(monkeypatch):
+    if (PY_DIR / "wx_recover" / "_lib" / "libwx_recover.so").exists():
+        pytest.skip("this checkout has a bundled library (an editable install)")
+    monkeypatch.delenv("WX_RECOVER_LIB", raising=False)
+    monkeypatch.setattr(_native, "_repo_root", lambda: None)
+    with pytest.raises(LibraryError) as ei:
+        wx_recover.load_library()
+    msg = str(ei.value)
+    for way in ("pip install ./bindings/python", "cargo build --release", "library=PATH",
+                "--library PATH", "WX_RECOVER_LIB=PATH", "bundled copy"):
+        assert way in msg, (way, msg)
+
+
+def test_version_flag_names_binding_library_and_module_program():
+    r = subprocess.run([sys.executable, "-m", "wx_recover", "--version"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert r.returncode == 0, r.stderr
+    lib = wx_recover.load_library()
+    assert r.stdout.strip() == (f"python -m wx_recover {wx_recover.__version__} "
+                                f"(library {lib.version()}, {lib.path})")
+    cargo = (PY_DIR.parents[1] / "Cargo.toml").read_text()
+    assert f'version = "{wx_recover.__version__}"' in cargo, "binding and crate versions differ"
+
+    r = subprocess.run([sys.executable, "-m", "wx_recover", "version"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert json.loads(r.stdout) == {"binding": wx_recover.__version__, "library": lib.version()}
+
+
+def test_version_flag_without_a_library_exits_2_and_says_why(tmp_path):
+    missing = tmp_path / "none.so"
+    r = subprocess.run([sys.executable, "-m", "wx_recover", "--library", str(missing), "--version"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert r.returncode == int(Status.CONFIG)
+    assert r.stdout == ""
+    assert r.stderr.startswith(f"python -m wx_recover {wx_recover.__version__} (library not loaded: ")
+    assert str(missing) in r.stderr
+
+
+def test_usage_line_names_the_program_it_was_started_as(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "wx_recover", "query"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert r.returncode == int(Status.INVALID_ARGUMENT)
+    assert r.stderr.startswith("usage: python -m wx_recover "), r.stderr
+    # Started under another name (as the console script is), the usage line says that name.
+    script = tmp_path / "wx-recover"
+    script.write_text("import sys\nfrom wx_recover.__main__ import main\nsys.exit(main())\n")
+    r = subprocess.run([sys.executable, str(script), "query"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert r.returncode == int(Status.INVALID_ARGUMENT)
+    assert r.stderr.startswith("usage: wx-recover "), r.stderr

@@ -28,6 +28,8 @@ from .errors import (
     WxError,
 )
 
+# The binding's version (also the package's, read by pyproject.toml); the library's own is
+# version(), and `wx-recover --version` prints both.
 __version__ = "0.1.0"
 
 __all__ = [

@@ -4,6 +4,7 @@
         --related-wxpay-punish-no X --mchid M --bal-account-no B [--recover-reason R]
     python -m wx_recover query --config FILE --out-request-no N --mchid M
     python -m wx_recover version
+    wx-recover --version            (the console script; the same commands)
 
 Success: one JSON object on stdout, exit code 0. Failure: one JSON object with every error
 field on stderr (stdout stays empty, so `> result.json` only ever holds results), exit code =
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from typing import Any, Dict, List, NoReturn, Optional
 
@@ -55,8 +57,36 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(_fail(f"usage: {message}", Status.INVALID_ARGUMENT, "UsageError"))
 
 
+def _prog() -> str:
+    """The name this program was started as: `wx-recover` (console script) or `python -m wx_recover`."""
+    argv0 = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if argv0 in ("", "-c", "__main__.py"):
+        return "python -m wx_recover"
+    return argv0
+
+
+class _Version(argparse.Action):
+    """`--version`: the binding's version and the loaded library's (exit 2 if it cannot load)."""
+
+    def __init__(self, option_strings: List[str], dest: str = argparse.SUPPRESS, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: Any = None) -> None:
+        from . import __version__
+        from ._native import load_library
+
+        try:
+            lib = load_library(getattr(namespace, "library", None))
+        except LibraryError as e:
+            print(f"{parser.prog} {__version__} (library not loaded: {e})", file=sys.stderr)
+            parser.exit(int(Status.CONFIG))
+        print(f"{parser.prog} {__version__} (library {lib.version()}, {lib.path})")
+        parser.exit(0)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m wx_recover", description="WeChat Pay control-order recover (解管).")
+    p = _Parser(prog=_prog(), description="WeChat Pay control-order recover (解管).")
+    p.add_argument("--version", action=_Version, help="print the binding and library versions and exit")
     p.add_argument("--log", metavar="LEVEL", choices=["error", "warning", "info", "debug", "trace"],
                    help="write the library's log lines at LEVEL and above to stderr")
     p.add_argument("--library", metavar="PATH", help="path of libwx_recover.so (default: $WX_RECOVER_LIB, bundled, repo target/)")
@@ -97,7 +127,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "version":
             from .client import version
 
-            print(json.dumps({"library": version(args.library)}))
+            from . import __version__
+
+            print(json.dumps({"binding": __version__, "library": version(args.library)}))
             return 0
         bal = None
         if args.command == "submit":

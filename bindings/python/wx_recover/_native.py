@@ -281,8 +281,11 @@ def load_library(path: Union[str, "os.PathLike[str]", None] = None) -> Native:
     if chosen is None:
         looked = "; ".join(f"{o}: {p}" for o, p in candidates)
         raise LibraryError(
-            f"wx-recover library {LIB_NAME} not found (looked in {looked}); "
-            f"build it with `cargo build --release` or set {ENV_VAR}"
+            f"wx-recover library {LIB_NAME} not found (looked in {looked}). Either install this "
+            "package with its library inside (`pip install ./bindings/python` from a checkout "
+            "compiles it; needs cargo), or name a libwx_recover.so you have (`cargo build "
+            f"--release` makes target/release/{LIB_NAME}): library=PATH, the CLI's "
+            f"--library PATH, or {ENV_VAR}=PATH"
         )
     key = os.path.realpath(chosen)
     with _cache_lock:

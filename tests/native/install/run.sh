@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# End-to-end check of `make install` for C and C++ users, against a sandbox:
-#   1. installs into a temporary prefix (and a DESTDIR staging) and checks the layout;
+# End-to-end check of `make install` for C and C++ users, against a sandbox, from outside the
+# source tree:
+#   1. installs into a temporary prefix (and a DESTDIR staging) and checks the layout: it only
+#      copies (no deps.sh, apt-get, pip or header generation), the shared library is stripped
+#      with its SONAME, and the .pc and CMake files still work after the prefix is moved;
 #   2. symbol hygiene and the documented static link line (symbols.sh);
-#   3. builds examples-c/cpp with find_package(wx_recover) from that prefix alone, shared and
-#      static, and runs each (8 threads, one client) against the sandbox;
-#   4. builds examples-c/pkgconfig with pkg-config from that prefix alone and runs it.
+#   3. builds a copy of examples-c/cpp with find_package(wx_recover) from that prefix alone,
+#      shared and static, and runs each (8 threads, one client) against the sandbox;
+#   4. builds a copy of examples-c/pkgconfig with pkg-config from that prefix alone and runs it;
+#   5. runs the README's pkg-config lines as written (shared with rpath, static) on a C program.
 #
 #   bash tests/native/install/run.sh            (needs target/release built: libwx_recover + wx-sandbox)
 # Env: WX_SANDBOX_BIN (default target/release/wx-sandbox), KEEP_TMP=1 to keep the temp dir.
@@ -33,8 +37,17 @@ if grep -qs '^ *-\?include  *mk/install.mk' "$root/Makefile"; then
 else
   install_cmd=(make -C "$root" --no-print-directory -f mk/install.mk)
 fi
+# Install is copies only: its recipe has nothing that touches the system or regenerates sources,
+# and with the libraries built it does not even run cargo.
+"${install_cmd[@]}" -n install PREFIX="$prefix" > "$tmp/install.dry" 2>&1 || { cat "$tmp/install.dry" >&2; fail "make -n install"; }
+if grep -En 'deps\.sh|apt-get|apt |pip[3]? |cbindgen|make header|> *[^ ]*include/' "$tmp/install.dry" > "$tmp/install.bad"; then
+  cat "$tmp/install.bad" >&2; fail "make install would do more than copy"
+fi
+headers_before=$(cat "$root"/include/* | cksum)
 "${install_cmd[@]}" install PREFIX="$prefix" > "$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log" >&2; fail "make install"; }
+if grep -E 'install: building|Compiling|^deps:' "$tmp/install.log"; then fail "make install built or installed something"; fi
+[ "$(cat "$root"/include/* | cksum)" = "$headers_before" ] || fail "make install changed include/"
 
 ver=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' "$root/Cargo.toml" | head -n 1)
 major=${ver%%.*}
@@ -47,15 +60,35 @@ done
 [ "$(readlink "$prefix/lib/libwx_recover.so")" = "libwx_recover.so.$major" ] || fail "so link"
 readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep "SONAME.*\[libwx_recover.so.$major\]" >/dev/null ||
   fail "SONAME is not libwx_recover.so.$major"
+file -b "$prefix/lib/libwx_recover.so.$ver" | grep -q ', stripped' || fail "the installed shared library is not stripped"
+! readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep -Eq 'RUNPATH|RPATH' || fail "the shared library has a RUNPATH"
 cmp -s "$root/include/wx_recover.hpp" "$prefix/include/wx_recover.hpp" || fail "hpp differs"
-pass "make install PREFIX=$prefix: layout, symlinks, SONAME libwx_recover.so.$major"
+pass "make install PREFIX=$prefix: copies only, layout, symlinks, stripped, SONAME libwx_recover.so.$major"
+
+# Libraries missing from a CARGO_TARGET of one's own: a clear error, nothing installed.
+rc=0
+"${install_cmd[@]}" install PREFIX="$tmp/none" CARGO_TARGET="$tmp/empty-target" > "$tmp/none.log" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q "empty-target/libwx_recover.{so,a} missing" "$tmp/none.log" && [ ! -e "$tmp/none" ] ||
+  { cat "$tmp/none.log" >&2; fail "install from an empty CARGO_TARGET should fail and say why"; }
 
 "${install_cmd[@]}" install PREFIX=/opt/wx-recover DESTDIR="$tmp/stage" > "$tmp/stage.log" 2>&1 ||
   { cat "$tmp/stage.log" >&2; fail "make install DESTDIR"; }
 [ -f "$tmp/stage/opt/wx-recover/lib/libwx_recover.so.$ver" ] || fail "DESTDIR layout"
-grep -qx 'prefix=/opt/wx-recover' "$tmp/stage/opt/wx-recover/lib/pkgconfig/wx_recover.pc" ||
-  fail ".pc prefix must be PREFIX, not DESTDIR+PREFIX"
-pass "make install DESTDIR=... PREFIX=/opt/wx-recover stages correctly"
+for pc in wx_recover wx_recover-static; do
+  grep -qx 'prefix=${pcfiledir}/../..' "$tmp/stage/opt/wx-recover/lib/pkgconfig/$pc.pc" ||
+    fail "$pc.pc is not relocatable (prefix=\${pcfiledir}/../..)"
+done
+! grep -rq "$tmp" "$tmp/stage/opt/wx-recover/lib/pkgconfig" "$tmp/stage/opt/wx-recover/lib/cmake" ||
+  fail "the staged .pc or CMake files name the staging folder"
+# Moved elsewhere, the .pc files resolve to the new place.
+mv "$tmp/stage/opt/wx-recover" "$tmp/moved"
+moved_inc=$(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/moved/lib/pkgconfig" \
+  pkg-config --cflags wx_recover | awk '{print $1}')
+[ "$(realpath "${moved_inc#-I}")" = "$tmp/moved/include" ] || fail "moved prefix: --cflags gave $moved_inc"
+moved_a=$(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/moved/lib/pkgconfig" \
+  pkg-config --libs wx_recover-static | awk '{print $1}')
+[ "$(realpath "$moved_a")" = "$tmp/moved/lib/libwx_recover.a" ] || fail "moved prefix: wx_recover-static gave $moved_a"
+pass "make install DESTDIR=... PREFIX=/opt/wx-recover stages correctly, and the prefix can be moved"
 
 # ---- sandbox --------------------------------------------------------------------------------
 "$sandbox_bin" --state-dir "$tmp/state" --orders 200 --rate-limit-per-minute 0 \
@@ -84,7 +117,7 @@ unset CMAKE_PREFIX_PATH CPATH C_INCLUDE_PATH CPLUS_INCLUDE_PATH LIBRARY_PATH LD_
 run_cpp_example() {  # $1 shared|static, $2 first order index
   local kind=$1 first=$2 b="$tmp/build-cpp-$1" static=OFF
   [ "$kind" = static ] && static=ON
-  cmake -S "$root/examples-c/cpp" -B "$b" -DCMAKE_PREFIX_PATH="$prefix" \
+  cmake -S "$tmp/cpp-example" -B "$b" -DCMAKE_PREFIX_PATH="$prefix" \
     -DWX_RECOVER_USE_STATIC=$static -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
     -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF > "$b.log" 2>&1 || { cat "$b.log" >&2; fail "cmake ($kind)"; }
   cmake --build "$b" >> "$b.log" 2>&1 || { cat "$b.log" >&2; fail "build ($kind)"; }
@@ -100,6 +133,7 @@ run_cpp_example() {  # $1 shared|static, $2 first order index
     { cat "$tmp/cpp-$kind.out" >&2; fail "recover_threads ($kind) did not report 8 final states"; }
   pass "examples-c/cpp ($kind, find_package from the prefix): 8 threads, one client, 8 final"
 }
+cp -r "$root/examples-c/cpp" "$tmp/cpp-example"
 run_cpp_example shared 0
 run_cpp_example static 8
 
@@ -122,5 +156,22 @@ done
 ldd "$tmp/pkgconfig-example/query_order" | grep "libwx_recover.so.$major => $prefix/lib/" >/dev/null ||
   fail "query_order does not load the installed library"
 pass "examples-c/pkgconfig (pkg-config --cflags --libs wx_recover): shared and static run"
+
+# ---- 5. the README's pkg-config lines, as written -----------------------------------------------
+readme_c=$(sed -n '/^## Use from C (pkg-config)/,/^## /p' "$root/README.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d')
+echo "$readme_c" | grep -q '^cc .*wx_recover-static' || fail "README's pkg-config block has no static line"
+mkdir -p "$tmp/readme-c"
+cp "$root/examples-c/pkgconfig/query_order.c" "$tmp/readme-c/app.c"
+# The README installs into /opt/wx; here the prefix is the temporary one.
+(cd "$tmp/readme-c" && unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR &&
+  eval "$(echo "$readme_c" | sed "s|/opt/wx|$prefix|g")") > "$tmp/readme-c.log" 2>&1 ||
+  { cat "$tmp/readme-c.log" >&2; fail "README's pkg-config lines"; }
+ldd "$tmp/readme-c/app" | grep -q "libwx_recover.so.$major => $prefix/lib/" || fail "README's shared line: app does not load $prefix's library"
+! readelf -d "$tmp/readme-c/app_static" | grep -q libwx_recover || fail "README's static line links the shared library"
+for bin in app app_static; do
+  out=$("$tmp/readme-c/$bin" "$config" "$no" "$mchid" 2>&1) || { echo "$out" >&2; fail "README $bin"; }
+  echo "$out" | grep -Eq "^$no: (SUCCESS|FAILED) " || { echo "$out" >&2; fail "README $bin output"; }
+done
+pass "README's pkg-config lines: app (shared, rpath) and app_static (libwx_recover.a) build and run"
 
 echo "install tests: all passed"

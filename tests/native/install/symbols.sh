@@ -3,7 +3,7 @@
 #   - the shared library exports exactly the wx_* functions wx_recover.h declares;
 #   - the static library bundles no OpenSSL of its own;
 #   - a C program links against libwx_recover.a with exactly the line documented in
-#     docs/cpp.md (which must equal mk/install.mk's and the .pc's), and runs;
+#     docs/cpp.md (which must equal mk/static-libs.mk's and the .pc's), and runs;
 #   - a C++ program linking libwx_recover.a and the system OpenSSL (-lssl -lcrypto) builds and
 #     runs, using both.
 #
@@ -44,9 +44,9 @@ pass "libwx_recover.a bundles no OpenSSL symbols"
 # 3. The documented static link line, the Makefile's and the .pc's agree.
 doc_line=$(sed -n 's/^Static link line: `\(.*\)`.*/\1/p' "$root/docs/cpp.md" | head -n 1)
 [ -n "$doc_line" ] || fail "docs/cpp.md has no 'Static link line: \`...\`' line"
-mk_line=$(sed -n 's/^WX_STATIC_LIBS := //p' "$root/mk/install.mk")
+mk_line=$(sed -n 's/^WX_STATIC_LIBS := //p' "$root/mk/static-libs.mk")
 pc_line=$(sed -n 's/^Libs.private: //p' "$prefix/lib/pkgconfig/wx_recover.pc")
-[ "$doc_line" = "$mk_line" ] || fail "docs/cpp.md ($doc_line) != mk/install.mk ($mk_line)"
+[ "$doc_line" = "$mk_line" ] || fail "docs/cpp.md ($doc_line) != mk/static-libs.mk ($mk_line)"
 [ "$doc_line" = "$pc_line" ] || fail "docs/cpp.md ($doc_line) != wx_recover.pc ($pc_line)"
 if [ "${WX_CHECK_NATIVE_LIBS:-0}" = 1 ]; then  # slow: recompiles the crate as a staticlib
   native=$(cd "$root" && cargo rustc --release --lib --crate-type staticlib -- \
@@ -54,7 +54,7 @@ if [ "${WX_CHECK_NATIVE_LIBS:-0}" = 1 ]; then  # slow: recompiles the crate as a
   [ "$native" = "$doc_line" ] || fail "rustc now wants '$native', docs say '$doc_line'"
   pass "rustc's native-static-libs equals the documented line"
 fi
-pass "static link line agrees in docs, mk/install.mk and wx_recover.pc: $doc_line"
+pass "static link line agrees in docs, mk/static-libs.mk and wx_recover.pc: $doc_line"
 
 # 4. A C program links the archive with exactly that line.
 # shellcheck disable=SC2086  # the line is a list of flags

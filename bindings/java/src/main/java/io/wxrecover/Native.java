@@ -1,5 +1,16 @@
 package io.wxrecover;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
+import java.util.Set;
+
 /**
  * The JNI surface: one native method per C ABI function, strings as UTF-8 {@code byte[]}
  * (never JNI's modified UTF-8), handles as {@code long}. The glue in
@@ -10,10 +21,26 @@ package io.wxrecover;
  * object through {@link WxRecoverException#fromNative}.
  */
 final class Native {
-    /** System property naming the full path of libwx_recover_jni.so. */
+    /** System property naming the full path of a libwx_recover_jni.so to load instead. */
     static final String PATH_PROPERTY = "wx.recover.jni.path";
 
     static final String LIBRARY_NAME = "wx_recover_jni";
+
+    static final String FILE_NAME = "lib" + LIBRARY_NAME + ".so";
+
+    /** The jar's folder of natives, one subfolder per platform ({@code linux-x86_64}). */
+    static final String RESOURCE_ROOT = "/io/wxrecover/native/";
+
+    /** Where the glue was loaded from, for tests and error reports. */
+    static volatile String loadedFrom;
+
+    /** The private folder the bundled glue was extracted to (deleted once loaded), or null. */
+    static volatile Path extractedDir;
+
+    /** The permissions that folder and the file had when the glue was loaded from them. */
+    static volatile Set<PosixFilePermission> extractedDirPermissions;
+
+    static volatile Set<PosixFilePermission> extractedFilePermissions;
 
     static {
         load();
@@ -21,33 +48,107 @@ final class Native {
 
     private Native() {}
 
+    /** {@code linux-x86_64}, {@code linux-aarch64}, ...: the resource folder for this JVM. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (os.startsWith("linux")) {
+            os = "linux";
+        } else if (os.startsWith("mac")) {
+            os = "macos";
+        } else if (os.startsWith("windows")) {
+            os = "windows";
+        }
+        if (arch.equals("amd64") || arch.equals("x86-64")) {
+            arch = "x86_64";
+        } else if (arch.equals("arm64")) {
+            arch = "aarch64";
+        }
+        return os + "-" + arch;
+    }
+
+    /**
+     * Loads the glue: from {@code -Dwx.recover.jni.path} if set; else the copy this jar carries
+     * for the platform, extracted into a new owner-only temporary folder and loaded by absolute
+     * path; else {@code System.loadLibrary} from {@code java.library.path}.
+     */
     private static void load() {
         String path = System.getProperty(PATH_PROPERTY);
         if (path != null && !path.isEmpty()) {
+            // System.load wants an absolute path; accept a relative one too.
+            String abs = Path.of(path).toAbsolutePath().toString();
             try {
-                // System.load wants an absolute path; accept a relative one too.
-                System.load(java.nio.file.Path.of(path).toAbsolutePath().toString());
+                System.load(abs);
             } catch (UnsatisfiedLinkError e) {
-                UnsatisfiedLinkError err = new UnsatisfiedLinkError(
-                        "wx-recover: cannot load the JNI glue from -D" + PATH_PROPERTY + "=" + path
-                                + " (" + e.getMessage() + "); it needs libwx_recover.so.0 beside it"
-                                + " or in its RUNPATH");
-                err.initCause(e);
-                throw err;
+                throw linkError("cannot load the JNI glue from -D" + PATH_PROPERTY + "=" + path
+                        + " (" + e.getMessage() + ")", e);
             }
+            loadedFrom = abs;
+            return;
+        }
+        String resource = RESOURCE_ROOT + platform() + "/" + FILE_NAME;
+        InputStream bundled = Native.class.getResourceAsStream(resource);
+        if (bundled != null) {
+            loadBundled(bundled, resource);
             return;
         }
         try {
             System.loadLibrary(LIBRARY_NAME);
         } catch (UnsatisfiedLinkError e) {
-            UnsatisfiedLinkError err = new UnsatisfiedLinkError(
-                    "wx-recover: -D" + PATH_PROPERTY + " is not set and System.loadLibrary(\""
-                            + LIBRARY_NAME + "\") found no lib" + LIBRARY_NAME + ".so on java.library.path="
-                            + System.getProperty("java.library.path") + " (" + e.getMessage()
-                            + "); set -D" + PATH_PROPERTY + "=/full/path/lib" + LIBRARY_NAME + ".so");
-            err.initCause(e);
-            throw err;
+            throw linkError("this jar carries no JNI glue for " + platform() + " (no " + resource
+                    + "), and System.loadLibrary(\"" + LIBRARY_NAME + "\") found no " + FILE_NAME
+                    + " on java.library.path=" + System.getProperty("java.library.path") + " ("
+                    + e.getMessage() + "); build the glue for this platform and set -D"
+                    + PATH_PROPERTY + "=/full/path/" + FILE_NAME, e);
         }
+        loadedFrom = "java.library.path";
+    }
+
+    private static void loadBundled(InputStream bundled, String resource) {
+        Path dir = null;
+        Path file = null;
+        try (InputStream in = bundled) {
+            dir = Files.createTempDirectory("wx-recover-jni-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            file = dir.resolve(FILE_NAME);
+            Files.createFile(file,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
+                in.transferTo(out);
+            }
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-x------"));
+            extractedDirPermissions = Files.getPosixFilePermissions(dir);
+            extractedFilePermissions = Files.getPosixFilePermissions(file);
+            System.load(file.toString());
+            loadedFrom = "jar:" + resource;
+            extractedDir = dir;
+        } catch (IOException | UnsupportedOperationException e) {
+            throw linkError("cannot extract the bundled JNI glue " + resource + " into "
+                    + System.getProperty("java.io.tmpdir") + " (" + e + "); set -Djava.io.tmpdir="
+                    + "DIR to a writable folder, or -D" + PATH_PROPERTY + "=/full/path/" + FILE_NAME, e);
+        } catch (UnsatisfiedLinkError e) {
+            throw linkError("cannot load the bundled JNI glue extracted to " + file + " ("
+                    + e.getMessage() + "); if java.io.tmpdir is mounted noexec, set "
+                    + "-Djava.io.tmpdir=DIR, or -D" + PATH_PROPERTY + "=/full/path/" + FILE_NAME, e);
+        } finally {
+            // Loaded or not, nothing stays behind: the mapping outlives the file on Linux.
+            try {
+                if (file != null) {
+                    Files.deleteIfExists(file);
+                }
+                if (dir != null) {
+                    Files.deleteIfExists(dir);
+                }
+            } catch (IOException ignored) {
+                // A leftover private temp folder is harmless.
+            }
+        }
+    }
+
+    private static UnsatisfiedLinkError linkError(String message, Throwable cause) {
+        UnsatisfiedLinkError err = new UnsatisfiedLinkError("wx-recover: " + message);
+        err.initCause(cause);
+        return err;
     }
 
     // ----- library -----

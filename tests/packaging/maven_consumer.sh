@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The Java binding as a newcomer uses it: one Maven dependency, no flags.
+#   1. `mvn install` of bindings/java into a private local repository (build/m2, so ~/.m2 and
+#      other checkouts are left alone), as the README says;
+#   2. the installed jar: the JNI glue for this platform under io/wxrecover/native/, one
+#      stripped .so with libwx_recover linked in (no RUNPATH, no NEEDED libwx_recover, only JNI
+#      entry points exported), and no examples;
+#   3. a fresh Maven project under build/maven-consumer that depends on io.wxrecover:wx-recover
+#      and holds the README's Java quickstart, compiled by Maven;
+#   4. run with `java -cp` from a folder under /tmp against a sandbox, with a copy of the jar,
+#      no -D flag and no library path: a recover goes through.
+#
+#   bash tests/packaging/maven_consumer.sh        (needs target/release/libwx_recover.a and wx-sandbox)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/scripts/sandbox.sh"
+m2="$root/build/m2"
+proj="$root/build/maven-consumer"
+run=$(mktemp -d /tmp/wx-maven-consumer-XXXXXX)
+cleanup() {
+  sandbox_stop
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $run"; else rm -rf "$run"; fi
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+t0=$SECONDS
+unset LD_LIBRARY_PATH JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS CLASSPATH || true
+mvn=(mvn -B -q --no-transfer-progress "-Dmaven.repo.local=$m2")
+
+# ---- 1. mvn install -------------------------------------------------------------------------
+# The plugins test-java already downloaded seed the private repository (a copy, read once).
+mkdir -p "$root/build"
+if [ ! -d "$m2" ] && [ -d "$HOME/.m2/repository" ]; then cp -r "$HOME/.m2/repository" "$m2"; fi
+rm -rf "$m2/io/wxrecover"
+ver=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$root/bindings/java/pom.xml" | head -n 1)
+(cd "$root/bindings/java" && "${mvn[@]}" install -DskipTests) > "$run/install.log" 2>&1 ||
+  { tail -n 40 "$run/install.log" >&2; fail "mvn install"; }
+jar="$m2/io/wxrecover/wx-recover/$ver/wx-recover-$ver.jar"
+[ -f "$jar" ] || fail "mvn install left no $jar"
+pass "mvn install: io.wxrecover:wx-recover:$ver in $m2 ($((SECONDS - t0)) s)"
+
+# ---- 2. what the jar carries ------------------------------------------------------------------
+plat="linux-$(uname -m)"
+entry="io/wxrecover/native/$plat/libwx_recover_jni.so"
+unzip -Z1 "$jar" > "$run/jar.list"
+grep -qx "$entry" "$run/jar.list" || fail "the jar has no $entry"
+[ "$(grep -c '\.so$' "$run/jar.list")" = 1 ] || fail "the jar should carry exactly one .so: $(grep '\.so$' "$run/jar.list")"
+! grep -q '^io/wxrecover/examples/' "$run/jar.list" || fail "the examples are in the jar"
+unzip -q -o "$jar" "$entry" -d "$run/jar"
+so="$run/jar/$entry"
+readelf -d "$so" > "$run/dynamic.txt"
+! grep -Eq 'RUNPATH|RPATH' "$run/dynamic.txt" || fail "the glue has a RUNPATH: $(grep -E 'RUNPATH|RPATH' "$run/dynamic.txt")"
+! grep -q 'libwx_recover' "$run/dynamic.txt" || fail "the glue needs a separate libwx_recover"
+file -b "$so" | grep -q ', stripped' || fail "the glue is not stripped"
+nm -D --defined-only "$so" | awk '{print $NF}' | grep -Ev '^(Java_io_wxrecover_Native_|JNI_On(Load|Unload)$)' > "$run/stray" &&
+  fail "the glue exports more than its JNI entry points: $(head -n 5 "$run/stray" | tr '\n' ' ')"
+pass "the jar: $entry ($(du -k "$so" | cut -f1) KiB, stripped, no RUNPATH, libwx_recover inside, only JNI exports), no examples"
+
+# ---- 3. a fresh consumer project --------------------------------------------------------------
+rm -rf "$proj"
+mkdir -p "$proj/src/main/java"
+cat > "$proj/pom.xml" <<POM
+<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId>
+  <artifactId>recover-app</artifactId>
+  <version>1.0</version>
+  <properties>
+    <maven.compiler.release>17</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <dependencies>
+    <dependency>
+      <groupId>io.wxrecover</groupId>
+      <artifactId>wx-recover</artifactId>
+      <version>$ver</version>
+    </dependency>
+  </dependencies>
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-compiler-plugin</artifactId>
+        <version>3.13.0</version>
+      </plugin>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-resources-plugin</artifactId>
+        <version>3.3.1</version>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+POM
+snippet=$(sed -n '/^## Java quickstart/,/^## /p' "$root/README.md" | sed -n '/^```java$/,/^```$/p' | sed '1d;$d')
+echo "$snippet" | grep -q 'WxRecoverClient.fromConfigFile(Path.of("client.json"))' || fail "README has no Java quickstart block"
+{
+  echo 'import io.wxrecover.*;'
+  echo 'import java.nio.file.Path;'
+  echo 'public class App {'
+  echo '  public static void main(String[] args) throws Exception {'
+  echo "$snippet"
+  echo '  }'
+  echo '}'
+} > "$proj/src/main/java/App.java"
+(cd "$proj" && "${mvn[@]}" compile) > "$run/compile.log" 2>&1 || { cat "$run/compile.log" >&2; fail "consumer compile"; }
+pass "fresh project $proj (depends on io.wxrecover:wx-recover:$ver; the README quickstart as App.java) compiles"
+
+# ---- 4. run it: java -cp, no -D, no library path ------------------------------------------------
+sandbox_start --orders 20 --rate-limit-per-minute 0
+cp "$(sandbox_get client_config)" "$run/client.json"
+cp "$jar" "$run/wx-recover.jar"
+before=$(ls -d /tmp/wx-recover-jni-* 2>/dev/null || true)
+out=$(cd "$run" && java -cp "$proj/target/classes:$run/wx-recover.jar" App 2>&1) || { echo "$out" >&2; fail "App"; }
+echo "$out" | grep -Eq '^[0-9A-Za-z_-]+ (EXECUTING|SUCCESS|FAILED)$' || { echo "$out" >&2; fail "App printed no acceptance and state"; }
+pass "java -cp classes:wx-recover.jar App from $run, no flags: $out"
+after=$(ls -d /tmp/wx-recover-jni-* 2>/dev/null || true)
+[ "$before" = "$after" ] || fail "the JVM left its extraction folder behind: $after"
+pass "nothing left in /tmp after the JVM exited"
+
+echo "maven consumer tests: all passed ($((SECONDS - t0)) s)"
