@@ -142,13 +142,18 @@ fn clients_share_redis_buckets_fall_back_when_it_dies_and_share_again_when_it_is
 
     // Back: after its retry pause the store is used again, by itself.
     redis.restart();
+    // A client whose idle connection the restart broke reconnects at once, without falling
+    // back: b last used the store before the restart.
+    b.submit(&request(&sb, 10, "RS-11")).expect("b reconnects");
+    assert!(b.stats().quota_store_healthy, "{:?}", b.stats());
+    assert_eq!(redis.bucket_len(&key), 1);
     std::thread::sleep(Duration::from_millis(1100));
     a.submit(&request(&sb, 8, "RS-9")).expect("shared again");
     assert!(a.stats().quota_store_healthy);
     assert_eq!(
         redis.bucket_len(&key),
-        1,
-        "the new server holds the new slot"
+        2,
+        "the new server holds the new slots"
     );
     assert!(lines
         .lock()
@@ -158,7 +163,7 @@ fn clients_share_redis_buckets_fall_back_when_it_dies_and_share_again_when_it_is
     strict
         .submit(&request(&sb, 9, "RS-10"))
         .expect("strict client works again");
-    assert_eq!(redis.bucket_len(&key), 2);
+    assert_eq!(redis.bucket_len(&key), 3);
     // Nothing was sent twice, nothing lost: the sandbox recorded each accepted order once.
     let records = sb.recovers();
     let outs: Vec<&str> = records
@@ -168,7 +173,7 @@ fn clients_share_redis_buckets_fall_back_when_it_dies_and_share_again_when_it_is
         .map(|r| r["out_request_no"].as_str().unwrap())
         .collect();
     for n in [
-        "RS-1", "RS-2", "RS-3", "RS-4", "RS-6", "RS-7", "RS-9", "RS-10",
+        "RS-1", "RS-2", "RS-3", "RS-4", "RS-6", "RS-7", "RS-9", "RS-10", "RS-11",
     ] {
         assert_eq!(
             outs.iter().filter(|o| **o == n).count(),

@@ -66,10 +66,15 @@ impl RedisStore {
         })
     }
 
-    fn connection(&self) -> io::Result<redis::Connection> {
+    /// An idle connection, if there is one, and whether it was idle.
+    fn connection(&self) -> io::Result<(redis::Connection, bool)> {
         if let Some(c) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
-            return Ok(c);
+            return Ok((c, true));
         }
+        Ok((self.connect()?, false))
+    }
+
+    fn connect(&self) -> io::Result<redis::Connection> {
         let c = self
             .client
             .get_connection_with_timeout(self.timeout)
@@ -81,10 +86,23 @@ impl RedisStore {
 
     fn run<T: redis::FromRedisValue>(
         &self,
-        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+        f: impl Fn(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> io::Result<T> {
-        let mut c = self.connection()?;
-        match f(&mut c) {
+        let (mut c, was_idle) = self.connection()?;
+        let mut outcome = f(&mut c);
+        if was_idle
+            && outcome
+                .as_ref()
+                .is_err_and(|e| e.is_connection_dropped() || e.is_io_error())
+        {
+            // An idle connection the server closed (a restart, its idle `timeout`): one more
+            // try on a new one before the store counts as down. If the first try did take a
+            // slot, the second takes another: an over-count, which only ever holds calls back.
+            self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            c = self.connect()?;
+            outcome = f(&mut c);
+        }
+        match outcome {
             Ok(v) => {
                 let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
                 if idle.len() < IDLE_CONNECTIONS {
