@@ -12,6 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The circuit breaker over the primary host (docs/configuration.md, "Retries and failover").
+typedef enum {
+  // The primary answers; calls go to it.
+  WX_BREAKER_CLOSED = 0,
+  // The primary failed; calls go to the backup; the primary is probed on a timer.
+  WX_BREAKER_OPEN = 1,
+  // A probe call to the primary is in flight.
+  WX_BREAKER_HALF_OPEN = 2,
+  // No backup host, or breaker_enabled is false.
+  WX_BREAKER_DISABLED = 3,
+} wx_breaker_state;
+
+// Where the next call goes.
+typedef enum {
+  WX_HOST_PRIMARY = 0,
+  WX_HOST_BACKUP = 1,
+} wx_host;
+
 // Where a journaled order stands (docs/journal.md). Values are stable and never reused.
 typedef enum {
   // Recorded; it may have reached the platform; the outcome is unknown.
@@ -42,6 +60,13 @@ typedef enum {
   // Header names and sizes (values of credentials are never logged).
   WX_LOG_TRACE = 5,
 } wx_log_level;
+
+// Where the rate-limit buckets live (rate_limit_store).
+typedef enum {
+  WX_QUOTA_LOCAL = 0,
+  WX_QUOTA_FILE = 1,
+  WX_QUOTA_REDIS = 2,
+} wx_quota_store;
 
 // State of a recover order as the query reports it.
 typedef enum {
@@ -133,6 +158,46 @@ typedef struct {
   const char *bal_account_no;
   const char *recover_reason;
 } wx_recover_request;
+
+// One endpoint's counters since the client was created (see wx_stats). The layout is frozen:
+// a future field means a new name.
+typedef struct {
+  // Calls (one call may make several attempts).
+  uint64_t requests;
+  // Requests sent, retries included.
+  uint64_t attempts;
+  // Attempts after the first of a call.
+  uint64_t retries;
+  // Attempts that went to the other host than the call's previous attempt.
+  uint64_t failovers;
+  // Attempts that had to wait for a rate-limit slot.
+  uint64_t limiter_waits;
+  // Calls refused because no slot freed in time (WX_RATE_LIMITED; nothing sent).
+  uint64_t limiter_refusals;
+  // Calls waiting for a slot right now (a gauge).
+  uint64_t limiter_waiting;
+  // 429 answers (FREQUENCY_LIMITED) received from the platform.
+  uint64_t throttled;
+  // 2xx answers that failed verification.
+  uint64_t verification_failures;
+} wx_endpoint_stats;
+
+// A snapshot of a client's counters and state, filled by wx_recover_stats(). The layout is
+// frozen: a future field means a new name.
+typedef struct {
+  wx_endpoint_stats recover;
+  wx_endpoint_stats query;
+  wx_endpoint_stats certificates;
+  wx_host active_host;
+  wx_breaker_state breaker;
+  // Non-zero when the backup host is marked failed too.
+  uint8_t backup_down;
+  // Non-zero unless a shared store is unreachable and the client runs on its own buckets.
+  uint8_t quota_store_healthy;
+  wx_quota_store quota_store;
+  // Failed calls to the shared store.
+  uint64_t quota_store_errors;
+} wx_stats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -656,6 +721,15 @@ wx_status wx_recover_query(const wx_recover *client,
                            const char *mchid,
                            wx_order **out,
                            wx_error **err);
+
+// Fills `*out` with a snapshot of the client's counters (per endpoint: requests, attempts,
+// retries, failovers, limiter waits and refusals, 429s, verification failures) and of its
+// breaker's and quota store's state. Never blocks on the network. The counters are read one by
+// one, so a snapshot taken while calls run may be off by the calls in flight.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_INTERNAL.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_stats(const wx_recover *client, wx_stats *out, wx_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -39,6 +39,7 @@ CAN_RETURN = {
     "wx_recover_journal_entry": BASIC | {"WX_CONFIG"},
     "wx_recover_reconcile": BASIC | {"WX_CONFIG"},
     "wx_recover_journal_prune": BASIC | {"WX_CONFIG"},
+    "wx_recover_stats": BASIC,
 }
 
 

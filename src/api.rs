@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json;
 use crate::model::{check_identifier, Accepted, RecoverOrder, RecoverRequest};
 use crate::retry::{Exchange, Verification};
+use crate::stats::Endpoint;
 use crate::text;
 use crate::transport::Answer;
 
@@ -68,6 +69,7 @@ impl Client {
         serial: &str,
     ) -> Result<Accepted> {
         let ex = self.execute(
+            Endpoint::Recover,
             Method::POST,
             RECOVER_PATH,
             Some(body),
@@ -111,7 +113,14 @@ impl Client {
             percent_encode(mchid)
         );
         let (serial, _) = self.encryption_key()?;
-        let ex = self.execute(Method::GET, &path, None, Some(&serial), Verification::Here)?;
+        let ex = self.execute(
+            Endpoint::Query,
+            Method::GET,
+            &path,
+            None,
+            Some(&serial),
+            Verification::Here,
+        )?;
         let parsed = parse_object(&ex)?;
         let order =
             RecoverOrder::from_query_body(&parsed, ex.answer.request_id.clone(), ex.attempts)

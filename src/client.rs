@@ -8,23 +8,28 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::breaker::Breaker;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::journal::Journal;
-use crate::limiter::Limiter;
 use crate::log::{Level, Logger, Sink};
 use crate::notify::{self, Notification};
 use crate::platform_keys::PlatformKeys;
+use crate::quota::Quota;
 pub use crate::signing::SignedHeaders;
+use crate::stats::{Counters, Endpoint, Stats};
 use crate::transport::Transport;
 
 /// A WeChat Pay client for one merchant. `Send + Sync`: share one per process; it keeps one
-/// connection pool and one rate limiter for every thread that uses it.
+/// connection pool, one set of rate-limit buckets and one circuit breaker for every thread that
+/// uses it.
 pub struct Client {
     config: Config,
     pub(crate) transport: Transport,
     pub(crate) logger: Logger,
-    pub(crate) limiter: Limiter,
+    pub(crate) quota: Quota,
+    pub(crate) breaker: Breaker,
+    pub(crate) counters: Counters,
     pub(crate) keys: PlatformKeys,
     pub(crate) journal: Option<Journal>,
 }
@@ -32,7 +37,12 @@ pub struct Client {
 impl Client {
     pub fn new(config: Config) -> Result<Client> {
         let transport = Transport::new(&config)?;
-        let limiter = Limiter::new(config.rate_limit_per_minute());
+        let quota = Quota::new(&config)?;
+        let breaker = Breaker::new(
+            config.breaker_enabled() && config.backup_url().is_some(),
+            config.breaker_failure_threshold(),
+            config.breaker_probe_interval(),
+        );
         let journal = match config.journal() {
             Some(path) => Some(Journal::open(path, config.merchant_key())?),
             None => None,
@@ -42,7 +52,9 @@ impl Client {
             config,
             transport,
             logger: Logger::default(),
-            limiter,
+            quota,
+            breaker,
+            counters: Counters::default(),
             keys: PlatformKeys::default(),
         })
     }
@@ -57,6 +69,22 @@ impl Client {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// A snapshot of this client's counters and of its breaker's and quota store's state.
+    pub fn stats(&self) -> Stats {
+        let (active_host, breaker, backup_down) = self.breaker.state();
+        Stats {
+            recover: self.counters.snapshot(Endpoint::Recover),
+            query: self.counters.snapshot(Endpoint::Query),
+            certificates: self.counters.snapshot(Endpoint::Certificates),
+            active_host,
+            breaker,
+            backup_down,
+            quota_store: self.quota.store_kind(),
+            quota_store_healthy: self.quota.store_healthy(),
+            quota_store_errors: self.quota.store_errors(),
+        }
     }
 
     /// Sends this client's log lines at `max` and above to `sink`; `None` turns them off.

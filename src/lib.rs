@@ -6,6 +6,7 @@
 //! and where each rule lives are described in `docs/architecture.md`.
 
 mod api;
+mod breaker;
 mod classify;
 mod client;
 mod config;
@@ -13,13 +14,14 @@ mod crypto;
 mod error;
 mod journal;
 mod json;
-mod limiter;
 mod log;
 mod model;
 mod notify;
 mod platform_keys;
+mod quota;
 mod retry;
 mod signing;
+mod stats;
 mod text;
 mod transport;
 
@@ -27,7 +29,7 @@ pub mod ffi;
 
 pub use api::percent_encode;
 pub use client::Client;
-pub use config::{Config, PlatformKey};
+pub use config::{Config, PlatformKey, StoreFallback};
 pub use error::{Error, ErrorKind, Result};
 pub use journal::{
     Entry as JournalEntry, JournalState, LastError, ReconcileOptions, ReconcileReport,
@@ -35,7 +37,9 @@ pub use journal::{
 pub use log::{Level, Sink};
 pub use model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
 pub use notify::Notification;
+pub use quota::StoreKind;
 pub use signing::SignedHeaders;
+pub use stats::{BreakerState, Endpoint, EndpointStats, Host, Stats};
 
 /// Entry points for the fuzz targets only; not part of the API.
 #[doc(hidden)]

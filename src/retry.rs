@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 
+use std::sync::atomic::Ordering;
+
 use crate::api::api_error;
+use crate::breaker::Route;
 use crate::classify::{classify, Subject};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::Level;
+use crate::stats::Endpoint;
 use crate::transport::{self, Answer, Request};
 
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
@@ -39,9 +43,12 @@ impl Exchange {
 }
 
 impl Client {
-    /// Sends with retries, failover and verification. Returns a verified 2xx answer.
+    /// Sends with retries, failover and verification. Returns a verified 2xx answer. Every
+    /// attempt takes a slot of `endpoint`'s bucket first, and goes to the host the breaker
+    /// names (`breaker.rs`).
     pub(crate) fn execute(
         &self,
+        endpoint: Endpoint,
         method: Method,
         path_and_query: &str,
         body: Option<&[u8]>,
@@ -56,27 +63,72 @@ impl Client {
         let hosts: Vec<&str> = std::iter::once(config.base_url())
             .chain(config.backup_url())
             .collect();
-        let mut host = 0usize;
+        let counters = self.counters.endpoint(endpoint);
+        counters.requests.fetch_add(1, Ordering::Relaxed);
+        // Without the breaker, each call starts on the primary and moves once to the backup.
+        let mut fixed_host = 0usize;
+        let mut previous: Option<usize> = None;
         let mut attempts = 0u32;
+        let mut last_err: Option<Error> = None;
         loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if !self
-                .limiter
-                .acquire(config.rate_limit_wait().min(remaining))
-            {
+            let slot = self
+                .quota
+                .acquire(endpoint, deadline, &self.counters, &self.logger)
+                .map_err(|mut e| {
+                    e.attempts = attempts;
+                    e
+                })?;
+            let (host, probe) = if self.breaker.enabled() {
+                match self.breaker.route() {
+                    Route::To(h, probe) => (h, probe),
+                    Route::AllDown(next) => {
+                        self.quota.cancel(slot);
+                        let e = last_err.unwrap_or_else(|| {
+                            let mut e = Error::new(
+                                ErrorKind::Network,
+                                format!(
+                                    "both hosts failed their last calls and neither is due for a probe for {} ms (circuit open); nothing sent",
+                                    next.as_millis()
+                                ),
+                            );
+                            e.attempts = attempts;
+                            e
+                        });
+                        self.logger
+                            .log(Level::Error, || format!("{method} {path}: {e}"));
+                        return Err(e);
+                    }
+                }
+            } else {
+                (fixed_host, false)
+            };
+            if Instant::now() >= deadline {
+                self.quota.cancel(slot);
                 let mut e = Error::new(
-                    ErrorKind::RateLimited,
+                    ErrorKind::Timeout,
                     format!(
-                        "client-side limit of {} requests per minute reached; nothing sent",
-                        config.rate_limit_per_minute()
+                        "deadline_ms passed before attempt {}; nothing sent by it",
+                        attempts + 1
                     ),
                 );
                 e.attempts = attempts;
-                return Err(e);
+                return Err(last_err.unwrap_or(e));
             }
             attempts += 1;
+            counters.attempts.fetch_add(1, Ordering::Relaxed);
+            if attempts > 1 {
+                counters.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            if previous.is_some_and(|p| p != host) {
+                counters.failovers.fetch_add(1, Ordering::Relaxed);
+            }
+            previous = Some(host);
             self.logger.log(Level::Debug, || {
-                format!("{method} {path} attempt {attempts} to {}", hosts[host])
+                format!(
+                    "{method} {path} attempt {attempts} to {}{}",
+                    hosts[host],
+                    if probe { " (probe)" } else { "" }
+                )
             });
             self.logger.log(Level::Trace, || {
                 format!(
@@ -88,13 +140,25 @@ impl Client {
             let sent_at = Instant::now();
             let outcome =
                 self.attempt(&method, hosts[host], path_and_query, body, serial, deadline);
+            self.quota.finished(slot, &self.logger);
             let took = sent_at.elapsed().as_millis();
+            if self.breaker.enabled() {
+                self.report_host(&hosts, host, probe, &outcome);
+            }
+            let mut retry_after = None;
             let err = match outcome {
                 Ok(answer) => {
                     self.log_answer(&method, path, &answer, attempts, took);
+                    if answer.status == 429 {
+                        counters.throttled.fetch_add(1, Ordering::Relaxed);
+                        retry_after = retry_after_of(&answer);
+                    }
                     match self.judge(answer, attempts, verification) {
                         Ok(ex) => return Ok(ex),
                         Err(e) if e.kind == ErrorKind::Unverified => {
+                            counters
+                                .verification_failures
+                                .fetch_add(1, Ordering::Relaxed);
                             self.logger
                                 .log(Level::Error, || format!("{method} {path}: {e}"));
                             return Err(e);
@@ -116,11 +180,11 @@ impl Client {
                     .log(Level::Warn, || format!("{method} {path}: {err}"));
                 return Err(err);
             }
-            if verdict.failover && host + 1 < hosts.len() {
-                // Move to the backup (once) for the next attempt.
-                host += 1;
+            if !self.breaker.enabled() && verdict.failover && fixed_host + 1 < hosts.len() {
+                fixed_host += 1;
             }
-            let pause = backoff(attempts);
+            // The platform's Retry-After, when it sent one, is the least pause before the next.
+            let pause = backoff(attempts).max(retry_after.unwrap_or_default());
             if attempts >= config.max_attempts() || Instant::now() + pause >= deadline {
                 self.logger.log(Level::Error, || {
                     format!(
@@ -133,7 +197,33 @@ impl Client {
             self.logger.log(Level::Debug, || {
                 format!("{method} {path} retrying in {} ms", pause.as_millis())
             });
+            last_err = Some(err);
             std::thread::sleep(pause);
+        }
+    }
+
+    /// Tells the breaker how `host` did: a transport failure, timeout or 5xx marks it failed;
+    /// any other answer (429 and 4xx included) shows it is up. A failure before anything was
+    /// sent (signing, the URL) says nothing about the host.
+    fn report_host(&self, hosts: &[&str], host: usize, probe: bool, outcome: &Result<Answer>) {
+        let answered = match outcome {
+            Ok(a) => a.status < 500,
+            Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::Timeout) => false,
+            Err(_) => return,
+        };
+        if self.breaker.report(host, answered) {
+            let other = hosts.get(1 - host).copied().unwrap_or("-");
+            self.logger.log(Level::Warn, || {
+                format!(
+                    "{} failed; calls go to {other} until it answers a probe (one call every {} ms)",
+                    hosts[host],
+                    self.config().breaker_probe_interval().as_millis()
+                )
+            });
+        } else if probe && answered {
+            self.logger.log(Level::Info, || {
+                format!("{} answered a probe; calls go to it again", hosts[host])
+            });
         }
     }
 
@@ -212,6 +302,22 @@ impl Client {
             timeout: self.config().timeout().min(remaining),
         })
     }
+}
+
+/// The longest `Retry-After` honoured; a larger one is taken as this.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(3600);
+
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 section 10.2.3).
+fn retry_after_of(answer: &Answer) -> Option<Duration> {
+    let v = answer.headers.get("Retry-After")?.to_str().ok()?.trim();
+    let d = match v.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(v)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    };
+    Some(d.min(RETRY_AFTER_CAP))
 }
 
 /// Exponential backoff with jitter in [half, full], so many clients do not retry in step.

@@ -120,6 +120,27 @@ impl Config {
                 .map_err(|_| Error::config("ca_cert", "not a PEM certificate"))?;
         }
 
+        let rate_limit_per_minute = r.int("rate_limit_per_minute", 200, 0, 1_000_000)? as u32;
+        let per_endpoint = |key: &str| -> Result<u32> {
+            Ok(r.int(key, rate_limit_per_minute as u64, 0, 1_000_000)? as u32)
+        };
+        let rate_limits = [
+            per_endpoint("rate_limit_recover_per_minute")?,
+            per_endpoint("rate_limit_query_per_minute")?,
+            per_endpoint("rate_limit_certificates_per_minute")?,
+        ];
+        let rate_limit_store = r.store("rate_limit_store")?;
+        let rate_limit_store_fallback = match r.str("rate_limit_store_fallback")?.as_deref() {
+            None | Some("local") => StoreFallback::Local,
+            Some("fail") => StoreFallback::Fail,
+            Some(_) => {
+                return Err(Error::config(
+                    "rate_limit_store_fallback",
+                    "must be \"local\" or \"fail\"",
+                ))
+            }
+        };
+
         Ok(Config {
             mchid,
             merchant_serial_no,
@@ -135,8 +156,15 @@ impl Config {
             timeout: r.millis("timeout_ms", 10_000, 1, 600_000)?,
             max_attempts: r.int("max_attempts", 3, 1, 10)? as u32,
             deadline: r.millis("deadline_ms", 30_000, 1, 3_600_000)?,
-            rate_limit_per_minute: r.int("rate_limit_per_minute", 200, 0, 1_000_000)? as u32,
+            rate_limit_per_minute,
+            rate_limits,
             rate_limit_wait: r.millis("rate_limit_wait_ms", 0, 0, 3_600_000)?,
+            rate_limit_store,
+            rate_limit_store_fallback,
+            rate_limit_store_timeout: r.millis("rate_limit_store_timeout_ms", 250, 1, 60_000)?,
+            breaker_enabled: r.bool("breaker_enabled")?.unwrap_or(true),
+            breaker_failure_threshold: r.int("breaker_failure_threshold", 1, 1, 100)? as u32,
+            breaker_probe_interval: r.millis("breaker_probe_interval_ms", 30_000, 10, 3_600_000)?,
             user_agent: r.str("user_agent")?.unwrap_or_else(|| {
                 format!(
                     "wx-recover/{} (rust; {})",
@@ -259,6 +287,49 @@ impl Reader<'_> {
             (None, Some(pem)) => Ok(Some((pem_key.to_string(), pem.into_bytes()))),
             (None, None) => Ok(None),
         }
+    }
+
+    /// `file:/absolute/path` or `redis://HOST:PORT/DB` (`rediss://` for TLS). A relative file
+    /// path is taken relative to the configuration file's folder.
+    fn store(&self, key: &str) -> Result<Option<String>> {
+        let Some(spec) = self.str(key)? else {
+            return Ok(None);
+        };
+        if let Some(path) = spec.strip_prefix("file:") {
+            if path.is_empty() {
+                return Err(Error::config(
+                    key,
+                    "file: needs a path, as in file:/var/run/wx-recover.quota",
+                ));
+            }
+            let p = Path::new(path);
+            let full = match (p.is_relative(), self.base_dir) {
+                (true, Some(dir)) => dir.join(p),
+                _ => p.to_path_buf(),
+            };
+            return Ok(Some(format!("file:{}", full.display())));
+        }
+        let shown = crate::quota::redact_url(&spec);
+        let shown: String = shown.chars().take(120).collect();
+        let parsed = reqwest::Url::parse(&spec)
+            .map_err(|e| Error::config(key, format!("{shown}: not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "redis" | "rediss") {
+            return Err(Error::config(
+                key,
+                format!("{shown}: must be file:PATH or redis://HOST:PORT/DB"),
+            ));
+        }
+        if parsed.host_str().map_or(true, str::is_empty) {
+            return Err(Error::config(key, format!("{shown}: names no host")));
+        }
+        let db = parsed.path().trim_start_matches('/');
+        if !db.is_empty() && db.parse::<u32>().is_err() {
+            return Err(Error::config(
+                key,
+                format!("{shown}: the database must be a number"),
+            ));
+        }
+        Ok(Some(spec))
     }
 
     fn url(&self, key: &str) -> Result<Option<String>> {

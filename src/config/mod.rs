@@ -40,11 +40,29 @@ const KNOWN_KEYS: &[&str] = &[
     "deadline_ms",
     "rate_limit_per_minute",
     "rate_limit_wait_ms",
+    "rate_limit_recover_per_minute",
+    "rate_limit_query_per_minute",
+    "rate_limit_certificates_per_minute",
+    "rate_limit_store",
+    "rate_limit_store_fallback",
+    "rate_limit_store_timeout_ms",
+    "breaker_enabled",
+    "breaker_failure_threshold",
+    "breaker_probe_interval_ms",
     "user_agent",
     "certificate_download",
     "certificate_refresh_s",
     "journal",
 ];
+
+/// What a client does while its shared `rate_limit_store` is unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFallback {
+    /// Keep working on this client's own buckets (the platform's 429 still protects).
+    Local,
+    /// Refuse calls with `RateLimited`.
+    Fail,
+}
 
 /// A WeChat Pay key the client trusts, named as `Wechatpay-Serial` names it.
 pub struct PlatformKey {
@@ -71,7 +89,15 @@ pub struct Config {
     max_attempts: u32,
     deadline: Duration,
     rate_limit_per_minute: u32,
+    /// Per endpoint (recover, query, certificates), in `Endpoint` order.
+    rate_limits: [u32; 3],
     rate_limit_wait: Duration,
+    rate_limit_store: Option<String>,
+    rate_limit_store_fallback: StoreFallback,
+    rate_limit_store_timeout: Duration,
+    breaker_enabled: bool,
+    breaker_failure_threshold: u32,
+    breaker_probe_interval: Duration,
     user_agent: String,
     /// Download platform certificates from `/v3/certificates` (needs `apiv3_key`).
     certificate_download: bool,
@@ -133,6 +159,30 @@ impl Config {
     }
     pub fn rate_limit_wait(&self) -> Duration {
         self.rate_limit_wait
+    }
+    /// The requests per minute allowed to one endpoint (0: no client-side limit).
+    pub fn rate_limit_for(&self, e: crate::stats::Endpoint) -> u32 {
+        self.rate_limits[e as usize]
+    }
+    /// `file:PATH` or `redis://HOST:PORT/DB`, when the buckets are shared.
+    pub fn rate_limit_store(&self) -> Option<&str> {
+        self.rate_limit_store.as_deref()
+    }
+    pub fn rate_limit_store_fallback(&self) -> StoreFallback {
+        self.rate_limit_store_fallback
+    }
+    /// Bounds connecting to, and each call to, the shared store.
+    pub fn rate_limit_store_timeout(&self) -> Duration {
+        self.rate_limit_store_timeout
+    }
+    pub fn breaker_enabled(&self) -> bool {
+        self.breaker_enabled
+    }
+    pub fn breaker_failure_threshold(&self) -> u32 {
+        self.breaker_failure_threshold
+    }
+    pub fn breaker_probe_interval(&self) -> Duration {
+        self.breaker_probe_interval
     }
     pub fn user_agent(&self) -> &str {
         &self.user_agent

@@ -13,6 +13,7 @@ mod notification;
 mod order;
 mod primitives;
 mod request;
+mod stats;
 
 pub use accepted::*;
 pub use client::*;
@@ -23,6 +24,7 @@ pub use notification::*;
 pub use order::*;
 pub use primitives::*;
 pub use request::*;
+pub use stats::*;
 
 use std::ffi::{c_char, c_int, CString};
 use std::ptr;

@@ -240,6 +240,7 @@ impl Client {
             .apiv3_key()
             .ok_or_else(|| Error::config("apiv3_key", "is required to download certificates"))?;
         let ex = self.execute(
+            crate::stats::Endpoint::Certificates,
             Method::GET,
             CERTIFICATES_PATH,
             None,
