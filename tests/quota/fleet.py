@@ -372,9 +372,12 @@ def run_redis_kill(args, work, children):
 
 def run_fail(args, work, children):
     sc = Scenario("fail", work, children, 2 * len(children), args.limit)
-    redis = RedisServer().start()
+    # A password in the store URL: no message or log line may show it.
+    password = "quota-" + os.urandom(12).hex()
+    redis = RedisServer(password=password).start()
     try:
         store = redis.url
+        sc.say(f"store {redis.shown_url}, killed before the first call")
         redis.kill()
         cfg = sc.config({**fleet_config(args.limit, store), "rate_limit_store_fallback": "fail",
                          "rate_limit_wait_ms": 2_000, "deadline_ms": 20_000})
@@ -388,6 +391,8 @@ def run_fail(args, work, children):
             sc.say(f"{kind}: status {status} after {ms} ms: {message}")
             if status != RATE_LIMITED:
                 sc.fail(f"{kind}: status {status} with the store down, not RATE_LIMITED ({RATE_LIMITED})")
+            elif password in message:
+                sc.fail(f"{kind}: the message shows the store's password")
             elif not any(w in message.lower() for w in ("store", "redis")):
                 sc.fail(f"{kind}: the RATE_LIMITED message does not say the store is the cause: {message}")
             if attempts != 0:
@@ -399,6 +404,18 @@ def run_fail(args, work, children):
         results = sc.wait(sc.start(cfg, second, "up"), timeout=120)
         sc.check_all_accepted_once(second, results)
         sc.check_window(len(second))
+        if not any(k.endswith(":recover") for k in quota_keys(redis, sc.sandbox.info["mchid"])):
+            sc.fail("with Redis back, the fail-mode processes did not use it")
+        for name in sorted(os.listdir(sc.dir)):
+            if name.endswith((".log", ".results")):
+                with open(os.path.join(sc.dir, name), "rb") as f:
+                    if password.encode() in f.read():
+                        sc.fail(f"{name} shows the store's password")
+        log = os.environ.get("WX_RECOVER_LOG_FILE")
+        if log and os.path.isfile(log):
+            with open(log, "rb") as f:
+                if password.encode() in f.read():
+                    sc.fail(f"the library's log {log} shows the store's password")
     finally:
         sc.stop()
         redis.stop()

@@ -6,6 +6,8 @@
         r.kill()                         # SIGKILL: the store is unreachable
         r.restart()                      # same port, empty (nothing is saved)
 
+    RedisServer(password="...")          # --requirepass; url then carries default:PASSWORD@
+
 The server is started with ``--port P --bind 127.0.0.1 --save '' --appendonly no --dir TMP``
 and is ready once it answers ``PING``, checked over a raw socket in RESP (the protocol
 documented by Redis), so no client package is needed. Every server a test started is stopped
@@ -111,9 +113,10 @@ class RedisServer:
     """One ``redis-server`` process on a loopback port; see the module docstring."""
 
     def __init__(self, port: Optional[int] = None, binary: str = "redis-server",
-                 start_timeout: float = 10.0) -> None:
+                 start_timeout: float = 10.0, password: Optional[str] = None) -> None:
         self.binary = shutil.which(binary) or binary
         self.port = port
+        self.password = password
         self.start_timeout = start_timeout
         self.dir: Optional[str] = None
         self.proc: Optional[subprocess.Popen] = None
@@ -123,10 +126,17 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:PORT/0``, the form ``rate_limit_store`` takes."""
+        """``redis://127.0.0.1:PORT/0`` (with ``default:PASSWORD@`` when there is a password),
+        the form ``rate_limit_store`` takes."""
         if self.port is None:
             raise RedisError("the server was never started")
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f"default:{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    @property
+    def shown_url(self) -> str:
+        """``url`` without the password, for messages."""
+        return self.url.replace(f":{self.password}@", ":***@") if self.password else self.url
 
     @property
     def running(self) -> bool:
@@ -156,17 +166,19 @@ class RedisServer:
         assert self.dir is not None
         log = os.path.join(self.dir, "redis.log")
         # Opened in append mode so that a restart keeps the earlier run's lines.
+        argv = [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"]
+        if self.password:
+            argv += ["--requirepass", self.password]
         with open(log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 break
             try:
-                if self._command(port, ["PING"], timeout=1.0) == "PONG":
+                if self._command(port, ["PING"], 1.0, self.password) == "PONG":
                     return
             except (OSError, RedisError):
                 pass
@@ -236,17 +248,21 @@ class RedisServer:
     # ----- talking to it -----
 
     @staticmethod
-    def _command(port: int, args: List, timeout: float):
+    def _command(port: int, args: List, timeout: float, password: Optional[str] = None):
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.settimeout(timeout)
+            reader = _Reader(s)
+            if password:
+                s.sendall(_encode(["AUTH", password]))
+                reader.reply()
             s.sendall(_encode(args))
-            return _Reader(s).reply()
+            return reader.reply()
 
     def command(self, *args, timeout: float = 5.0):
         """One command on a new connection; the decoded RESP reply (bulk strings as bytes)."""
         if self.port is None:
             raise RedisError("the server was never started")
-        return self._command(self.port, list(args), timeout)
+        return self._command(self.port, list(args), timeout, self.password)
 
     def ping(self, timeout: float = 1.0) -> bool:
         try:

@@ -32,6 +32,19 @@ def test_start_kill_restart_stop():
     assert not os.path.exists(folder)
 
 
+def test_password():
+    with RedisServer(password="quota-test-pw") as r:
+        assert r.url == f"redis://default:quota-test-pw@127.0.0.1:{r.port}/0"
+        assert "quota-test-pw" not in r.shown_url
+        assert r.ping() and r.keys("*") == []
+        with pytest.raises(RedisError) as e:
+            RedisServer._command(r.port, ["KEYS", "*"], 2.0)
+        assert "NOAUTH" in str(e.value)
+        r.kill()
+        r.restart()
+        assert r.ping(), "the password survives a restart"
+
+
 def test_a_taken_port_is_an_error_that_says_so():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
