@@ -17,7 +17,8 @@ struct Health {
     failures: u32,
     /// When a down host may be probed next.
     next_probe: Instant,
-    probing: bool,
+    /// When the probe in flight started, if one is.
+    probe_started: Option<Instant>,
 }
 
 impl Health {
@@ -25,7 +26,7 @@ impl Health {
         Health {
             failures: 0,
             next_probe: Instant::now(),
-            probing: false,
+            probe_started: None,
         }
     }
 }
@@ -35,8 +36,8 @@ impl Health {
 pub(crate) enum Route {
     /// Host index (0 primary, 1 backup), and whether the attempt is a probe of a down host.
     To(usize, bool),
-    /// Both hosts are down and neither is due for a probe for this long.
-    AllDown(Duration),
+    /// Both hosts are down and a probe of one of them is in flight.
+    AllDown,
 }
 
 pub(crate) struct Breaker {
@@ -45,15 +46,24 @@ pub(crate) struct Breaker {
     enabled: bool,
     threshold: u32,
     probe_interval: Duration,
+    /// A probe not reported within this long (one attempt's timeout and a margin) no longer
+    /// counts as in flight, so a lost report cannot stop the probing.
+    probe_timeout: Duration,
     hosts: Mutex<[Health; 2]>,
 }
 
 impl Breaker {
-    pub fn new(enabled: bool, threshold: u32, probe_interval: Duration) -> Breaker {
+    pub fn new(
+        enabled: bool,
+        threshold: u32,
+        probe_interval: Duration,
+        attempt_timeout: Duration,
+    ) -> Breaker {
         Breaker {
             enabled,
             threshold: threshold.max(1),
             probe_interval,
+            probe_timeout: attempt_timeout + Duration::from_secs(1),
             hosts: Mutex::new([Health::up(), Health::up()]),
         }
     }
@@ -70,35 +80,51 @@ impl Breaker {
         h.failures >= self.threshold
     }
 
-    /// The host for the next attempt. A down host whose probe is due gets this attempt as its
-    /// probe (one at a time); otherwise the first host that is up.
+    /// The host for the next attempt. With one host down, it gets one real call (a probe)
+    /// every probe interval and the other host the rest. With both down, one call at a time is
+    /// let through as a probe, to the host that failed longest ago, and calls arriving while it
+    /// is in flight fail at once instead of each waiting out a timeout.
     pub fn route(&self) -> Route {
         let now = Instant::now();
         let mut hosts = self.lock();
-        for i in 0..2 {
-            if !self.down(&hosts[i]) {
-                // The primary is preferred; a due probe of it goes before the backup.
-                if i == 1 && self.probe_due(&hosts[0], now) {
-                    hosts[0].probing = true;
-                    hosts[0].next_probe = now + self.probe_interval;
+        match (self.down(&hosts[0]), self.down(&hosts[1])) {
+            (false, _) => Route::To(0, false),
+            (true, false) => {
+                if !self.probing(&hosts[0], now) && now >= hosts[0].next_probe {
+                    self.start_probe(&mut hosts[0], now);
                     return Route::To(0, true);
                 }
-                return Route::To(i, false);
+                Route::To(1, false)
+            }
+            (true, true) => {
+                if hosts.iter().any(|h| self.probing(h, now)) {
+                    return Route::AllDown;
+                }
+                let i = if hosts[1].next_probe < hosts[0].next_probe {
+                    1
+                } else {
+                    0
+                };
+                self.start_probe(&mut hosts[i], now);
+                Route::To(i, true)
             }
         }
-        for i in 0..2 {
-            if self.probe_due(&hosts[i], now) {
-                hosts[i].probing = true;
-                hosts[i].next_probe = now + self.probe_interval;
-                return Route::To(i, true);
-            }
-        }
-        let soonest = hosts.iter().map(|h| h.next_probe).min().unwrap_or(now);
-        Route::AllDown(soonest.saturating_duration_since(now))
     }
 
-    fn probe_due(&self, h: &Health, now: Instant) -> bool {
-        self.down(h) && !h.probing && now >= h.next_probe
+    fn probing(&self, h: &Health, now: Instant) -> bool {
+        h.probe_started
+            .is_some_and(|t| now.duration_since(t) < self.probe_timeout)
+    }
+
+    fn start_probe(&self, h: &mut Health, now: Instant) {
+        h.probe_started = Some(now);
+        h.next_probe = now + self.probe_interval;
+    }
+
+    /// An attempt routed to `host` ended before anything was sent: its probe, if it was one,
+    /// is no longer in flight.
+    pub fn not_sent(&self, host: usize) {
+        self.lock()[host].probe_started = None;
     }
 
     /// The outcome of an attempt on `host`: `answered` is false for a transport failure,
@@ -107,7 +133,7 @@ impl Breaker {
         let mut hosts = self.lock();
         let h = &mut hosts[host];
         let was_down = h.failures >= self.threshold;
-        h.probing = false;
+        h.probe_started = None;
         if answered {
             *h = Health::up();
             return false;
@@ -125,7 +151,7 @@ impl Breaker {
         }
         let hosts = self.lock();
         let (p, b) = (&hosts[0], &hosts[1]);
-        let state = match (self.down(p), p.probing) {
+        let state = match (self.down(p), self.probing(p, Instant::now())) {
             (false, _) => BreakerState::Closed,
             (true, true) => BreakerState::HalfOpen,
             (true, false) => BreakerState::Open,
@@ -143,9 +169,18 @@ impl Breaker {
 mod tests {
     use super::*;
 
+    fn breaker(threshold: u32, probe_ms: u64) -> Breaker {
+        Breaker::new(
+            true,
+            threshold,
+            Duration::from_millis(probe_ms),
+            Duration::from_secs(5),
+        )
+    }
+
     #[test]
     fn fails_over_probes_on_a_timer_and_returns() {
-        let b = Breaker::new(true, 1, Duration::from_millis(50));
+        let b = breaker(1, 50);
         assert_eq!(b.route(), Route::To(0, false));
         assert!(b.report(0, false));
         assert_eq!(b.state().1, BreakerState::Open);
@@ -166,17 +201,34 @@ mod tests {
     }
 
     #[test]
-    fn both_down_fails_fast_until_a_probe_is_due() {
-        let b = Breaker::new(true, 2, Duration::from_millis(80));
+    fn with_both_down_one_call_at_a_time_probes_and_the_rest_fail_fast() {
+        let b = breaker(2, 60_000);
         b.report(0, false);
         assert_eq!(b.route(), Route::To(0, false), "below the threshold");
         b.report(0, false);
         b.report(1, false);
         b.report(1, false);
-        assert!(matches!(b.route(), Route::AllDown(d) if d <= Duration::from_millis(80)));
-        std::thread::sleep(Duration::from_millis(90));
-        assert_eq!(b.route(), Route::To(0, true));
+        assert_eq!(
+            b.route(),
+            Route::To(0, true),
+            "the host that failed longest ago"
+        );
+        assert_eq!(b.route(), Route::AllDown);
+        b.report(0, false);
         assert_eq!(b.route(), Route::To(1, true));
-        assert!(matches!(b.route(), Route::AllDown(_)));
+        b.not_sent(1);
+        assert_eq!(b.route(), Route::To(0, true));
+        b.report(0, true);
+        assert_eq!(b.route(), Route::To(0, false));
+    }
+
+    #[test]
+    fn a_probe_never_reported_stops_counting_as_in_flight() {
+        let b = Breaker::new(true, 1, Duration::from_secs(60), Duration::ZERO);
+        b.report(0, false);
+        b.report(1, false);
+        assert_eq!(b.route(), Route::To(0, true));
+        std::thread::sleep(Duration::from_millis(1010));
+        assert!(matches!(b.route(), Route::To(_, true)));
     }
 }

@@ -42,6 +42,7 @@ impl Client {
             config.breaker_enabled() && config.backup_url().is_some(),
             config.breaker_failure_threshold(),
             config.breaker_probe_interval(),
+            config.timeout(),
         );
         let journal = match config.journal() {
             Some(path) => Some(Journal::open(path, config.merchant_key())?),

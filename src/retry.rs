@@ -78,30 +78,6 @@ impl Client {
                     e.attempts = attempts;
                     e
                 })?;
-            let (host, probe) = if self.breaker.enabled() {
-                match self.breaker.route() {
-                    Route::To(h, probe) => (h, probe),
-                    Route::AllDown(next) => {
-                        self.quota.cancel(slot);
-                        let e = last_err.unwrap_or_else(|| {
-                            let mut e = Error::new(
-                                ErrorKind::Network,
-                                format!(
-                                    "both hosts failed their last calls and neither is due for a probe for {} ms (circuit open); nothing sent",
-                                    next.as_millis()
-                                ),
-                            );
-                            e.attempts = attempts;
-                            e
-                        });
-                        self.logger
-                            .log(Level::Error, || format!("{method} {path}: {e}"));
-                        return Err(e);
-                    }
-                }
-            } else {
-                (fixed_host, false)
-            };
             if Instant::now() >= deadline {
                 self.quota.cancel(slot);
                 let mut e = Error::new(
@@ -114,6 +90,27 @@ impl Client {
                 e.attempts = attempts;
                 return Err(last_err.unwrap_or(e));
             }
+            let (host, probe) = if self.breaker.enabled() {
+                match self.breaker.route() {
+                    Route::To(h, probe) => (h, probe),
+                    Route::AllDown => {
+                        self.quota.cancel(slot);
+                        let e = last_err.unwrap_or_else(|| {
+                            let mut e = Error::new(
+                                ErrorKind::Network,
+                                "both hosts failed their last calls and a probe of one is in flight (circuit open); nothing sent",
+                            );
+                            e.attempts = attempts;
+                            e
+                        });
+                        self.logger
+                            .log(Level::Error, || format!("{method} {path}: {e}"));
+                        return Err(e);
+                    }
+                }
+            } else {
+                (fixed_host, false)
+            };
             attempts += 1;
             counters.attempts.fetch_add(1, Ordering::Relaxed);
             if attempts > 1 {
@@ -209,7 +206,10 @@ impl Client {
         let answered = match outcome {
             Ok(a) => a.status < 500,
             Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::Timeout) => false,
-            Err(_) => return,
+            Err(_) => {
+                self.breaker.not_sent(host);
+                return;
+            }
         };
         if self.breaker.report(host, answered) {
             let other = hosts.get(1 - host).copied().unwrap_or("-");

@@ -340,7 +340,9 @@ fn malformed_answers_are_bad_responses() {
 #[test]
 fn failover_to_the_backup_when_the_primary_is_down_or_slow() {
     let sb = sandbox("failover");
-    let c = client(&sb, json!({"timeout_ms": 500}));
+    // Within one call, without the breaker (tests/quota.rs covers it): each call starts on
+    // the primary and its retry moves to the backup.
+    let c = client(&sb, json!({"timeout_ms": 500, "breaker_enabled": false}));
     fault(&sb, json!({"kind": "down", "listener": "primary"}));
     let r = request(&sb, 0, "FO-1");
     let acc = c.submit(&r).expect("accepted via backup");
