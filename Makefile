@@ -9,7 +9,7 @@ export WX_SANDBOX_BIN := $(REL)/wx-sandbox
 export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
 .PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java test-journal \
-        test-cpp test-install test-wheel test-maven-consumer test-logs test-secrets install soak bench clean
+        test-cpp test-install test-wheel test-maven-consumer test-logs test-secrets test-quota install soak bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -23,7 +23,8 @@ demo: build
 	@bash scripts/demo.sh
 
 test: build check-header lint test-logs test-rust test-c test-python test-java test-cpp \
-      test-install test-wheel test-maven-consumer test-journal test-hostile test-asan test-stress test-secrets test-fuzz
+      test-install test-wheel test-maven-consumer test-journal test-quota test-hostile test-asan test-stress \
+      test-secrets test-fuzz
 	@echo "make test: all suites passed"
 
 # Every suite runs with the library logging at its most verbose into one file, with its
@@ -31,7 +32,7 @@ test: build check-header lint test-logs test-rust test-c test-python test-java t
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
 LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-wheel \
-                test-maven-consumer test-journal test-hostile \
+                test-maven-consumer test-journal test-quota test-hostile \
                 test-asan test-stress test-secrets
 $(LOGGED_TESTS): export WX_RECOVER_LOG := trace
 $(LOGGED_TESTS): export WX_RECOVER_LOG_FILE := $(TEST_LOG)
@@ -53,6 +54,14 @@ soak: build
 # journal and the sandbox in exact agreement (docs/journal.md).
 test-journal: build
 	python3 tests/journal/crash_storm.py --cycles $${WX_STORM_CYCLES:-25}
+
+# Three processes (C, Python, Java; 4 threads each) share one recover quota through Redis and
+# through a file while the sandbox enforces the same limit; Redis is killed and restarted
+# mid-run, and the "fail" fallback is checked (tests/quota/fleet.py says what each scenario
+# proves). About two minutes. Not yet part of `make test`.
+test-quota: build
+	python3 -m pytest -q tests/quota/test_redis_server.py
+	python3 tests/quota/fleet.py --all
 
 # build.rs generates the header into cargo's OUT_DIR; `make header` copies it to include/ and
 # `make check-header` (part of `make test`) fails when the committed copy differs.

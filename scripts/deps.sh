@@ -36,6 +36,7 @@ need_cmd curl curl
 need_cmd javac default-jdk-headless
 need_cmd mvn maven
 need_cmd git git
+need_cmd redis-server redis-server   # the shared rate-limit store's tests (tests/quota)
 
 if [ ${#apt_missing[@]} -gt 0 ]; then
     # De-duplicate while keeping order.

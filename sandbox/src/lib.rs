@@ -191,7 +191,6 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Clears faults and brings listeners back (same as `POST /reset`); returns once they accept.
     /// Request-IDs of the 2xx answers that `bad_signature`, `signtest`, `stale_timestamp` or
     /// `wrong_serial` spoiled (same as `GET /spoiled`).
     pub fn spoiled_request_ids(&self) -> Vec<String> {
@@ -204,6 +203,9 @@ impl Sandbox {
         self.shared.set_clock_offset(offset_s);
     }
 
+    /// Same as `POST /reset`: clears faults, drops the requests a `blackhole` holds, sets the
+    /// clock offset and the rate limits back to their start values, empties the rate windows
+    /// and the `rate` statistics, and brings listeners back; returns once they accept.
     pub fn reset(&self) {
         self.shared.reset();
         self.wait_settled([true, true]);
@@ -224,6 +226,13 @@ impl Sandbox {
     /// signed like a delivered one, without delivering it.
     pub fn sign_notification(&self, request: Value) -> Result<Value, String> {
         self.shared.sign_notification(&request)
+    }
+
+    /// Same as `POST /rate-limit`: `{"per_minute": N}` for every endpoint, or with `"api":
+    /// "recover"|"query"|"certificates"` for one (0 = off). Returns `{"ok": true, "limits":
+    /// {...}}`. `reset` sets the limits back to `Options::rate_limit_per_minute`.
+    pub fn set_rate_limit(&self, request: Value) -> Result<Value, String> {
+        self.shared.set_rate_limit(&request)
     }
 
     /// Same as `GET /recovers`.

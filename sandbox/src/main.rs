@@ -3,8 +3,9 @@
 //! `wx-sandbox fault KIND [COUNT] [--listener L] [--path P] [--ms N] --env-file PATH`
 //! `wx-sandbox reset --env-file PATH`
 //! `wx-sandbox orders [--count N] --env-file PATH`
+//! `wx-sandbox rate-limit N [--api recover|query|certificates] --env-file PATH`
 //!
-//! `fault` and `reset` drive a running sandbox's admin API, so no harness needs to write JSON;
+//! `fault`, `reset` and `rate-limit` drive a running sandbox's admin API, so no harness needs to write JSON;
 //! `orders` lists the control orders it knows, so a first recover can use real numbers.
 
 use std::io::Write;
@@ -17,7 +18,8 @@ const USAGE: &str = "usage: wx-sandbox --state-dir DIR [--env-file PATH] [--noti
 [--recover-delay-ms N] [--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]
        wx-sandbox fault KIND [COUNT] [--listener primary|backup|both] [--path recover|query|certificates] [--ms N] --env-file PATH
        wx-sandbox reset --env-file PATH
-       wx-sandbox orders [--count N] --env-file PATH";
+       wx-sandbox orders [--count N] --env-file PATH
+       wx-sandbox rate-limit N [--api recover|query|certificates] --env-file PATH";
 
 fn parse_args() -> Result<(Options, Option<PathBuf>), String> {
     let mut opts = Options::default();
@@ -74,9 +76,10 @@ fn parse_args() -> Result<(Options, Option<PathBuf>), String> {
     Ok((opts, env_file))
 }
 
-/// `fault` and `reset`: one request to the admin URL named by an env file.
+/// `fault`, `reset` and `rate-limit`: one request to the admin URL named by an env file.
 fn admin_command(args: &[String]) -> Result<(), String> {
     let mut positional = Vec::new();
+    // Options as JSON keys, checked against the subcommand below.
     let mut fault = serde_json::Map::new();
     let mut env_file = None;
     let mut it = args[1..].iter();
@@ -93,6 +96,9 @@ fn admin_command(args: &[String]) -> Result<(), String> {
             }
             "--path" => {
                 fault.insert("path".into(), value()?.into());
+            }
+            "--api" => {
+                fault.insert("api".into(), value()?.into());
             }
             "--ms" => {
                 let ms: u64 = value()?
@@ -112,8 +118,23 @@ fn admin_command(args: &[String]) -> Result<(), String> {
         .lines()
         .find_map(|l| l.strip_prefix("ADMIN_URL="))
         .ok_or_else(|| format!("{env_file} has no ADMIN_URL"))?;
+    let allowed: &[&str] = match args[0].as_str() {
+        "fault" => &["listener", "path", "ms"],
+        "rate-limit" => &["api"],
+        _ => &[],
+    };
+    if let Some(k) = fault.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(format!("{} does not take --{k}\n{USAGE}", args[0]));
+    }
     let (path, body) = match (args[0].as_str(), positional.as_slice()) {
         ("reset", []) => ("/reset", "{}".to_string()),
+        ("rate-limit", [n]) => {
+            let n: u32 = n
+                .parse()
+                .map_err(|_| "N must be a non-negative integer".to_string())?;
+            fault.insert("per_minute".into(), n.into());
+            ("/rate-limit", serde_json::Value::Object(fault).to_string())
+        }
         ("fault", [kind, rest @ ..]) if rest.len() <= 1 => {
             fault.insert("kind".into(), kind.clone().into());
             if let Some(n) = rest.first() {
@@ -202,7 +223,10 @@ fn main() -> ExitCode {
             }
         };
     }
-    if matches!(args.first().map(String::as_str), Some("fault" | "reset")) {
+    if matches!(
+        args.first().map(String::as_str),
+        Some("fault" | "reset" | "rate-limit")
+    ) {
         return match admin_command(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,51 @@ pub enum Api {
     Certificates,
 }
 
+/// The endpoints in `Api::index` order, as named in `/stats` `rate` and `POST /rate-limit`.
+pub const API_NAMES: [&str; 3] = ["recover", "query", "certificates"];
+
+impl Api {
+    const ALL: [Api; 3] = [Api::Recover, Api::Query, Api::Certificates];
+
+    fn index(self) -> usize {
+        match self {
+            Api::Recover => 0,
+            Api::Query => 1,
+            Api::Certificates => 2,
+        }
+    }
+
+    fn parse(s: &str) -> Option<Api> {
+        API_NAMES.iter().position(|n| *n == s).map(|i| Api::ALL[i])
+    }
+}
+
+/// Every authenticated arrival at one endpoint, answered or refused, as the platform's
+/// per-minute limit counts them. Only the last 60 s are kept; `busiest` is updated on each
+/// arrival, so it is the exact maximum over every 60-second window since the last reset.
+#[derive(Default)]
+struct ArrivalLog {
+    recent: VecDeque<Instant>,
+    total: u64,
+    busiest: u64,
+    throttled: u64,
+}
+
+impl ArrivalLog {
+    fn arrive(&mut self, now: Instant) {
+        while let Some(front) = self.recent.front() {
+            if now.duration_since(*front) >= Duration::from_secs(60) {
+                self.recent.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.recent.push_back(now);
+        self.total += 1;
+        self.busiest = self.busiest.max(self.recent.len() as u64);
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FaultKind {
     SystemError,
@@ -60,6 +105,7 @@ pub enum FaultKind {
     HugeBody,
     RateLimited,
     Down,
+    Blackhole,
 }
 
 impl FaultKind {
@@ -77,6 +123,7 @@ impl FaultKind {
             "huge_body" => FaultKind::HugeBody,
             "rate_limited" => FaultKind::RateLimited,
             "down" => FaultKind::Down,
+            "blackhole" => FaultKind::Blackhole,
             _ => return None,
         })
     }
@@ -132,6 +179,7 @@ struct State {
     nonces: HashMap<String, i64>,
     last_prune: i64,
     rate: HashMap<(String, Api), VecDeque<Instant>>,
+    arrivals: [ArrivalLog; 3],
 }
 
 #[derive(Default)]
@@ -175,6 +223,13 @@ pub struct Shared {
     /// reports one of them as a success has accepted an unverified answer.
     spoiled: Mutex<Vec<String>>,
     pub cfg: Config,
+    /// The per-minute limit of each endpoint (`Api::index` order; 0 = off), changed by
+    /// `POST /rate-limit` and set back to `cfg.rate_limit_per_minute` by `reset`.
+    limits: [AtomicU32; 3],
+    /// Bumped by `reset`: every request a `blackhole` fault is holding is then dropped.
+    blackhole_release: watch::Sender<u64>,
+    /// Requests a `blackhole` fault is holding right now.
+    blackhole_held: AtomicU64,
     orders: Vec<Order>,
     by_mchid: HashMap<String, Vec<usize>>,
     st: Mutex<State>,
@@ -314,6 +369,9 @@ impl Shared {
             certificates_requests: AtomicU64::new(0),
             clock_offset: std::sync::atomic::AtomicI64::new(0),
             spoiled: Mutex::new(Vec::new()),
+            limits: std::array::from_fn(|_| AtomicU32::new(cfg.rate_limit_per_minute)),
+            blackhole_release: watch::channel(0).0,
+            blackhole_held: AtomicU64::new(0),
             cfg,
             orders,
             by_mchid,
@@ -360,11 +418,67 @@ impl Shared {
             "notifications_delivered": self.notifications_delivered.load(Ordering::Relaxed),
             "certificates_requests": self.certificates_requests.load(Ordering::Relaxed),
             "faults_pending": st.faults.len(),
+            "blackhole_held": self.blackhole_held.load(Ordering::SeqCst),
+            "rate": self.rate_json(&st),
             "listeners_up": {
                 "primary": self.listeners[0].bound.load(Ordering::SeqCst),
                 "backup": self.listeners[1].bound.load(Ordering::SeqCst),
             },
         })
+    }
+
+    fn rate_json(&self, st: &State) -> Value {
+        let mut m = Map::new();
+        for api in Api::ALL {
+            let log = &st.arrivals[api.index()];
+            m.insert(
+                API_NAMES[api.index()].into(),
+                json!({
+                    "limit": self.limits[api.index()].load(Ordering::SeqCst),
+                    "arrivals": log.total,
+                    "busiest_window": log.busiest,
+                    "throttled": log.throttled,
+                }),
+            );
+        }
+        Value::Object(m)
+    }
+
+    /// The current per-minute limits, by endpoint name.
+    fn limits_json(&self) -> Value {
+        let mut m = Map::new();
+        for api in Api::ALL {
+            m.insert(
+                API_NAMES[api.index()].into(),
+                json!(self.limits[api.index()].load(Ordering::SeqCst)),
+            );
+        }
+        Value::Object(m)
+    }
+
+    /// Admin `POST /rate-limit`: `{"per_minute": N}` sets every endpoint's limit, `{"per_minute":
+    /// N, "api": "recover"|"query"|"certificates"}` one of them (0 = off). Requests already in
+    /// the window keep counting. Answers `{"ok": true, "limits": {...}}`.
+    pub fn set_rate_limit(&self, v: &Value) -> Result<Value, String> {
+        let obj = v
+            .as_object()
+            .ok_or("rate-limit body must be a JSON object")?;
+        let n = obj
+            .get("per_minute")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or("\"per_minute\" must be a non-negative integer below 2^32")?;
+        let apis: Vec<Api> = match obj.get("api") {
+            None | Some(Value::Null) => Api::ALL.to_vec(),
+            Some(a) => vec![a
+                .as_str()
+                .and_then(Api::parse)
+                .ok_or("\"api\" must be \"recover\", \"query\" or \"certificates\"")?],
+        };
+        for api in apis {
+            self.limits[api.index()].store(n, Ordering::SeqCst);
+        }
+        Ok(json!({"ok": true, "limits": self.limits_json()}))
     }
 
     pub fn recovers_json(&self) -> Value {
@@ -506,7 +620,6 @@ impl Shared {
         Ok(None)
     }
 
-    /// Clears faults and brings every listener back up.
     /// Request-IDs of 2xx answers sent with spoiled signature headers.
     pub fn spoiled_request_ids(&self) -> Vec<String> {
         self.spoiled
@@ -524,9 +637,21 @@ impl Shared {
         self.clock_offset.store(offset_s, Ordering::SeqCst);
     }
 
+    /// Clears faults (releasing every request a `blackhole` holds: their connections close
+    /// without an answer), sets the clock and the rate limits back, empties the rate windows
+    /// and statistics, and brings every listener back up.
     pub fn reset(&self) {
         self.set_clock_offset(0);
-        self.lock().faults.clear();
+        {
+            let mut st = self.lock();
+            st.faults.clear();
+            st.rate.clear();
+            st.arrivals = Default::default();
+        }
+        for l in &self.limits {
+            l.store(self.cfg.rate_limit_per_minute, Ordering::SeqCst);
+        }
+        self.blackhole_release.send_modify(|e| *e += 1);
         for ctl in &self.listeners {
             ctl.down_epoch.fetch_add(1, Ordering::SeqCst);
             ctl.up.send_replace(true);
@@ -557,6 +682,21 @@ impl Shared {
             st.faults.remove(pos);
         }
         Some(out)
+    }
+
+    /// A `blackhole`d request: never answered; returns when `reset` releases it. If the
+    /// connection is dropped first (the listener goes `down`, the sandbox stops), the future is
+    /// dropped and the guard still takes it off `blackhole_held`.
+    async fn hold_until_reset(&self, mut rx: watch::Receiver<u64>) {
+        struct Held<'a>(&'a AtomicU64);
+        impl Drop for Held<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.blackhole_held.fetch_add(1, Ordering::SeqCst);
+        let _held = Held(&self.blackhole_held);
+        let _ = rx.changed().await;
     }
 
     // ----- verification -----
@@ -652,13 +792,16 @@ impl Shared {
         Ok(())
     }
 
+    /// Records an authenticated arrival and applies the per-minute limit; false = answer 429.
     fn rate_ok(&self, mchid: &str, api: Api) -> bool {
-        let limit = self.cfg.rate_limit_per_minute;
+        let limit = self.limits[api.index()].load(Ordering::SeqCst);
+        let mut st = self.lock();
+        // Taken under the lock, so every endpoint's arrival log is in time order.
+        let now = Instant::now();
+        st.arrivals[api.index()].arrive(now);
         if limit == 0 {
             return true;
         }
-        let now = Instant::now();
-        let mut st = self.lock();
         let q = st.rate.entry((mchid.to_string(), api)).or_default();
         while let Some(front) = q.front() {
             if now.duration_since(*front) >= Duration::from_secs(60) {
@@ -668,10 +811,18 @@ impl Shared {
             }
         }
         if q.len() >= limit as usize {
+            st.arrivals[api.index()].throttled += 1;
             return false;
         }
         q.push_back(now);
         true
+    }
+
+    /// Counts a 429 sent for `api` by the `rate_limited` fault.
+    fn count_throttled(&self, api: Option<Api>) {
+        if let Some(api) = api {
+            self.lock().arrivals[api.index()].throttled += 1;
+        }
     }
 
     // ----- API handlers -----
@@ -1291,6 +1442,8 @@ async fn handle(
     if api == Some(Api::Certificates) {
         sh.certificates_requests.fetch_add(1, Ordering::Relaxed);
     }
+    // Subscribed before the fault is taken, so a reset between the two still releases it.
+    let release = sh.blackhole_release.subscribe();
     let fault = sh.take_fault(lid, api);
     let (fault_kind, fault_ms) = match fault {
         Some((k, ms)) => (Some(k), ms),
@@ -1312,6 +1465,7 @@ async fn handle(
             return Ok(sh.build_response(ans, &rid, None));
         }
         Some(FaultKind::RateLimited) => {
+            sh.count_throttled(api);
             log_line(lname, &method, &path, "429(fault)", &rid);
             let ans = Answer::err(
                 429,
@@ -1319,6 +1473,11 @@ async fn handle(
                 "frequency limited (sandbox fault)",
             );
             return Ok(sh.build_response(ans, &rid, None));
+        }
+        Some(FaultKind::Blackhole) => {
+            log_line(lname, &method, &path, "blackhole(fault)", &rid);
+            sh.hold_until_reset(release).await;
+            return Err(Abort);
         }
         Some(FaultKind::NonJson) => {
             log_line(lname, &method, &path, "200(fault non_json)", &rid);
@@ -1557,9 +1716,16 @@ async fn admin_handle(
             }
         }
         ("GET", "/recovers") => admin_json(200, &sh.recovers_json()),
+        ("POST", "/rate-limit") => match serde_json::from_slice::<Value>(&body)
+            .map_err(|e| format!("bad JSON: {e}"))
+            .and_then(|v| sh.set_rate_limit(&v))
+        {
+            Ok(r) => admin_json(200, &r),
+            Err(m) => admin_json(400, &json!({"code": "PARAM_ERROR", "message": m})),
+        },
         _ => admin_json(
             404,
-            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, POST /clock, GET /stats, GET /recovers, POST /rotate-certificate, POST /sign-notification"}),
+            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, POST /clock, POST /rate-limit, GET /stats, GET /recovers, GET /spoiled, POST /rotate-certificate, POST /sign-notification"}),
         ),
     };
     eprintln!(
@@ -1585,5 +1751,38 @@ pub async fn admin_loop(sh: Arc<Shared>, l: std::net::TcpListener) {
                 .serve_connection(TokioIo::new(tcp), svc)
                 .await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busiest_window_is_exact_over_sliding_60s_windows() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut log = ArrivalLog::default();
+        // Windows [t, t + 60 s): the one from 10 s holds 10, 59.9, 60 and 61 s; arrivals exactly
+        // 60 s apart are never in one window.
+        for ms in [0, 10_000, 59_900, 60_000, 61_000, 119_950] {
+            log.arrive(at(ms));
+        }
+        assert_eq!((log.total, log.busiest), (6, 4));
+        // A burst later raises it; the maximum is kept after the burst slides out.
+        for i in 0..7 {
+            log.arrive(at(200_000 + i));
+        }
+        assert_eq!(log.busiest, 7);
+        log.arrive(at(300_000));
+        assert_eq!((log.total, log.busiest, log.recent.len()), (14, 7, 1));
+    }
+
+    #[test]
+    fn api_names_round_trip() {
+        for api in Api::ALL {
+            assert_eq!(Api::parse(API_NAMES[api.index()]), Some(api));
+        }
+        assert_eq!(Api::parse("notify"), None);
     }
 }

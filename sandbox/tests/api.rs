@@ -518,6 +518,138 @@ fn rate_limit_per_minute() {
     assert_eq!(e.sb.stats()["primary"]["connections"], 1);
 }
 
+fn rate(e: &Env, api: &str) -> (u64, u64, u64, u64) {
+    let r = &e.sb.stats()["rate"][api];
+    let n = |k: &str| {
+        r[k].as_u64()
+            .unwrap_or_else(|| panic!("rate.{api}.{k}: {r}"))
+    };
+    (
+        n("limit"),
+        n("arrivals"),
+        n("busiest_window"),
+        n("throttled"),
+    )
+}
+
+#[test]
+fn rate_stats_count_arrivals_per_endpoint() {
+    let e = start_with("rate-stats", |o| o.rate_limit_per_minute = 3);
+    let c = &e.c;
+    for api in ["recover", "query", "certificates"] {
+        assert_eq!(rate(&e, api), (3, 0, 0, 0), "{api}");
+    }
+    for i in 0..5 {
+        let r = c.query(&format!("N{i}"), "1900000100");
+        assert_eq!(r.status, if i < 3 { 404 } else { 429 }, "query {i}");
+    }
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-RS")).status, 200);
+    let r = c
+        .call("primary", "GET", "/v3/certificates", b"", None, None)
+        .expect("io");
+    assert_eq!(r.status, 200);
+    // A refused request still arrived: 5 arrivals in one window, 2 of them answered 429.
+    assert_eq!(rate(&e, "query"), (3, 5, 5, 2));
+    assert_eq!(rate(&e, "recover"), (3, 1, 1, 0));
+    assert_eq!(rate(&e, "certificates"), (3, 1, 1, 0));
+    // A request that fails authentication is not an arrival; the rate_limited fault's 429s
+    // count as throttled (they act before verification, so they are not arrivals either).
+    let body = serde_json::to_vec(&c.recover_body(1, "OUT-RS2")).expect("json");
+    let r = c
+        .call(
+            "primary",
+            "POST",
+            RECOVER,
+            &body,
+            Some("garbage".into()),
+            None,
+        )
+        .expect("io");
+    assert_eq!(r.status, 401);
+    e.sb.inject(json!({"kind": "rate_limited", "path": "recover"}))
+        .expect("inject");
+    c.recover(&c.recover_body(1, "OUT-RS2"))
+        .expect_err(429, "FREQUENCY_LIMITED");
+    assert_eq!(rate(&e, "recover"), (3, 1, 1, 1));
+    // The backup listener counts toward the same endpoint.
+    assert_eq!(
+        c.recover_on("backup", &c.recover_body(1, "OUT-RS2"))
+            .expect("io")
+            .status,
+        200
+    );
+    assert_eq!(rate(&e, "recover"), (3, 2, 2, 1));
+    // reset empties the statistics and the platform's windows.
+    e.sb.reset();
+    for api in ["recover", "query", "certificates"] {
+        assert_eq!(rate(&e, api), (3, 0, 0, 0), "{api}");
+    }
+    assert_eq!(c.query("N9", "1900000100").status, 404);
+    assert_eq!(rate(&e, "query"), (3, 1, 1, 0));
+}
+
+#[test]
+fn rate_limit_changes_at_runtime() {
+    let e = start_with("rate-set", |o| o.rate_limit_per_minute = 2);
+    let c = &e.c;
+    let v =
+        e.sb.set_rate_limit(json!({"per_minute": 4, "api": "query"}))
+            .expect("set");
+    assert_eq!(
+        v["limits"],
+        json!({"recover": 2, "query": 4, "certificates": 2})
+    );
+    for i in 0..4 {
+        assert_eq!(c.query(&format!("N{i}"), "1").status, 404, "query {i}");
+    }
+    c.query("N4", "1").expect_err(429, "FREQUENCY_LIMITED");
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-A")).status, 200);
+    assert_eq!(c.recover(&c.recover_body(1, "OUT-B")).status, 200);
+    c.recover(&c.recover_body(2, "OUT-C"))
+        .expect_err(429, "FREQUENCY_LIMITED");
+    assert_eq!(rate(&e, "query"), (4, 5, 5, 1));
+    // Lowering a limit below what the window already holds refuses at once.
+    e.sb.set_rate_limit(json!({"per_minute": 3, "api": "query"}))
+        .expect("set");
+    c.query("N5", "1").expect_err(429, "FREQUENCY_LIMITED");
+    // Over the admin API, for every endpoint; 0 = off.
+    let info = e.sb.info().clone();
+    let (s, v) = admin(
+        &info,
+        "POST",
+        "/rate-limit",
+        Some(&json!({"per_minute": 0})),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["limits"],
+        json!({"recover": 0, "query": 0, "certificates": 0})
+    );
+    for i in 2..8 {
+        assert_eq!(
+            c.recover(&c.recover_body(i, &format!("OUT-{i}"))).status,
+            200
+        );
+    }
+    assert_eq!(rate(&e, "recover"), (0, 9, 9, 1));
+    for bad in [
+        json!({}),
+        json!({"per_minute": -1}),
+        json!({"per_minute": "5"}),
+        json!({"per_minute": 4_294_967_296u64}),
+        json!({"per_minute": 5, "api": "notify"}),
+        json!([5]),
+    ] {
+        let (s, v) = admin(&info, "POST", "/rate-limit", Some(&bad));
+        assert_eq!((s, v["code"].as_str()), (400, Some("PARAM_ERROR")), "{bad}");
+        assert!(e.sb.set_rate_limit(bad.clone()).is_err(), "{bad}");
+    }
+    // reset sets the start limit back.
+    e.sb.reset();
+    assert_eq!(rate(&e, "recover").0, 2);
+    assert_eq!(rate(&e, "query").0, 2);
+}
+
 #[test]
 fn keep_alive_counts_one_connection() {
     let e = start("keepalive");

@@ -329,3 +329,104 @@ fn admin_http_api() {
     let (s, _) = admin(&info, "GET", "/nothing", None);
     assert_eq!(s, 404);
 }
+
+/// Sends a recover on a fresh primary connection and expects no answer within `wait`.
+fn send_unanswered(e: &Env, out: &str, i: usize, wait: Duration) -> Conn {
+    let c = &e.c;
+    let mut conn = c.connect(&c.url("primary")).expect("TCP and TLS accepted");
+    conn.set_read_timeout(wait).expect("timeout");
+    let body = serde_json::to_vec(&c.recover_body(i, out)).expect("json");
+    let t = Instant::now();
+    let r = c.send(&mut conn, "POST", RECOVER, &body, None, Some(&c.pub_id));
+    let err = r.expect_err("a blackholed request is never answered");
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "expected a read timeout, got {err}"
+    );
+    assert!(t.elapsed() >= wait);
+    conn
+}
+
+#[test]
+fn blackhole_holds_requests_until_reset() {
+    let e = start("f-blackhole");
+    let c = &e.c;
+    e.sb.inject(json!({"kind": "blackhole", "listener": "primary", "count": 2}))
+        .expect("inject");
+    let mut first = send_unanswered(&e, "OUT-BH1", 0, Duration::from_millis(700));
+    let mut second = send_unanswered(&e, "OUT-BH2", 1, Duration::from_millis(300));
+    let st = e.sb.stats();
+    assert_eq!(st["blackhole_held"], 2);
+    assert_eq!(st["faults_pending"], 0, "the count is used up");
+    assert_eq!(records(&e), 0, "a held request is not processed");
+    // The count ran out: the primary answers again, and the backup was never affected.
+    assert_eq!(c.recover(&c.recover_body(2, "OUT-BH3")).status, 200);
+    assert_eq!(
+        c.recover_on("backup", &c.recover_body(3, "OUT-BH4"))
+            .expect("io")
+            .status,
+        200
+    );
+    // Still held a while later; reset closes both connections without an answer.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(e.sb.stats()["blackhole_held"], 2);
+    e.sb.reset();
+    for conn in [&mut first, &mut second] {
+        conn.set_read_timeout(Duration::from_secs(5))
+            .expect("timeout");
+        let err = conn.read_answer().expect_err("closed without an answer");
+        assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
+        assert_ne!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    }
+    let t = Instant::now();
+    while e.sb.stats()["blackhole_held"] != 0 {
+        assert!(t.elapsed() < Duration::from_secs(5), "still held");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let recs = e.sb.recovers();
+    let outs: Vec<&str> = recs
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["out_request_no"].as_str().expect("out"))
+        .collect();
+    assert_eq!(outs, ["OUT-BH3", "OUT-BH4"]);
+    // The held orders can be recovered normally afterwards.
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-BH1")).status, 200);
+}
+
+#[test]
+fn blackhole_filters_by_path_and_down_drops_what_it_holds() {
+    let e = start("f-blackhole-path");
+    e.sb.inject(json!({"kind": "blackhole", "path": "query", "count": 100}))
+        .expect("inject");
+    let c = &e.c;
+    let mut conn = c.connect(&c.url("backup")).expect("conn");
+    conn.set_read_timeout(Duration::from_millis(200))
+        .expect("timeout");
+    let pq = format!("{QUERY}X?control_type=RECOVER&mchid=1");
+    assert!(c.send(&mut conn, "GET", &pq, b"", None, None).is_err());
+    // Other paths pass; the fault is still pending for the next 99 queries.
+    assert_eq!(c.recover(&c.recover_body(0, "OUT-Q")).status, 200);
+    assert_eq!(e.sb.stats()["faults_pending"], 1);
+    assert_eq!(e.sb.stats()["blackhole_held"], 1);
+    // Taking the listener down drops the held connection with the others.
+    e.sb.inject(json!({"kind": "down", "listener": "backup"}))
+        .expect("down");
+    let t = Instant::now();
+    while e.sb.stats()["blackhole_held"] != 0 {
+        assert!(t.elapsed() < Duration::from_secs(5), "still held");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    conn.set_read_timeout(Duration::from_secs(5))
+        .expect("timeout");
+    let err = conn.read_answer().expect_err("dropped");
+    assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
+    e.sb.reset();
+    assert_eq!(e.sb.stats()["faults_pending"], 0);
+    let m = c.order(0)["mchid"].as_str().expect("m").to_string();
+    assert_eq!(c.query_on("backup", "OUT-Q", &m).expect("io").status, 200);
+}

@@ -373,3 +373,51 @@ fn binary_rejects_bad_args() {
         .expect("run");
     assert_eq!(st.code(), Some(2));
 }
+
+#[test]
+fn admin_subcommands_set_rate_limits_and_install_a_blackhole() {
+    let e = start("cli");
+    let env_file = e.dir.0.join("sandbox.env");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wx-sandbox"))
+            .args(args)
+            .args(["--env-file", env_file.to_str().expect("utf8")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run")
+            .code()
+    };
+    let limits = |e: &Env| {
+        let r = e.sb.stats()["rate"].clone();
+        ["recover", "query", "certificates"].map(|a| r[a]["limit"].as_u64().expect("limit"))
+    };
+    assert_eq!(run(&["rate-limit", "7"]), Some(0));
+    assert_eq!(limits(&e), [7, 7, 7]);
+    assert_eq!(run(&["rate-limit", "9", "--api", "query"]), Some(0));
+    assert_eq!(limits(&e), [7, 9, 7]);
+    for bad in [
+        &["rate-limit"][..],
+        &["rate-limit", "x"],
+        &["rate-limit", "-1"],
+        &["rate-limit", "5", "--api", "notify"],
+        &["rate-limit", "5", "--listener", "primary"],
+        &["fault", "blackhole", "--api", "query"],
+        &["reset", "--api", "query"],
+    ] {
+        assert_eq!(run(bad), Some(2), "{bad:?}");
+    }
+    assert_eq!(limits(&e), [7, 9, 7]);
+    assert_eq!(
+        run(&["fault", "blackhole", "3", "--listener", "primary"]),
+        Some(0)
+    );
+    assert_eq!(e.sb.stats()["faults_pending"], 1);
+    assert_eq!(run(&["reset"]), Some(0));
+    assert_eq!(e.sb.stats()["faults_pending"], 0);
+    assert_eq!(
+        limits(&e),
+        [200, 200, 200],
+        "reset restores the start limit"
+    );
+}

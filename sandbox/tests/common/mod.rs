@@ -146,6 +146,16 @@ impl Conn {
         self.read_response()
     }
 
+    /// How long a read waits before it fails with `WouldBlock` / `TimedOut` (30 s by default).
+    pub fn set_read_timeout(&self, d: Duration) -> io::Result<()> {
+        self.s.get_ref().set_read_timeout(Some(d))
+    }
+
+    /// Waits again for the answer to a request already sent (after a read timed out).
+    pub fn read_answer(&mut self) -> io::Result<Resp> {
+        self.read_response()
+    }
+
     fn fill(&mut self) -> io::Result<()> {
         let mut tmp = [0u8; 65536];
         let n = self.s.read(&mut tmp)?;
