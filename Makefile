@@ -58,7 +58,7 @@ test-journal: build
 # Three processes (C, Python, Java; 4 threads each) share one recover quota through Redis and
 # through a file while the sandbox enforces the same limit; Redis is killed and restarted
 # mid-run, and the "fail" fallback is checked (tests/quota/fleet.py says what each scenario
-# proves). About two minutes. Not yet part of `make test`.
+# proves). About a minute and a half; part of `make test`.
 test-quota: build
 	python3 -m pytest -q tests/quota/test_redis_server.py
 	python3 tests/quota/fleet.py --all

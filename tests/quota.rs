@@ -250,7 +250,7 @@ fn a_primary_that_never_answers_costs_the_first_call_only_and_traffic_returns_af
     );
     fault(
         &sb,
-        json!({"kind": "delay", "ms": 60000, "listener": "primary", "count": 1000}),
+        json!({"kind": "blackhole", "listener": "primary", "count": 1000}),
     );
     let first = Instant::now();
     c.submit(&request(&sb, 0, "BH-0"))
