@@ -61,6 +61,57 @@ enum class JournalState : int {
     expired = WX_JOURNAL_EXPIRED,
 };
 
+/// Mirrors wx_host: where a client's next call goes.
+enum class Host : int {
+    primary = WX_HOST_PRIMARY,
+    backup = WX_HOST_BACKUP,
+};
+
+/// Mirrors wx_breaker_state: the circuit breaker over the primary host.
+enum class BreakerState : int {
+    closed = WX_BREAKER_CLOSED,        ///< the primary answers; calls go to it
+    open = WX_BREAKER_OPEN,            ///< the primary failed; calls go to the backup
+    half_open = WX_BREAKER_HALF_OPEN,  ///< a probe call to the primary is in flight
+    disabled = WX_BREAKER_DISABLED,    ///< no backup host, or breaker_enabled is false
+};
+
+/// Mirrors wx_quota_store: where the rate-limit buckets live (rate_limit_store).
+enum class QuotaStore : int {
+    local = WX_QUOTA_LOCAL,
+    file = WX_QUOTA_FILE,
+    redis = WX_QUOTA_REDIS,
+};
+
+/// "primary" or "backup"; "unknown" for a value this header does not know.
+constexpr std::string_view to_string(Host h) noexcept {
+    switch (h) {
+        case Host::primary: return "primary";
+        case Host::backup: return "backup";
+    }
+    return "unknown";
+}
+
+/// "closed", "open", "half_open" or "disabled"; "unknown" for a value this header does not know.
+constexpr std::string_view to_string(BreakerState s) noexcept {
+    switch (s) {
+        case BreakerState::closed: return "closed";
+        case BreakerState::open: return "open";
+        case BreakerState::half_open: return "half_open";
+        case BreakerState::disabled: return "disabled";
+    }
+    return "unknown";
+}
+
+/// "local", "file" or "redis"; "unknown" for a value this header does not know.
+constexpr std::string_view to_string(QuotaStore s) noexcept {
+    switch (s) {
+        case QuotaStore::local: return "local";
+        case QuotaStore::file: return "file";
+        case QuotaStore::redis: return "redis";
+    }
+    return "unknown";
+}
+
 /// True for the states reconcile no longer works on.
 constexpr bool is_final(JournalState s) noexcept {
     return s != JournalState::in_doubt && s != JournalState::accepted;
@@ -395,7 +446,60 @@ struct ReconcileReport {
     }
 };
 
+/// One endpoint's counters since the client was created (wx_endpoint_stats).
+/// `limiter_waiting` is a gauge; every other field only grows.
+struct EndpointStats {
+    std::uint64_t requests = 0;               ///< calls (one call may make several attempts)
+    std::uint64_t attempts = 0;               ///< HTTP requests sent, retries included
+    std::uint64_t retries = 0;                ///< attempts after the first of a call
+    std::uint64_t failovers = 0;              ///< attempts sent to the other host than the previous one
+    std::uint64_t limiter_waits = 0;          ///< attempts that waited for a rate-limit slot
+    std::uint64_t limiter_refusals = 0;       ///< calls refused: no slot freed in time, nothing sent
+    std::uint64_t limiter_waiting = 0;        ///< calls waiting for a slot right now
+    std::uint64_t throttled = 0;              ///< 429 FREQUENCY_LIMITED answers from the platform
+    std::uint64_t verification_failures = 0;  ///< 2xx answers that failed verification
+
+    bool operator==(const EndpointStats& o) const noexcept {
+        return requests == o.requests && attempts == o.attempts && retries == o.retries &&
+               failovers == o.failovers && limiter_waits == o.limiter_waits &&
+               limiter_refusals == o.limiter_refusals && limiter_waiting == o.limiter_waiting &&
+               throttled == o.throttled && verification_failures == o.verification_failures;
+    }
+    bool operator!=(const EndpointStats& o) const noexcept { return !(*this == o); }
+};
+
+/// A snapshot of a client's counters and state (wx_stats), from Client::stats(). The counters
+/// are read one by one, so a snapshot taken while calls run may be off by the calls in flight.
+struct Stats {
+    EndpointStats recover;
+    EndpointStats query;
+    EndpointStats certificates;
+    Host active_host = Host::primary;
+    BreakerState breaker = BreakerState::closed;
+    /// True when the backup host is marked failed too.
+    bool backup_down = false;
+    QuotaStore quota_store = QuotaStore::local;
+    /// False while a shared store is unreachable and the client runs on its own buckets.
+    bool quota_store_healthy = true;
+    /// Failed calls to the shared store.
+    std::uint64_t quota_store_errors = 0;
+};
+
 namespace detail {
+
+inline EndpointStats endpoint_stats_from(const wx_endpoint_stats& e) noexcept {
+    EndpointStats r;
+    r.requests = e.requests;
+    r.attempts = e.attempts;
+    r.retries = e.retries;
+    r.failovers = e.failovers;
+    r.limiter_waits = e.limiter_waits;
+    r.limiter_refusals = e.limiter_refusals;
+    r.limiter_waiting = e.limiter_waiting;
+    r.throttled = e.throttled;
+    r.verification_failures = e.verification_failures;
+    return r;
+}
 
 inline JournalEntry journal_entry_from(const wx_journal_entry* e) {
     const auto text = [e](const char* name) { return opt(wx_journal_entry_get(e, name)); };
@@ -681,6 +785,26 @@ public:
         const wx_status st = wx_recover_journal_prune(handle(), older_than_days, &deleted, &err);
         detail::check(st, err);
         return deleted;
+    }
+
+    /// A snapshot of this client's counters (per endpoint) and of its breaker and quota store
+    /// (docs/stats.md). Never touches the network.
+    Stats stats() const {
+        wx_stats raw;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_stats(handle(), &raw, &err);
+        detail::check(st, err);
+        Stats r;
+        r.recover = detail::endpoint_stats_from(raw.recover);
+        r.query = detail::endpoint_stats_from(raw.query);
+        r.certificates = detail::endpoint_stats_from(raw.certificates);
+        r.active_host = static_cast<Host>(raw.active_host);
+        r.breaker = static_cast<BreakerState>(raw.breaker);
+        r.backup_down = raw.backup_down != 0;
+        r.quota_store = static_cast<QuotaStore>(raw.quota_store);
+        r.quota_store_healthy = raw.quota_store_healthy != 0;
+        r.quota_store_errors = raw.quota_store_errors;
+        return r;
     }
 
     /// The C handle, for calls this wrapper does not cover. Still owned by this Client.

@@ -13,6 +13,7 @@ only converts values. See README.md.
 from ._native import LibraryError, library_candidates, load_library
 from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
 from .journal import JournalEntry, JournalState, LastError, ReconcileReport
+from .stats import ClientStats, EndpointStats, prometheus_text, prometheus_text_many
 from .errors import (
     ApiError,
     BadResponse,
@@ -42,6 +43,10 @@ __all__ = [
     "JournalState",
     "LastError",
     "ReconcileReport",
+    "ClientStats",
+    "EndpointStats",
+    "prometheus_text",
+    "prometheus_text_many",
     "Status",
     "WxError",
     "InvalidArgument",

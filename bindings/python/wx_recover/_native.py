@@ -19,7 +19,9 @@ from ctypes import (
     c_int,
     c_size_t,
     c_uint16,
+    c_uint8,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 from pathlib import Path
@@ -45,6 +47,39 @@ class wx_recover_request(Structure):
         ("mchid", c_char_p),
         ("bal_account_no", c_char_p),
         ("recover_reason", c_char_p),
+    ]
+
+
+class wx_endpoint_stats(Structure):
+    """Mirror of ``wx_endpoint_stats`` (frozen layout: nine ``uint64_t``)."""
+
+    _fields_ = [
+        ("requests", c_uint64),
+        ("attempts", c_uint64),
+        ("retries", c_uint64),
+        ("failovers", c_uint64),
+        ("limiter_waits", c_uint64),
+        ("limiter_refusals", c_uint64),
+        ("limiter_waiting", c_uint64),
+        ("throttled", c_uint64),
+        ("verification_failures", c_uint64),
+    ]
+
+
+class wx_stats(Structure):
+    """Mirror of ``wx_stats`` (frozen layout). The enums ``wx_host``, ``wx_breaker_state`` and
+    ``wx_quota_store`` are C ints; ctypes inserts the same padding as the C compiler."""
+
+    _fields_ = [
+        ("recover", wx_endpoint_stats),
+        ("query", wx_endpoint_stats),
+        ("certificates", wx_endpoint_stats),
+        ("active_host", c_int),
+        ("breaker", c_int),
+        ("backup_down", c_uint8),
+        ("quota_store_healthy", c_uint8),
+        ("quota_store", c_int),
+        ("quota_store_errors", c_uint64),
     ]
 
 
@@ -136,6 +171,7 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_reconcile_report_busy", [_h], c_size_t),
     ("wx_reconcile_report_pending", [_h], c_void_p),
     ("wx_reconcile_report_free", [_h], None),
+    ("wx_recover_stats", [_h, POINTER(wx_stats), _out_h], _status),
 )
 
 
@@ -207,6 +243,7 @@ class Native:
     wx_reconcile_report_busy: Any
     wx_reconcile_report_pending: Any
     wx_reconcile_report_free: Any
+    wx_recover_stats: Any
 
     def __init__(self, path: str) -> None:
         try:

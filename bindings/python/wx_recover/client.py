@@ -18,8 +18,9 @@ from ctypes import byref, c_char_p, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
-from ._native import WX_LOG_FN, Native, load_library, wx_recover_request
+from ._native import WX_LOG_FN, Native, load_library, wx_recover_request, wx_stats
 from .journal import JournalEntry, JournalState, ReconcileReport, entry_from_handle, list_from_handle
+from .stats import ClientStats, stats_from_c
 from .errors import ClientClosed, InvalidArgument, Status, WxError, as_status, error_class, parse_detail
 
 __all__ = [
@@ -734,6 +735,25 @@ class Client:
                 if status != Status.OK:
                     raise _make_error(lib, status, err)
                 return int(deleted.value)
+            finally:
+                lib.wx_error_free(err)
+
+    # ----- stats for operators (docs/stats.md) -----
+
+    def stats(self) -> ClientStats:
+        """A snapshot of this client's counters (per endpoint: requests, attempts, retries,
+        failovers, limiter waits and refusals, 429s received, verification failures) and of
+        its breaker and quota store. Never touches the network; cheap enough to call on every
+        scrape. :func:`wx_recover.prometheus_text` turns it into Prometheus text."""
+        lib = self._lib
+        out = wx_stats()
+        err = c_void_p()
+        with self._use() as h:
+            try:
+                status = lib.wx_recover_stats(h, byref(out), byref(err))
+                if status != Status.OK:
+                    raise _make_error(lib, status, err)
+                return stats_from_c(out)
             finally:
                 lib.wx_error_free(err)
 

@@ -139,8 +139,17 @@ class Gen:
         self.emit("    {")
         args = []
         has_out = False
+        in_place = False
         for ptype, pname in params:
-            if pname == "out":
+            if pname == "out" and ptype.count("*") == 1 and not is_str(ptype):
+                # `T *out`: a caller-owned struct the call fills (wx_stats); nothing to free.
+                in_place = True
+                base = ptype.replace("*", "").strip()
+                self.emit(f"        {base} out, untouched;")
+                self.emit("        memset(&out, 0xA5, sizeof out);")
+                self.emit("        memcpy(&untouched, &out, sizeof out);")
+                expr = override.get("out", "&out")
+            elif pname == "out":
                 otype, ofree = out_type(ptype)
                 has_out = True
                 self.emit(f"        {otype}out = ({otype})SENTINEL;")
@@ -151,6 +160,8 @@ class Gen:
         self.emit("        wx_error *err = NULL;")
         self.emit(f"        wx_status st = {name}({', '.join(args)});")
         self.emit("        wx_error *got = err;")
+        if in_place:
+            self.emit(f"        if (st != WX_OK) CHECK_MSG(memcmp(&out, &untouched, sizeof out) == 0, \"{label}: output written on failure\");")
         if has_out:
             if ofree:
                 self.emit(f"        if (st == WX_OK && out != ({otype})SENTINEL) {ofree}(out);")

@@ -95,11 +95,9 @@ static void test_null_everywhere(void) {
     CHECK(acc == NULL);
 }
 
-static void test_with_client(wx_recover *c, char **argv) {
+static void test_with_client(wx_recover *c, char **argv, const char *out_no) {
     wx_error *err = NULL;
     wx_accepted *acc = NULL;
-    char out_no[64];
-    snprintf(out_no, sizeof out_no, "CABI%ld", (long)time(NULL));
 
     wx_recover_request req = {out_no, argv[2], argv[3], argv[4], argv[5], "C ABI test: 核实无误"};
 
@@ -205,6 +203,67 @@ static void test_with_client(wx_recover *c, char **argv) {
     CHECK(strncmp(wx_recover_wechatpay_serial(c), "PUB_KEY_ID_", 11) == 0);
 }
 
+static void test_stats_arguments(void) {
+    wx_stats st;
+    wx_error *err = NULL;
+    memset(&st, 0xAB, sizeof st);
+    expect_error(wx_recover_stats(NULL, &st, &err), WX_INVALID_ARGUMENT, &err, "client");
+    CHECK(st.recover.requests == 0xABABABABABABABABull); /* outputs are written only on success */
+    CHECK(wx_recover_stats(NULL, &st, NULL) == WX_INVALID_ARGUMENT); /* err may be NULL */
+}
+
+/* wx_recover_stats on a client of its own: zero when new, then one request and one attempt per
+ * call on the endpoint it used, nothing on the others. `out_no` was recovered by
+ * test_with_client, so the submit here is a re-entry. */
+static void test_stats(const char *config_path, char **argv, const char *out_no) {
+    wx_recover *c = NULL;
+    wx_error *err = NULL;
+    wx_stats st;
+    if (wx_recover_new_from_file(config_path, &c, &err) != WX_OK) {
+        fprintf(stderr, "  stats: cannot load %s: %s\n", config_path, wx_error_message(err));
+        wx_error_free(err);
+        failed++;
+        return;
+    }
+    err = NULL;
+    expect_error(wx_recover_stats(c, NULL, &err), WX_INVALID_ARGUMENT, &err, "out");
+
+    memset(&st, 0xAB, sizeof st);
+    CHECK(wx_recover_stats(c, &st, NULL) == WX_OK);
+    CHECK(st.recover.requests == 0 && st.recover.attempts == 0);
+    CHECK(st.query.requests == 0 && st.query.attempts == 0);
+    CHECK(st.certificates.requests == 0);
+    CHECK(st.active_host == WX_HOST_PRIMARY);
+    CHECK(st.breaker == WX_BREAKER_CLOSED); /* the sandbox config names a backup */
+    CHECK(st.backup_down == 0);
+    CHECK(st.quota_store == WX_QUOTA_LOCAL);
+    CHECK(st.quota_store_healthy != 0);
+    CHECK(st.quota_store_errors == 0);
+
+    wx_recover_request req = {out_no, argv[2], argv[3], argv[4], argv[5], "C ABI test: 核实无误"};
+    wx_accepted *acc = NULL;
+    CHECK(wx_recover_submit(c, &req, &acc, NULL) == WX_OK);
+    wx_accepted_free(acc);
+    wx_order *o = NULL;
+    CHECK(wx_recover_query(c, out_no, argv[4], &o, NULL) == WX_OK);
+    wx_order_free(o);
+    o = NULL;
+    CHECK(wx_recover_query(c, out_no, argv[4], &o, NULL) == WX_OK);
+    wx_order_free(o);
+
+    CHECK(wx_recover_stats(c, &st, NULL) == WX_OK);
+    CHECK(st.recover.requests == 1);
+    CHECK(st.recover.attempts == 1);
+    CHECK(st.recover.retries == 0 && st.recover.failovers == 0);
+    CHECK(st.query.requests == 2);
+    CHECK(st.query.attempts == 2);
+    CHECK(st.query.throttled == 0 && st.query.verification_failures == 0);
+    CHECK(st.query.limiter_refusals == 0 && st.query.limiter_waiting == 0);
+    CHECK(st.certificates.requests == 0 && st.certificates.attempts == 0);
+    CHECK(st.breaker == WX_BREAKER_CLOSED && st.active_host == WX_HOST_PRIMARY);
+    wx_recover_free(c);
+}
+
 int main(int argc, char **argv) {
     if (argc != 6) {
         fprintf(stderr, "usage: %s CONFIG WEBANK_PUNISH_NO WXPAY_PUNISH_NO MCHID BAL_ACCOUNT_NO\n", argv[0]);
@@ -212,6 +271,9 @@ int main(int argc, char **argv) {
     }
     test_statics();
     test_null_everywhere();
+    test_stats_arguments();
+    char out_no[64];
+    snprintf(out_no, sizeof out_no, "CABI%ld", (long)time(NULL));
     wx_recover *c = NULL;
     wx_error *err = NULL;
     if (wx_recover_new_from_file(argv[1], &c, &err) != WX_OK) {
@@ -219,9 +281,10 @@ int main(int argc, char **argv) {
         wx_error_free(err);
         failed++;
     } else {
-        test_with_client(c, argv);
+        test_with_client(c, argv, out_no);
         wx_recover_free(c);
     }
+    test_stats(argv[1], argv, out_no);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

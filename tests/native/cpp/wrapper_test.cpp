@@ -530,6 +530,80 @@ TEST(Wrapper, TwoSignatureHeadersInANotificationAreUnverified) {
               wx::Status::unverified);
 }
 
+TEST(Wrapper, StatsCountCallsPerEndpointAndShowTheBreaker) {
+    static_assert(std::is_same_v<decltype(std::declval<const wx::Client&>().stats()), wx::Stats>);
+    EXPECT_EQ(wx::to_string(wx::Host::backup), "backup");
+    EXPECT_EQ(wx::to_string(wx::BreakerState::half_open), "half_open");
+    EXPECT_EQ(wx::to_string(wx::QuotaStore::redis), "redis");
+
+    const SandboxOrder o = env().take();
+    const std::string no = env().fresh_no("stats");
+    const wx::EndpointStats zero;
+    {
+        const wx::Client c = client();
+        const wx::Stats fresh = c.stats();
+        EXPECT_EQ(fresh.recover, zero);
+        EXPECT_EQ(fresh.query, zero);
+        EXPECT_EQ(fresh.certificates, zero);
+        EXPECT_EQ(fresh.active_host, wx::Host::primary);
+        EXPECT_EQ(fresh.breaker, wx::BreakerState::closed);
+        EXPECT_FALSE(fresh.backup_down);
+        EXPECT_EQ(fresh.quota_store, wx::QuotaStore::local);
+        EXPECT_TRUE(fresh.quota_store_healthy);
+        EXPECT_EQ(fresh.quota_store_errors, 0u);
+
+        c.submit(request_for(o, no));
+        c.query(no, o.mchid);
+        const wx::Stats s = c.stats();
+        EXPECT_EQ(s.recover.requests, 1u);
+        EXPECT_EQ(s.recover.attempts, 1u);
+        EXPECT_EQ(s.query.requests, 1u);
+        EXPECT_EQ(s.query.attempts, 1u);
+        EXPECT_EQ(s.query.retries, 0u);
+        EXPECT_EQ(s.certificates, zero);
+    }
+    {
+        // A 500 on the primary: one retry, sent to the backup, and the breaker opens.
+        const wx::Client c = client({{"max_attempts", Value::num(3)}});
+        ASSERT_TRUE(env().fault("system_error", 1, "primary"));
+        c.query(no, o.mchid);
+        const wx::Stats s = c.stats();
+        env().reset();
+        EXPECT_EQ(s.query.attempts, 2u);
+        EXPECT_EQ(s.query.retries, 1u);
+        EXPECT_EQ(s.query.failovers, 1u);
+        EXPECT_EQ(s.breaker, wx::BreakerState::open);
+        EXPECT_EQ(s.active_host, wx::Host::backup);
+    }
+    {
+        // A 429 is counted and retried on the same host.
+        const wx::Client c = client({{"max_attempts", Value::num(3)}});
+        ASSERT_TRUE(env().fault("rate_limited", 1, "both"));
+        c.query(no, o.mchid);
+        const wx::Stats s = c.stats();
+        env().reset();
+        EXPECT_EQ(s.query.throttled, 1u);
+        EXPECT_EQ(s.query.failovers, 0u);
+        EXPECT_EQ(s.breaker, wx::BreakerState::closed);
+    }
+    {
+        // A client-side limit of one a minute refuses the second call before sending it.
+        const wx::Client c = client({{"rate_limit_per_minute", Value::num(1)}, {"rate_limit_wait_ms", Value::num(0)}});
+        c.query(no, o.mchid);
+        EXPECT_EQ(expect_error([&] { c.query(no, o.mchid); }).status(), wx::Status::rate_limited);
+        const wx::Stats s = c.stats();
+        EXPECT_EQ(s.query.requests, 2u);
+        EXPECT_EQ(s.query.attempts, 1u);
+        EXPECT_EQ(s.query.limiter_refusals, 1u);
+    }
+    {
+        wx::Client c = client();
+        wx::Client moved = std::move(c);
+        EXPECT_EQ(expect_error([&] { c.stats(); }).status(), wx::Status::invalid_argument);  // NOLINT(bugprone-use-after-move)
+        EXPECT_EQ(moved.stats().query, zero);
+    }
+}
+
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     SandboxEnv::instance = new SandboxEnv;

@@ -949,3 +949,50 @@ JNIEXPORT void JNICALL Java_io_wxrecover_Native_reportFree(JNIEnv *env, jclass c
     (void)cls;
     wx_reconcile_report_free((wx_reconcile_report *)handle_ptr(report));
 }
+
+/* ----- stats ----- */
+
+static void put_endpoint(jlong *out, const wx_endpoint_stats *e) {
+    out[0] = (jlong)e->requests;
+    out[1] = (jlong)e->attempts;
+    out[2] = (jlong)e->retries;
+    out[3] = (jlong)e->failovers;
+    out[4] = (jlong)e->limiter_waits;
+    out[5] = (jlong)e->limiter_refusals;
+    out[6] = (jlong)e->limiter_waiting;
+    out[7] = (jlong)e->throttled;
+    out[8] = (jlong)e->verification_failures;
+}
+
+/* The layout is Native.STATS_LENGTH's: 3 x 9 counters, then the six state fields. */
+#define STATS_LENGTH (3 * 9 + 6)
+
+JNIEXPORT jlongArray JNICALL Java_io_wxrecover_Native_stats(JNIEnv *env, jclass cls,
+                                                            jlong client) {
+    wx_stats s;
+    wx_error *err = NULL;
+    jlong values[STATS_LENGTH];
+    jlongArray arr;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_stats((const wx_recover *)handle_ptr(client), &s, &err);
+    if (st != WX_OK) {
+        throw_wx(env, st, err, NULL);
+        return NULL;
+    }
+    put_endpoint(values, &s.recover);
+    put_endpoint(values + 9, &s.query);
+    put_endpoint(values + 18, &s.certificates);
+    values[27] = (jlong)s.active_host;
+    values[28] = (jlong)s.breaker;
+    values[29] = s.backup_down ? 1 : 0;
+    values[30] = s.quota_store_healthy ? 1 : 0;
+    values[31] = (jlong)s.quota_store;
+    values[32] = (jlong)s.quota_store_errors;
+    arr = (*env)->NewLongArray(env, STATS_LENGTH);
+    if (arr == NULL) {
+        return NULL; /* OutOfMemoryError pending */
+    }
+    (*env)->SetLongArrayRegion(env, arr, 0, STATS_LENGTH, values);
+    return arr;
+}

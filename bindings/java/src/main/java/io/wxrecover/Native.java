@@ -279,4 +279,16 @@ final class Native {
     static native long reportPending(long report);
 
     static native void reportFree(long report);
+
+    // ----- stats -----
+
+    /**
+     * Length of the array {@link #stats} returns: the nine counters of wx_endpoint_stats (in
+     * their C order) for recover, query and certificates, then active_host, breaker,
+     * backup_down, quota_store_healthy, quota_store and quota_store_errors.
+     */
+    static final int STATS_LENGTH = 3 * 9 + 6;
+
+    /** A copy of wx_recover_stats' snapshot, laid out as {@link #STATS_LENGTH} says. */
+    static native long[] stats(long client) throws WxRecoverException;
 }

@@ -389,6 +389,19 @@ public final class WxRecoverClient implements AutoCloseable {
         return withHandle(h -> Native.prune(h, olderThanDays));
     }
 
+    // ----- stats for operators (docs/stats.md) -----
+
+    /**
+     * A snapshot of this client's counters (per endpoint: requests, attempts, retries,
+     * failovers, limiter waits and refusals, 429s received, verification failures) and of its
+     * breaker and quota store. Never touches the network; cheap enough for every scrape.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public WxStats stats() throws WxRecoverException {
+        return withHandle(h -> WxStats.fromArray(Native.stats(h)));
+    }
+
     // ----- logging -----
 
     /**
