@@ -11,7 +11,7 @@ only converts values. See README.md.
 """
 
 from ._native import LibraryError, library_candidates, load_library
-from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
+from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, validate_request, version
 from .journal import JournalEntry, JournalState, LastError, ReconcileReport
 from .errors import (
     ApiError,
@@ -55,6 +55,7 @@ __all__ = [
     "LibraryError",
     "load_library",
     "library_candidates",
+    "validate_request",
     "version",
     "LOGGER_NAME",
     "TRACE",
