@@ -9,7 +9,7 @@ export WX_SANDBOX_BIN := $(REL)/wx-sandbox
 export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
 .PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java test-journal \
-        test-cpp test-install test-logs test-secrets install soak bench clean
+        test-cpp test-install test-logs test-secrets test-batch install soak bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -30,7 +30,7 @@ test: build check-header lint test-logs test-rust test-c test-python test-java t
 # temporary sandboxes under build/tmp; test-secrets then scans that log for their secrets.
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
-LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-journal test-hostile \
+LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-journal test-batch test-hostile \
                 test-asan test-stress test-secrets
 $(LOGGED_TESTS): export WX_RECOVER_LOG := trace
 $(LOGGED_TESTS): export WX_RECOVER_LOG_FILE := $(TEST_LOG)
@@ -47,6 +47,11 @@ test-secrets:
 soak: build
 	WX_SOAK_RECOVERS=20000 cargo test --release --test soak -- --nocapture
 	python3 tests/journal/crash_storm.py --cycles 220
+
+# The operators' batch command (docs/operators.md) against real sandboxes: validation, faults
+# under a per-minute limit, SIGKILL/SIGTERM and resume, the progress bar in a tmux terminal.
+test-batch: build
+	python3 -m pytest -q tests/batch
 
 # Submitters sharing one journal are killed with SIGKILL; reconciliation must leave the
 # journal and the sandbox in exact agreement (docs/journal.md).
