@@ -108,7 +108,7 @@ class Progress:
         else:
             parts = [f"accepted {counts.accepted}", f"refused {counts.refused}",
                      f"in doubt {counts.in_doubt}", f"failed {counts.failed}"]
-        unit = "queries" if self.kind == "wait" else "recovers"
+        unit = "settled" if self.kind == "wait" else "recovers"
         parts.append(f"{rate * 60:.0f} {unit}/min" if rate is not None else f"-- {unit}/min")
         left = self.total - done
         eta = left / rate if rate else (0.0 if left == 0 else None)
