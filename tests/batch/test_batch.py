@@ -163,6 +163,26 @@ def test_rerun_resumes_and_a_changed_row_is_a_conflict(sandbox, tmp_path):
     assert journal_states(journal) == {r["out_request_no"]: "ACCEPTED" for r in rows}
 
 
+def test_skip_invalid_sends_the_valid_rows_and_a_json_report(sandbox, tmp_path):
+    o = sandbox.take(3)
+    t = tag()
+    rows = [row_for(o[0], f"S{t}-1"), {**row_for(o[1], f"S{t}-2"), "mchid": ""}, row_for(o[2], f"S{t}-3")]
+    orders = write_csv(tmp_path / "orders.csv", rows, bom=True)
+    report = tmp_path / "report.json"
+    p = run_cli("batch", str(orders), "--config", sandbox.config_path, "--skip-invalid", "--report", str(report))
+    err = out(p)
+    assert p.returncode == 12, err
+    assert re.search(r"^line 3: mchid: is required", err, re.M) and "skipping 1 invalid rows" in err
+    rep = json.loads(report.read_text(encoding="utf-8"))
+    assert [(r["line"], r["state"]) for r in rep] == [(2, "ACCEPTED"), (3, "INVALID"), (4, "ACCEPTED")]
+    assert rep[1]["error_status"] == "INVALID_ARGUMENT" and rep[1]["error_message"].startswith("mchid: ")
+    records = {r["out_request_no"]: r for r in sandbox.recovers()}
+    assert f"S{t}-2" not in records
+    for r in (rep[0], rep[2]):
+        assert records[r["out_request_no"]]["wxpay_recover_no"] == r["wxpay_recover_no"]
+    assert_no_plaintext(report.read_text(encoding="utf-8") + err, sandbox.orders)
+
+
 # ----- interruption -----
 
 
