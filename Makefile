@@ -9,7 +9,8 @@ export WX_SANDBOX_BIN := $(REL)/wx-sandbox
 export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
 .PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java test-journal \
-        test-cpp test-install test-wheel test-maven-consumer test-logs test-secrets test-quota install soak bench clean
+        test-cpp test-install test-wheel test-maven-consumer test-logs test-secrets test-quota test-batch \
+        install soak bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -23,7 +24,8 @@ demo: build
 	@bash scripts/demo.sh
 
 test: build check-header lint test-logs test-rust test-c test-python test-java test-cpp \
-      test-install test-wheel test-maven-consumer test-journal test-quota test-hostile test-asan test-stress \
+      test-install test-wheel test-maven-consumer test-journal test-quota test-batch test-hostile test-asan \
+      test-stress \
       test-secrets test-fuzz
 	@echo "make test: all suites passed"
 
@@ -32,8 +34,10 @@ test: build check-header lint test-logs test-rust test-c test-python test-java t
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
 LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-wheel \
-                test-maven-consumer test-journal test-quota test-hostile \
+                test-maven-consumer test-journal test-quota test-batch test-hostile \
                 test-asan test-stress test-secrets
+# Created at parse time too, so a suite run alone (`make test-c`) has its TMPDIR.
+$(shell mkdir -p $(TEST_TMP) $(dir $(TEST_LOG)))
 $(LOGGED_TESTS): export WX_RECOVER_LOG := trace
 $(LOGGED_TESTS): export WX_RECOVER_LOG_FILE := $(TEST_LOG)
 $(LOGGED_TESTS): export TMPDIR := $(TEST_TMP)
@@ -49,6 +53,11 @@ test-secrets:
 soak: build
 	WX_SOAK_RECOVERS=20000 cargo test --release --test soak -- --nocapture
 	python3 tests/journal/crash_storm.py --cycles 220
+
+# The operators' batch command (docs/operators.md) against real sandboxes: validation, faults
+# under a per-minute limit, SIGKILL/SIGTERM and resume, the progress bar in a tmux terminal.
+test-batch: build
+	python3 -m pytest -q tests/batch
 
 # Submitters sharing one journal are killed with SIGKILL; reconciliation must leave the
 # journal and the sandbox in exact agreement (docs/journal.md).

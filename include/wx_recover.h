@@ -694,6 +694,17 @@ wx_status wx_recover_verify(const wx_recover *client,
 // Thread: any thread.
 void wx_free(char *s);
 
+// Checks a request against the rules wx_recover_submit() applies before anything is
+// encrypted or sent, without a client and without any I/O, so a caller can check a whole
+// file of requests before sending the first. WX_OK means wx_recover_submit() would not
+// refuse it as WX_INVALID_ARGUMENT (the platform may still refuse it). On failure, `*err`
+// (if not NULL) names the first field that breaks a rule, as "invalid argument: FIELD:
+// REASON"; the message never quotes bal_account_no.
+//
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_INTERNAL.
+// Thread: any thread.
+wx_status wx_recover_request_validate(const wx_recover_request *request, wx_error **err);
+
 // Submits a recover (解管): validates, encrypts bal_account_no, signs, sends with retries and
 // failover, and verifies the answer. Blocks until done (bounded by deadline_ms).
 //

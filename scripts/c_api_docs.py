@@ -35,6 +35,7 @@ CAN_RETURN = {
     "wx_recover_parse_notification_headers": BASIC | {"WX_CONFIG", "WX_UNVERIFIED", "WX_BAD_RESPONSE"},
     "wx_notification_order": BASIC | {"WX_BAD_RESPONSE"},
     "wx_order_parse": BASIC | {"WX_BAD_RESPONSE"},
+    "wx_recover_request_validate": BASIC,
     "wx_recover_pending": BASIC | {"WX_CONFIG"},
     "wx_recover_journal_entry": BASIC | {"WX_CONFIG"},
     "wx_recover_reconcile": BASIC | {"WX_CONFIG"},

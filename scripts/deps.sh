@@ -37,6 +37,7 @@ need_cmd javac default-jdk-headless
 need_cmd mvn maven
 need_cmd git git
 need_cmd redis-server redis-server   # the shared rate-limit store's tests (tests/quota)
+need_cmd tmux tmux               # the batch progress bar test drives a real terminal
 
 if [ ${#apt_missing[@]} -gt 0 ]; then
     # De-duplicate while keeping order.
@@ -59,6 +60,7 @@ python3 -m pip --version >/dev/null 2>&1 || {
 }
 need_py pytest pytest
 need_py wechatpayv3 wechatpayv3
+need_py tqdm tqdm                 # the Python CLI's batch progress bar
 if [ "${1:-}" = "--bench" ]; then
     need_py matplotlib matplotlib
 fi

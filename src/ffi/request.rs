@@ -23,6 +23,39 @@ pub struct wx_recover_request {
     pub recover_reason: *const c_char,
 }
 
+/// The request's fields as the core's type: each required string present and UTF-8.
+fn request_from(r: &wx_recover_request) -> crate::error::Result<RecoverRequest> {
+    Ok(RecoverRequest {
+        out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
+        related_webank_punish_no: req_str(r.related_webank_punish_no, "related_webank_punish_no")?
+            .to_string(),
+        related_wxpay_punish_no: req_str(r.related_wxpay_punish_no, "related_wxpay_punish_no")?
+            .to_string(),
+        mchid: req_str(r.mchid, "mchid")?.to_string(),
+        bal_account_no: req_str(r.bal_account_no, "bal_account_no")?.to_string(),
+        recover_reason: opt_str(r.recover_reason, "recover_reason")?.map(str::to_string),
+    })
+}
+
+/// Checks a request against the rules wx_recover_submit() applies before anything is
+/// encrypted or sent, without a client and without any I/O, so a caller can check a whole
+/// file of requests before sending the first. WX_OK means wx_recover_submit() would not
+/// refuse it as WX_INVALID_ARGUMENT (the platform may still refuse it). On failure, `*err`
+/// (if not NULL) names the first field that breaks a rule, as "invalid argument: FIELD:
+/// REASON"; the message never quotes bal_account_no.
+///
+/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_INTERNAL.
+/// Thread: any thread.
+#[no_mangle]
+pub unsafe extern "C" fn wx_recover_request_validate(
+    request: *const wx_recover_request,
+    err: *mut *mut wx_error,
+) -> wx_status {
+    call(err, || {
+        request_from(boundary::handle(request, "request")?)?.validate()
+    })
+}
+
 /// Submits a recover (解管): validates, encrypts bal_account_no, signs, sends with retries and
 /// failover, and verifies the answer. Blocks until done (bounded by deadline_ms).
 ///
@@ -44,20 +77,7 @@ pub unsafe extern "C" fn wx_recover_submit(
     call(err, || {
         let client = boundary::handle(client, "client")?;
         let out = out_ptr(out, "out")?;
-        let r = boundary::handle(request, "request")?;
-        let request = RecoverRequest {
-            out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
-            related_webank_punish_no: req_str(
-                r.related_webank_punish_no,
-                "related_webank_punish_no",
-            )?
-            .to_string(),
-            related_wxpay_punish_no: req_str(r.related_wxpay_punish_no, "related_wxpay_punish_no")?
-                .to_string(),
-            mchid: req_str(r.mchid, "mchid")?.to_string(),
-            bal_account_no: req_str(r.bal_account_no, "bal_account_no")?.to_string(),
-            recover_reason: opt_str(r.recover_reason, "recover_reason")?.map(str::to_string),
-        };
+        let request = request_from(boundary::handle(request, "request")?)?;
         let accepted = client.inner.submit(&request)?;
         out.write(Box::into_raw(Box::new(accepted_handle(&accepted))));
         Ok(())

@@ -11,7 +11,7 @@ only converts values. See README.md.
 """
 
 from ._native import LibraryError, library_candidates, load_library
-from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, version
+from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, validate_request, version
 from .journal import JournalEntry, JournalState, LastError, ReconcileReport
 from .stats import ClientStats, EndpointStats, prometheus_text, prometheus_text_many
 from .errors import (
@@ -62,6 +62,7 @@ __all__ = [
     "LibraryError",
     "load_library",
     "library_candidates",
+    "validate_request",
     "version",
     "LOGGER_NAME",
     "TRACE",

@@ -5,6 +5,8 @@
     python -m wx_recover query --config FILE --out-request-no N --mchid M
     python -m wx_recover version
     wx-recover --version            (the console script; the same commands)
+    python -m wx_recover batch ORDERS --config FILE ...   (a file of recovers: see wx_recover/batch.py)
+    python -m wx_recover pending --journal PATH / reconcile --journal PATH --config FILE
 
 Success: one JSON object on stdout, exit code 0. Failure: one JSON object with every error
 field on stderr (stdout stays empty, so `> result.json` only ever holds results), exit code =
@@ -90,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log", metavar="LEVEL", choices=["error", "warning", "info", "debug", "trace"],
                    help="write the library's log lines at LEVEL and above to stderr")
     p.add_argument("--library", metavar="PATH", help="path of libwx_recover.so (default: $WX_RECOVER_LIB, bundled, repo target/)")
-    sub = p.add_subparsers(dest="command", metavar="{submit,query,version}")
+    sub = p.add_subparsers(dest="command", metavar="{submit,query,version,batch,pending,reconcile}")
     sub.required = True
 
     s = sub.add_parser("submit", help="submit a recover and print the acceptance")
@@ -108,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--mchid", required=True, help="target merchant id")
 
     sub.add_parser("version", help="print the library version")
+    from .batch import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -123,6 +128,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         log = logging.getLogger(LOGGER_NAME)
         log.addHandler(handler)
         log.setLevel(args.log.upper())
+    if getattr(args, "handler", None) is not None:
+        return int(args.handler(args))
     try:
         if args.command == "version":
             from .client import version

@@ -103,6 +103,7 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_recover_set_logger", [_h, WX_LOG_FN, c_void_p, c_int, _out_h], _status),
     ("wx_recover_free", [_h], None),
     ("wx_recover_submit", [_h, POINTER(wx_recover_request), _out_h, _out_h], _status),
+    ("wx_recover_request_validate", [POINTER(wx_recover_request), _out_h], _status),
     ("wx_recover_query", [_h, c_char_p, c_char_p, _out_h, _out_h], _status),
     ("wx_recover_wechatpay_serial", [_h], c_char_p),
     ("wx_recover_authorization", [_h, c_char_p, c_char_p, c_char_p, c_size_t, _out_h, _out_h], _status),
@@ -187,6 +188,7 @@ class Native:
     wx_recover_set_logger: Any
     wx_recover_free: Any
     wx_recover_submit: Any
+    wx_recover_request_validate: Any
     wx_recover_query: Any
     wx_recover_wechatpay_serial: Any
     wx_recover_authorization: Any

@@ -31,6 +31,7 @@ __all__ = [
     "RecoverState",
     "LOGGER_NAME",
     "TRACE",
+    "validate_request",
     "version",
 ]
 
@@ -323,6 +324,51 @@ def _make_error(lib: Native, status: int, err: c_void_p) -> WxError:
     )
 
 
+def _request(
+    out_request_no: str,
+    related_webank_punish_no: str,
+    related_wxpay_punish_no: str,
+    mchid: str,
+    bal_account_no: str,
+    recover_reason: Optional[str],
+) -> wx_recover_request:
+    return wx_recover_request(
+        out_request_no=_cstr("out_request_no", out_request_no),
+        related_webank_punish_no=_cstr("related_webank_punish_no", related_webank_punish_no),
+        related_wxpay_punish_no=_cstr("related_wxpay_punish_no", related_wxpay_punish_no),
+        mchid=_cstr("mchid", mchid),
+        bal_account_no=_cstr("bal_account_no", bal_account_no),
+        recover_reason=_cstr("recover_reason", recover_reason, required=False),
+    )
+
+
+def validate_request(
+    *,
+    out_request_no: str,
+    related_webank_punish_no: str,
+    related_wxpay_punish_no: str,
+    mchid: str,
+    bal_account_no: str,
+    recover_reason: Optional[str] = None,
+    library: Optional[PathArg] = None,
+) -> None:
+    """Checks a request against the core's rules (the ones :meth:`Client.submit` applies
+    before sending), with no client and no I/O. Raises :class:`InvalidArgument` naming the
+    first field that breaks one (``"invalid argument: FIELD: REASON"``); returns None when the
+    request would be sent."""
+    req = _request(
+        out_request_no, related_webank_punish_no, related_wxpay_punish_no, mchid, bal_account_no, recover_reason
+    )
+    lib = load_library(library)
+    err = c_void_p()
+    try:
+        status = lib.wx_recover_request_validate(byref(req), byref(err))
+        if status != Status.OK:
+            raise _make_error(lib, status, err)
+    finally:
+        lib.wx_error_free(err)
+
+
 def version(library: Optional[PathArg] = None) -> str:
     """The version of the loaded C library (e.g. ``"0.1.0"``)."""
     return load_library(library).version()
@@ -572,13 +618,8 @@ class Client:
         On a failure with ``e.retry_safe``, re-submit the same ``out_request_no`` with the same
         content (re-entry gives the same ``wxpay_recover_no``) or query it.
         """
-        req = wx_recover_request(
-            out_request_no=_cstr("out_request_no", out_request_no),
-            related_webank_punish_no=_cstr("related_webank_punish_no", related_webank_punish_no),
-            related_wxpay_punish_no=_cstr("related_wxpay_punish_no", related_wxpay_punish_no),
-            mchid=_cstr("mchid", mchid),
-            bal_account_no=_cstr("bal_account_no", bal_account_no),
-            recover_reason=_cstr("recover_reason", recover_reason, required=False),
+        req = _request(
+            out_request_no, related_webank_punish_no, related_wxpay_punish_no, mchid, bal_account_no, recover_reason
         )
         lib = self._lib
         out = c_void_p()

@@ -1,0 +1,177 @@
+"""Helpers for the batch command's tests: a real wx-sandbox per test module, order files, and
+the CLI run as a separate process (`python3 -m wx_recover batch ...`), as an operator runs it.
+
+Run: make test-batch (or python3 -m pytest -q tests/batch after cargo build --release).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PY_DIR = ROOT / "bindings" / "python"
+REL = ROOT / "target" / "release"
+SANDBOX_BIN = os.environ.get("WX_SANDBOX_BIN", str(REL / "wx-sandbox"))
+LIB = os.environ.get("WX_RECOVER_LIB", str(REL / "libwx_recover.so"))
+FIELDS = ["out_request_no", "related_webank_punish_no", "related_wxpay_punish_no", "mchid", "bal_account_no",
+          "recover_reason"]
+
+
+def cli_env(**extra: str) -> Dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(PY_DIR) + os.pathsep + env.get("PYTHONPATH", "")
+    env["WX_RECOVER_LIB"] = LIB
+    env.update(extra)
+    return env
+
+
+CLI = [sys.executable, "-m", "wx_recover"]
+
+
+def run_cli(*args: str, timeout: float = 300, stdin: Optional[bytes] = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], env=cli_env(), capture_output=True, timeout=timeout, input=stdin)
+
+
+def start_cli(*args: str, **kw: Any) -> subprocess.Popen:
+    return subprocess.Popen([*CLI, *args], env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+class Sandbox:
+    """A running wx-sandbox binary and its admin API."""
+
+    def __init__(self, orders: int, rate_per_minute: int = 0, recover_delay_ms: int = 100) -> None:
+        if not os.path.isfile(SANDBOX_BIN):
+            pytest.fail(f"wx-sandbox not found at {SANDBOX_BIN}: cargo build --release --workspace")
+        # Kept after the run (under $TMPDIR): `make test-secrets` reads each sandbox's secrets from it.
+        self.state_dir = tempfile.mkdtemp(prefix="wx-batch-sandbox-")
+        self.log = open(os.path.join(self.state_dir, "sandbox.log"), "wb")
+        self.proc = subprocess.Popen(
+            [SANDBOX_BIN, "--state-dir", self.state_dir, "--orders", str(orders),
+             "--rate-limit-per-minute", str(rate_per_minute), "--recover-delay-ms", str(recover_delay_ms)],
+            stdout=subprocess.PIPE, stderr=self.log)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode().strip()
+        if not line.startswith("ready "):
+            self.proc.kill()
+            pytest.fail(f"wx-sandbox did not start: {line!r}")
+        # Keep draining stdout so the sandbox never blocks on it.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        with open(line[len("ready "):], encoding="utf-8") as f:
+            self.info: Dict[str, Any] = json.load(f)
+        self.orders: List[Dict[str, Any]] = self.info["orders"]
+        self.config_path: str = self.info["client_config"]
+        self.env_file = os.path.join(self.state_dir, "sandbox.env")
+        self._used: set = set()
+
+    def take(self, n: int, outcome: Optional[str] = None) -> List[Dict[str, Any]]:
+        """n orders no other test of the module has used (optionally of one seeded outcome)."""
+        got = []
+        for i, o in enumerate(self.orders):
+            if i not in self._used and (outcome is None or o["outcome"] == outcome):
+                self._used.add(i)
+                got.append(o)
+                if len(got) == n:
+                    return got
+        raise RuntimeError(f"the sandbox has fewer than {n} unused orders")
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.info["admin_url"].rstrip("/") + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
+
+    def fault(self, kind: str, count: int = 1, **extra: Any) -> None:
+        self.admin("POST", "/faults", {"kind": kind, "count": count, "path": "recover", **extra})
+
+    def reset(self) -> None:
+        self.admin("POST", "/reset", {})
+
+    def recovers(self) -> List[Dict[str, Any]]:
+        return self.admin("GET", "/recovers")
+
+    def requests(self) -> int:
+        s = self.admin("GET", "/stats")
+        return s["primary"]["requests"] + s["backup"]["requests"]
+
+    def write_config(self, path: Path, **over: Any) -> str:
+        with open(self.config_path, encoding="utf-8") as f:
+            cfg = json.load(f)
+        cfg.update(over)
+        path.write_text(json.dumps(cfg), encoding="utf-8")
+        return str(path)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def row_for(order: Dict[str, Any], no: str, reason: Optional[str] = "batch test") -> Dict[str, Any]:
+    return {"out_request_no": no, "related_webank_punish_no": order["related_webank_punish_no"],
+            "related_wxpay_punish_no": order["related_wxpay_punish_no"], "mchid": order["mchid"],
+            "bal_account_no": order["bal_account_no"], "recover_reason": reason}
+
+
+def write_csv(path: Path, rows: Iterable[Dict[str, Any]], fields: Sequence[str] = FIELDS, bom: bool = False) -> Path:
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(fields), extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    return path
+
+
+def read_report(path: Path) -> List[Dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def journal_states(path: Path) -> Dict[str, str]:
+    if not path.exists():
+        return {}
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        return dict(db.execute("SELECT out_request_no, state FROM entries").fetchall())
+    finally:
+        db.close()
+
+
+def one_recover_per_control_order(records: List[Dict[str, Any]]) -> None:
+    by_control: Dict[str, List[str]] = {}
+    for r in records:
+        by_control.setdefault(r["related_wxpay_punish_no"], []).append(r["out_request_no"])
+    twice = {c: nos for c, nos in by_control.items() if len(nos) > 1}
+    assert not twice, f"control orders recovered more than once: {twice}"
+
+
+def assert_no_plaintext(text: str, orders: Iterable[Dict[str, Any]]) -> None:
+    leaked = [o["bal_account_no"] for o in orders if o["bal_account_no"] in text]
+    assert not leaked, f"{len(leaked)} plaintext bal_account_no values in the output"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    sb = Sandbox(orders=500, rate_per_minute=0, recover_delay_ms=100)
+    try:
+        yield sb
+    finally:
+        sb.stop()
