@@ -364,6 +364,19 @@ void wx_error_free(wx_error *e);
 // Thread: any thread; many threads and processes may read and write one journal at once.
 wx_status wx_recover_pending(const wx_recover *client, wx_journal_list **out, wx_error **err);
 
+// The pending entries (IN_DOUBT, ACCEPTED) of the journal file at `path`, oldest first, read
+// without a client: no configuration, no keys, nothing written. What an operator lists before
+// deciding to reconcile.
+//
+// On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or non-UTF-8 argument; WX_CONFIG when there
+// is no journal at `path`, it cannot be opened, or its schema is newer than this library's;
+// WX_INTERNAL when it cannot be read.
+//
+// Thread: any thread; other processes may write the journal meanwhile.
+wx_status wx_journal_pending_at(const char *path, wx_journal_list **out, wx_error **err);
+
 // One journal entry by its out_request_no. On WX_OK, `*out` receives the entry (free with
 // wx_journal_entry_free()), or NULL when the journal has no such entry.
 //

@@ -41,6 +41,7 @@ CAN_RETURN = {
     "wx_recover_reconcile": BASIC | {"WX_CONFIG"},
     "wx_recover_journal_prune": BASIC | {"WX_CONFIG"},
     "wx_recover_stats": BASIC,
+    "wx_journal_pending_at": BASIC | {"WX_CONFIG"},
 }
 
 

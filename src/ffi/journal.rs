@@ -120,6 +120,32 @@ pub unsafe extern "C" fn wx_recover_pending(
     })
 }
 
+/// The pending entries (IN_DOUBT, ACCEPTED) of the journal file at `path`, oldest first, read
+/// without a client: no configuration, no keys, nothing written. What an operator lists before
+/// deciding to reconcile.
+///
+/// On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
+///
+/// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or non-UTF-8 argument; WX_CONFIG when there
+/// is no journal at `path`, it cannot be opened, or its schema is newer than this library's;
+/// WX_INTERNAL when it cannot be read.
+///
+/// Thread: any thread; other processes may write the journal meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn wx_journal_pending_at(
+    path: *const c_char,
+    out: *mut *mut wx_journal_list,
+    err: *mut *mut super::wx_error,
+) -> wx_status {
+    call(err, || {
+        let out = out_ptr(out, "out")?;
+        let path = req_str(path, "path")?;
+        let pending = crate::journal::pending_at(std::path::Path::new(path))?;
+        out.write(Box::into_raw(Box::new(list_handle(pending))));
+        Ok(())
+    })
+}
+
 /// One journal entry by its out_request_no. On WX_OK, `*out` receives the entry (free with
 /// wx_journal_entry_free()), or NULL when the journal has no such entry.
 ///

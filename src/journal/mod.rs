@@ -432,3 +432,16 @@ fn first_outcome(entry: &Entry) -> Option<Result<Accepted>> {
         ))),
     }
 }
+
+/// The pending entries of the journal file at `path`, read-only, with no client, keys or
+/// configuration: what an operator lists before deciding to reconcile.
+pub fn pending_at(path: &Path) -> Result<Vec<Entry>> {
+    if !path.is_file() {
+        return Err(Error::config(
+            "journal",
+            format!("{}: no journal file there", path.display()),
+        ));
+    }
+    Store::open_read_only(path)?.pending(None)
+}
+

@@ -82,6 +82,32 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing journal read-only (no migration, no writes), for listing it without
+    /// a client. A newer schema than this library's is refused.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::config("journal", format!("{}: {e}", path.display())))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| Error::config("journal", format!("{}: {e}", path.display())))?;
+        if version == 0 || version > SCHEMA_VERSION {
+            return Err(Error::config(
+                "journal",
+                format!(
+                    "{}: schema version {version}; this library reads 1 to {SCHEMA_VERSION}",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A connection is left consistent by SQLite even if a holder panicked.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())

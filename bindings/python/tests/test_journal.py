@@ -53,6 +53,27 @@ def test_a_refusal_is_kept_with_its_error_and_is_not_pending(sandbox: Any, tmp_p
         assert c.pending() == []
 
 
+def test_pending_at_reads_a_journal_without_a_client_and_refuses_what_is_not_one(sandbox: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    with sandbox.client(journal=str(journal)) as c:
+        req = sandbox.request_for(sandbox.take_order("SUCCESS"))
+        c.submit(**req)
+        listed = wx_recover.pending_at(journal)
+        assert [(e.out_request_no, e.state) for e in listed] == [(req["out_request_no"], JournalState.ACCEPTED)]
+        assert listed == c.pending()
+    before = journal.read_bytes()
+    wx_recover.pending_at(journal)
+    assert journal.read_bytes() == before, "read-only: nothing written"
+    with pytest.raises(wx_recover.ConfigError, match="no journal file"):
+        wx_recover.pending_at(tmp_path / "absent.sqlite")
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    with pytest.raises(wx_recover.ConfigError, match="schema version 0"):
+        wx_recover.pending_at(tmp_path / "empty.sqlite")
+    (tmp_path / "text.sqlite").write_text("not a database")
+    with pytest.raises(wx_recover.ConfigError, match="journal"):
+        wx_recover.pending_at(tmp_path / "text.sqlite")
+
+
 def test_a_client_without_a_journal_says_so(client: wx_recover.Client) -> None:
     with pytest.raises(wx_recover.ConfigError) as e:
         client.pending()

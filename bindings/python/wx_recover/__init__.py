@@ -11,7 +11,18 @@ only converts values. See README.md.
 """
 
 from ._native import LibraryError, library_candidates, load_library
-from .client import LOGGER_NAME, TRACE, Client, Notification, RecoverAccepted, RecoverOrder, RecoverState, validate_request, version
+from .client import (
+    LOGGER_NAME,
+    TRACE,
+    Client,
+    Notification,
+    RecoverAccepted,
+    RecoverOrder,
+    RecoverState,
+    pending_at,
+    validate_request,
+    version,
+)
 from .journal import JournalEntry, JournalState, LastError, ReconcileReport
 from .stats import ClientStats, EndpointStats, prometheus_text, prometheus_text_many
 from .errors import (
@@ -62,6 +73,7 @@ __all__ = [
     "LibraryError",
     "load_library",
     "library_candidates",
+    "pending_at",
     "validate_request",
     "version",
     "LOGGER_NAME",

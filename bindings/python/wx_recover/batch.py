@@ -39,14 +39,13 @@ import json
 import os
 import shlex
 import signal
-import sqlite3
 import sys
 import threading
 import time
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from ._native import LibraryError
-from .client import Client, validate_request
+from .client import Client, pending_at, validate_request
 from .errors import ConfigError, InvalidArgument, Status, WxError
 from .journal import JournalEntry, JournalState
 from .progress import Counts, Progress
@@ -312,10 +311,6 @@ def _cwd(path: str) -> Iterator[None]:
         os.chdir(old)
 
 
-def _unknown_key(e: WxError, key: str) -> bool:
-    return isinstance(e, ConfigError) and f"{key}: unknown configuration key" in e.message
-
-
 def open_client(config_path: str, journal: str, rate: Optional[int] = None,
                 library: Optional[str] = None, patient: bool = True) -> Tuple[Client, str]:
     """A client from the operator's configuration with the journal at `journal` and, when
@@ -339,31 +334,18 @@ def open_client(config_path: str, journal: str, rate: Optional[int] = None,
         # The whole call's deadline covers the wait for a slot plus the configured time for the
         # exchange itself.
         cfg["deadline_ms"] = min(int(cfg.get("deadline_ms") or DEFAULT_DEADLINE_MS) + wait, 3_600_000)
-    # The per-endpoint key first (it limits recovers only); a core without it names it as an
-    # unknown key, and then the client-wide limit is lowered instead.
-    attempts = ["rate_limit_recover_per_minute", "rate_limit_per_minute"] if rate is not None else [""]
-    for key in attempts:
-        trial = dict(cfg)
-        if key:
-            configured = trial.get(key, cfg.get("rate_limit_per_minute"))
-            trial[key] = rate if not configured else min(int(configured), rate)  # type: ignore[type-var]
-        try:
-            with _cwd(os.path.dirname(config_path)):
-                return Client(json.dumps(trial), library=library), key
-        except WxError as e:
-            if key and key != attempts[-1] and _unknown_key(e, key):
-                continue
-            raise
-    raise AssertionError("unreachable")
+    # --rate lowers the recover bucket only; queries (--wait) keep their own.
+    if rate is not None:
+        configured = cfg.get("rate_limit_recover_per_minute", cfg.get("rate_limit_per_minute"))
+        cfg["rate_limit_recover_per_minute"] = rate if not configured else min(int(configured), rate)
+    with _cwd(os.path.dirname(config_path)):
+        return Client(json.dumps(cfg), library=library), "rate_limit_recover_per_minute" if rate is not None else ""
 
 
 def _waiting_for_quota(client: Client) -> Optional[int]:
-    """Calls waiting for a recover limiter slot right now, when the core reports it."""
-    stats = getattr(client, "stats", None)
-    if stats is None:
-        return None
+    """Calls waiting for a recover limiter slot right now."""
     try:
-        return int(stats().recover.limiter_waiting)
+        return int(client.stats().recover.limiter_waiting)
     except Exception:  # noqa: BLE001 - a display aid only
         return None
 
@@ -783,30 +765,27 @@ def _watch(progress: Progress, snapshot: Callable[[], Tuple[Counts, int]], alive
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
-    """Lists the journal's pending entries. Reads the file directly (docs/journal.md, "The
-    file"), read-only, so it needs no configuration and no keys."""
+    """Lists the journal's pending entries. The library reads the file read-only, so this
+    needs no configuration and no keys."""
     path = os.path.abspath(args.journal)
-    if not os.path.isfile(path):
-        _err(f"no journal at {path}")
-        return EXIT_CONFIG
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-        try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version != 1:
-                _err(f"{path}: journal schema version {version}; this tool reads version 1")
-                return EXIT_CONFIG
-            cur = db.execute(
-                "SELECT out_request_no, state, wxpay_recover_no, attempts, error_status, error_http_status, "
-                "error_code, error_message, request_id, mchid, updated_at FROM entries "
-                "WHERE state IN ('IN_DOUBT', 'ACCEPTED') ORDER BY created_at, out_request_no")
-            names = [d[0] for d in cur.description]
-            entries = [dict(zip(names, r)) for r in cur.fetchall()]
-        finally:
-            db.close()
-    except sqlite3.Error as e:
-        _err(f"{path}: cannot read the journal: {e}")
+        found = pending_at(path, library=getattr(args, "library", None))
+    except WxError as e:
+        _err(f"{path}: {e}")
         return EXIT_CONFIG
+    entries = [{
+        "out_request_no": e.out_request_no,
+        "state": e.state.name,
+        "wxpay_recover_no": e.wxpay_recover_no,
+        "attempts": e.attempts,
+        "error_status": e.last_error.status.name if e.last_error else None,
+        "error_http_status": e.last_error.http_status if e.last_error else None,
+        "error_code": e.last_error.code if e.last_error else None,
+        "error_message": e.last_error.message if e.last_error else None,
+        "request_id": e.request_id,
+        "mchid": e.mchid,
+        "updated_at": e.updated_at,
+    } for e in found]
     if args.json:
         print(json.dumps(entries, ensure_ascii=False, indent=1))
     else:

@@ -31,6 +31,7 @@ __all__ = [
     "RecoverState",
     "LOGGER_NAME",
     "TRACE",
+    "pending_at",
     "validate_request",
     "version",
 ]
@@ -366,6 +367,23 @@ def validate_request(
         if status != Status.OK:
             raise _make_error(lib, status, err)
     finally:
+        lib.wx_error_free(err)
+
+
+def pending_at(journal: PathArg, library: Optional[PathArg] = None) -> List[JournalEntry]:
+    """The pending entries (IN_DOUBT, ACCEPTED) of the journal file at ``journal``, oldest
+    first, read by the library without a client: no configuration, no keys, nothing written.
+    Raises :class:`ConfigError` when there is no journal there or its schema is newer."""
+    lib = load_library(library)
+    out = c_void_p()
+    err = c_void_p()
+    try:
+        status = lib.wx_journal_pending_at(os.fsencode(journal), byref(out), byref(err))
+        if status != Status.OK:
+            raise _make_error(lib, status, err)
+        return list_from_handle(lib, out)
+    finally:
+        lib.wx_journal_list_free(out)
         lib.wx_error_free(err)
 
 
