@@ -444,4 +444,3 @@ pub fn pending_at(path: &Path) -> Result<Vec<Entry>> {
     }
     Store::open_read_only(path)?.pending(None)
 }
-
