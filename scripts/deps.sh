@@ -36,6 +36,8 @@ need_cmd curl curl
 need_cmd javac default-jdk-headless
 need_cmd mvn maven
 need_cmd git git
+# A Debian python3 needs python3-venv for `python3 -m venv` (the packaging tests' fresh venvs).
+python3 -c "import ensurepip" >/dev/null 2>&1 || apt_missing+=(python3-venv)
 need_cmd redis-server redis-server   # the shared rate-limit store's tests (tests/quota)
 need_cmd tmux tmux               # the batch progress bar test drives a real terminal
 
