@@ -19,6 +19,11 @@ re-entry submits:
 (getrusage) in that same repetition. The profilers slow the process a little; shares, not
 absolute times, are what they measure.
 If `perf record` cannot run here, the report says so and has only what perf stat gave.
+
+With valgrind present it also counts, with callgrind, the instructions per submit and per
+query of the C driver and of the Python binding's driver (the difference of two runs of the
+same driver with K1 and K2 timed calls, over K2 - K1): a count the machine's other load cannot
+move, for the binding's own per-call cost.
 """
 import argparse
 import json
@@ -175,14 +180,30 @@ def perf_record(proc, cmd, freq):
     return s, cats, threads, by_thread
 
 
+def callgrind_per_call(argv, op, k1, k2, env):
+    """Instructions per call of `op`: a run with k2 timed calls minus one with k1, over k2 - k1."""
+    totals = []
+    for k in (k1, k2):
+        out = tempfile.mktemp(prefix="wx-callgrind-")
+        r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + argv + [f"n={k}"],
+                           input=f"{op}\nquit\n", capture_output=True, text=True, env=env, timeout=900)
+        if r.returncode != 0:
+            raise RuntimeError(f"callgrind run failed: {r.stderr[-1500:]}")
+        m = re.search(r"^(?:summary|totals):\s+(\d+)", Path(out).read_text(), re.M)
+        os.unlink(out)
+        totals.append(int(m.group(1)))
+    return (totals[1] - totals[0]) / (k2 - k1)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--freq", type=int, default=4000)
+    ap.add_argument("--callgrind-calls", type=int, default=40, help="K2 of the callgrind runs (K1 = K2 / 4)")
     ap.add_argument("--out")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wx-breakdown-"))
-    sb = subprocess.Popen([str(REL / "wx-sandbox"), "--state-dir", str(work / "sb"), "--orders", "10",
+    sb = subprocess.Popen([str(REL / "wx-sandbox"), "--state-dir", str(work / "sb"), "--orders", "16",
                            "--rate-limit-per-minute", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     report = {"n": args.n, "perf_record": perf_ok(), "drivers": {}}
     try:
@@ -240,6 +261,26 @@ def main() -> int:
                 print(f"breakdown: {name}: {s['cpu_us']:.0f} us CPU/submit", file=sys.stderr)
             finally:
                 p.quit()
+        if shutil.which("valgrind"):
+            # The interpreter itself: python3 may be a launcher script that valgrind would not follow.
+            py = subprocess.run([sys.executable, "-c", "import sys; print(sys.executable)"], capture_output=True,
+                                text=True).stdout.strip()
+            pyenv = dict(env, PYTHONPATH=f"{ROOT / 'bench/python'}{os.pathsep}{ROOT / 'bindings/python'}")
+            k2 = args.callgrind_calls
+            cg = {}
+            # The natives' arguments as above, with a fresh order each and no warm-up.
+            runs = [("c", [str(B / "driver"), f"config={config}", f"order={order('cgc')}", "warmup=0"], env)]
+            runs += [(n, [a for a in argv if not a.startswith(("n=", "warmup=", "order="))]
+                      + [f"order={order('cg-' + n)}", "warmup=0"], env)
+                     for n, argv in drivers.items() if n != "c" and Path(argv[0]).exists()]
+            runs.append(("python", [py, str(ROOT / "bench/python/driver_binding.py"), f"config={config}",
+                                    f"order={order('cgpy')}", "warmup=0", f"admin={info['admin_url']}"], pyenv))
+            for name, argv, e in runs:
+                for op in ("submit", "query"):
+                    cg[f"{name} {op}"] = callgrind_per_call(argv, op, k2 // 4, k2, e)
+                    print(f"breakdown: callgrind {name} {op}: {cg[f'{name} {op}'] / 1e6:.3f} M instructions/call",
+                          file=sys.stderr)
+            report["callgrind"] = {"k1": k2 // 4, "k2": k2, "instructions_per_call": cg}
         print(json.dumps(report, indent=1))
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=1))
