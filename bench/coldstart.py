@@ -12,7 +12,10 @@ exits. The variants run interleaved round by round against one sandbox:
                WX_RECOVER_LIB = a stripped copy of the library, as `pip install` bundles it;
 - c:           build/bench/coldstart (dlopen of the stripped library, then the C ABI); it
                also prints the library's load time, and a second C variant loads the
-               unstripped target/release library to show what stripping saves;
+               unstripped target/release library to show what stripping saves; a third
+               (c-lazy-roots) sets SSL_CERT_FILE to a missing file and SSL_CERT_DIR to
+               /etc/ssl/certs, so OpenSSL looks system CAs up lazily instead of parsing the
+               whole bundle while the HTTP client is built: what that parse costs;
 - java:        `java ColdStart` through the Java binding (JNI glue from build/bench);
 - wechatpayv3: bench/python/coldstart_wechatpayv3.py;
 - wechatpay-go: build/bench/peer-go once=1.
@@ -58,7 +61,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="wx-coldstart-"))
     stripped = work / "libwx_recover.so"
     subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(REL / "libwx_recover.so")], check=True)
-    variants = ["python-cli", "c", "c-unstripped", "java", "wechatpayv3", "wechatpay-go"]
+    variants = ["python-cli", "c", "c-unstripped", "c-lazy-roots", "java", "wechatpayv3", "wechatpay-go"]
     sb = subprocess.Popen([str(REL / "wx-sandbox"), "--state-dir", str(work / "sb"), "--orders",
                            str(len(variants) * (args.rounds + 1) + 5), "--rate-limit-per-minute", "0"],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -92,6 +95,12 @@ def main() -> int:
                         "--bal-account-no", o[4], "--recover-reason", "cold start"], pyenv
             if v == "c":
                 return [str(B / "coldstart"), str(stripped), str(config), ",".join(o)], None
+            if v == "c-lazy-roots":
+                # The same, with OpenSSL told to find system CAs in the hashed directory (looked up
+                # lazily, by subject) instead of parsing the whole bundle file when the HTTP client
+                # is built: what that parse costs at start.
+                return [str(B / "coldstart"), str(stripped), str(config), ",".join(o)], \
+                    dict(os.environ, SSL_CERT_FILE=str(work / "no-bundle.pem"), SSL_CERT_DIR="/etc/ssl/certs")
             if v == "c-unstripped":
                 return [str(B / "coldstart"), str(REL / "libwx_recover.so"), str(config), ",".join(o)], None
             if v == "java":
@@ -119,12 +128,26 @@ def main() -> int:
                     s.pop("stdout")
                 s["round"] = r
                 samples[v].append(s)
-        report = {"rounds": args.rounds, "samples": samples,
+        # The Python CLI's imports, by module (cumulative µs, -X importtime), median of 3 runs.
+        imports = []
+        for _ in range(3):
+            r = subprocess.run([py, "-X", "importtime", "-c", "import wx_recover.__main__"], capture_output=True,
+                               text=True, env=pyenv)
+            t = {}
+            for line in r.stderr.splitlines():
+                parts = [x.strip() for x in line.split("|")]
+                if len(parts) == 3 and parts[1].isdigit():
+                    t[parts[2]] = int(parts[1])
+            imports.append(t)
+        keys = ("wx_recover.__main__", "wx_recover", "wx_recover.client", "wx_recover._native", "wx_recover.journal",
+                "logging", "dataclasses", "json", "ctypes", "argparse")
+        py_imports = {k: statistics.median(t.get(k, 0) for t in imports) for k in keys}
+        report = {"rounds": args.rounds, "samples": samples, "python_imports_us": py_imports,
                   "library_bytes": {"stripped": stripped.stat().st_size,
                                     "unstripped": (REL / "libwx_recover.so").stat().st_size}}
         med = lambda v, k: statistics.median(s[k] for s in samples[v])  # noqa: E731
         summary = {v: {"wall_ms": med(v, "wall_ms"), "cpu_ms": med(v, "cpu_ms")} for v in variants}
-        for v in ("c", "c-unstripped"):
+        for v in ("c", "c-unstripped", "c-lazy-roots"):
             for k in ("load_us", "new_us", "submit_us"):
                 summary[v][k] = med(v, k)
         report["median"] = summary
