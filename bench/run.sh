@@ -15,7 +15,7 @@
 #      with its own sandbox) -> build/bench/{journal,quota,coldstart,breakdown}.json
 #   4. runs bench/report.py -> docs/benchmarks.md + docs/benchmarks.png and prints the summary line.
 #
-# BENCH_QUICK=1: a ~2-minute smoke run (fewer rounds, fewer calls, 5,000 submits for memory);
+# BENCH_QUICK=1: a ~3-minute smoke run (fewer rounds, fewer calls, 5,000 submits for memory);
 # its report says so at the top.
 # Exit status: 0 when the run completed (the targets are judged in the summary line, not here);
 # non-zero when something could not be built or a driver failed.
