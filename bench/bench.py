@@ -40,16 +40,17 @@ if QUICK:
     ROUNDS, FLOOR_N = 3, 100
     N = {"c": 60, "python": 60, "java": 60, "wechatpayv3": 20, "wechatpay-java": 40, "wechatpay-go": 40,
          "transport-floor": 60, "reqwest-blocking": 60, "reqwest-current": 60}
-    WARMUP = {"c": 20, "python": 20, "java": 1500, "wechatpayv3": 5, "wechatpay-java": 1500, "wechatpay-go": 20,
+    WARMUP = {"c": 20, "python": 20, "java": 500, "wechatpayv3": 5, "wechatpay-java": 500, "wechatpay-go": 20,
               "transport-floor": 20, "reqwest-blocking": 20, "reqwest-current": 20}
     THREADS_N, MEMORY, MEMORY_BUDGET_S = 80, [1000, 5000], 60
 else:
     ROUNDS, FLOOR_N = 5, 300
     N = {"c": 300, "python": 300, "java": 300, "wechatpayv3": 100, "wechatpay-java": 200, "wechatpay-go": 200,
          "transport-floor": 300, "reqwest-blocking": 300, "reqwest-current": 300}
-    # The JVMs get thousands of warm-up calls: with 400, C2 was still compiling the query path
-    # during the timed repetitions (perf: ~40% of the process's CPU in "C2 CompilerThread").
-    WARMUP = {"c": 50, "python": 50, "java": 3000, "wechatpayv3": 10, "wechatpay-java": 3000, "wechatpay-go": 50,
+    # The JVM drivers then go on warming up until the JIT is quiet (bench/java/common/BenchLoop.java):
+    # with 400 calls alone, C2 was still compiling the query path during the timed repetitions
+    # (perf: ~40% of the process's CPU in "C2 CompilerThread").
+    WARMUP = {"c": 50, "python": 50, "java": 1000, "wechatpayv3": 10, "wechatpay-java": 1000, "wechatpay-go": 50,
               "transport-floor": 50, "reqwest-blocking": 50, "reqwest-current": 50}
     THREADS_N, MEMORY = 400, [1000, 10000, 25000, 50000, 75000, 100000]
     # 100,000 submits take ~4-7 min on 2 busy cores; past this the run stops at the last

@@ -556,6 +556,22 @@ def markdown(r, checks, line, png_name):
             cells.append(spread(rs, "{:+.1f}") + " %")
         w(f"| {LABEL[b]} | " + " | ".join(cells) + " |")
     w("")
+    jt = [(i, op) for i in ("java", "wechatpay-java") for op in ("submit", "query")
+          if r.by[(i, op, 1)] and "threads_us" in r.by[(i, op, 1)][0]]
+    if jt:
+        w("The JVM drivers' CPU per request by thread (from each thread's `/proc/self/task/*/schedstat`, same "
+          "repetitions, median over rounds, µs): the caller's thread, the library's HTTP runtime thread, the JIT "
+          "compiler threads, the garbage collector's and the JVM's other threads. The JVM drivers warm up until "
+          "the JIT has been quiet for 10 chunks of calls (at most 6,000 more calls), so the JIT column should be "
+          "near 0.")
+        w("")
+        w("| driver | op | caller | runtime | JIT | GC | other |")
+        w("|---|---|---|---|---|---|---|")
+        for i, op in jt:
+            ts = [s["threads_us"] for s in r.by[(i, op, 1)]]
+            w(f"| {LABEL[i]} | {op} | " + " | ".join(f"{med([t[g] for t in ts]):.0f}"
+                                                     for g in ("caller", "runtime", "jit", "gc", "other")) + " |")
+        w("")
     cg = (getattr(r, "breakdown", None) or {}).get("callgrind", {}).get("instructions_per_call", {})
     if "python submit" in cg and "c submit" in cg:
         w("The Python binding's own work per call, counted in instructions (callgrind, section 1a): "
