@@ -11,6 +11,11 @@ Method (docs/benchmarks.md repeats it for readers):
   reads on stdin. The drivers' repetitions are interleaved round by round (floor, C, Python,
   Java, peers, threads), so that slow drift of the machine (other load, frequency) hits all of
   them alike, and each ratio is computed within a round before taking the median over rounds.
+- Two floors take part in the rounds: the crypto floor (bench/floor.c: the RSA operations only)
+  and the transport floor (bench/transport_floor.c: a whole submit or query over one kept-alive
+  TLS connection with OpenSSL and nothing else), and so do the two reqwest variants of the
+  hand-off experiment (bench/handoff: reqwest blocking, as the library sends, and reqwest's
+  async client on a current-thread runtime on the caller's thread).
 - Memory: a separate C driver run re-submits until 1,000 and then 100,000 submits in total.
 """
 
@@ -33,13 +38,20 @@ QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
 # Sizes. n = timed calls per repetition; one repetition per round.
 if QUICK:
     ROUNDS, FLOOR_N = 3, 100
-    N = {"c": 60, "python": 60, "java": 60, "wechatpayv3": 20, "wechatpay-java": 40, "wechatpay-go": 40}
-    WARMUP = {"c": 20, "python": 20, "java": 150, "wechatpayv3": 5, "wechatpay-java": 150, "wechatpay-go": 20}
+    N = {"c": 60, "python": 60, "java": 60, "wechatpayv3": 20, "wechatpay-java": 40, "wechatpay-go": 40,
+         "transport-floor": 60, "reqwest-blocking": 60, "reqwest-current": 60}
+    WARMUP = {"c": 20, "python": 20, "java": 500, "wechatpayv3": 5, "wechatpay-java": 500, "wechatpay-go": 20,
+              "transport-floor": 20, "reqwest-blocking": 20, "reqwest-current": 20}
     THREADS_N, MEMORY, MEMORY_BUDGET_S = 80, [1000, 5000], 60
 else:
     ROUNDS, FLOOR_N = 5, 300
-    N = {"c": 300, "python": 300, "java": 300, "wechatpayv3": 100, "wechatpay-java": 200, "wechatpay-go": 200}
-    WARMUP = {"c": 50, "python": 50, "java": 400, "wechatpayv3": 10, "wechatpay-java": 400, "wechatpay-go": 50}
+    N = {"c": 300, "python": 300, "java": 300, "wechatpayv3": 100, "wechatpay-java": 200, "wechatpay-go": 200,
+         "transport-floor": 300, "reqwest-blocking": 300, "reqwest-current": 300}
+    # The JVM drivers then go on warming up until the JIT is quiet (bench/java/common/BenchLoop.java):
+    # with 400 calls alone, C2 was still compiling the query path during the timed repetitions
+    # (perf: ~40% of the process's CPU in "C2 CompilerThread").
+    WARMUP = {"c": 50, "python": 50, "java": 1000, "wechatpayv3": 10, "wechatpay-java": 1000, "wechatpay-go": 50,
+              "transport-floor": 50, "reqwest-blocking": 50, "reqwest-current": 50}
     THREADS_N, MEMORY = 400, [1000, 10000, 25000, 50000, 75000, 100000]
     # 100,000 submits take ~4-7 min on 2 busy cores; past this the run stops at the last
     # checkpoint that fits, and the report says how far it got.
@@ -197,6 +209,16 @@ def main():
                                             sb.info["wechatpay_public_key"],
                                             str(Path(sb.info["merchant_private_key"]).parent / "wechatpay_private_key.pem"),
                                             str(FLOOR_N)])
+        tls_args = [f"url={sb.info['primary_url']}", f"ca={sb.info['ca_cert']}", f"mchid={sb.info['mchid']}",
+                    f"serial={sb.info['merchant_serial_no']}", f"key={sb.info['merchant_private_key']}",
+                    f"pubkey={sb.info['wechatpay_public_key']}", f"pubkey_id={sb.info['wechatpay_public_key_id']}"]
+        drivers["transport-floor"] = Driver("transport-floor", [str(B / "transport_floor")] + tls_args
+                                            + [f"order={sb.order('tf')}"] + common("transport-floor"))
+        handoff = str(B / "handoff-target/release/wx-bench-handoff")
+        drivers["reqwest-blocking"] = Driver("reqwest-blocking", [handoff, "mode=blocking"] + tls_args
+                                             + [f"order={sb.order('rb')}"] + common("reqwest-blocking"))
+        drivers["reqwest-current"] = Driver("reqwest-current", [handoff, "mode=current"] + tls_args
+                                            + [f"order={sb.order('rc')}"] + common("reqwest-current"))
         drivers["c"] = Driver("c", [str(B / "driver"), f"config={cfg}", f"order={sb.order('c')}"] + common("c"))
         drivers["python"] = Driver("python", [sys.executable, str(ROOT / "bench/python/driver_binding.py"),
                                               f"config={cfg}", f"order={sb.order('py')}"] + common("python"), env=pyenv)
@@ -218,7 +240,8 @@ def main():
                                     + [f"order={sb.order('thr')}" for _ in range(max(THREADS))])
 
         plan = [("floor", "submit")]
-        for impl in ("c", "python", "java", "wechatpayv3", "wechatpay-java", "wechatpay-go"):
+        for impl in ("transport-floor", "c", "python", "java", "reqwest-blocking", "reqwest-current", "wechatpayv3",
+                     "wechatpay-java", "wechatpay-go"):
             plan += [(impl, "submit"), (impl, "query")]
         plan += [("threads", f"submit {t}") for t in THREADS]
 

@@ -16,7 +16,8 @@
  *                            round trip answered 200, signed); a query asks for it.
  *   quit
  * Each repetition prints one JSON line: client CPU per request (getrusage RUSAGE_SELF,
- * user + sys, all threads, around the timed loop only), wall per request, p50/p99 latency,
+ * user + sys, all threads, around the timed loop only) with its user / sys split and the
+ * voluntary / involuntary context switches per request, wall per request, p50/p99 latency,
  * requests per second, the sandbox's new TLS connections and requests during the loop (admin
  * GET /stats, read outside the timed window), VmRSS.
  *
@@ -71,6 +72,8 @@ static double cpu_s(void) {
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
            ru.ru_stime.tv_usec / 1e6;
 }
+
+static double tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
 
 static long rss_kb(void) {
     FILE *f = fopen("/proc/self/status", "r");
@@ -247,16 +250,23 @@ static void run_rep(const char *what, int threads, long n, double *lat) {
     op = what;
     run_calls(10L * threads, threads, NULL); /* re-warm after idling between repetitions */
     stats_t s0 = admin_stats();
-    double c0 = cpu_s(), w0 = now_s();
+    struct rusage r0, r1;
+    getrusage(RUSAGE_SELF, &r0);
+    double w0 = now_s();
     run_calls(n, threads, lat);
-    double w1 = now_s(), c1 = cpu_s();
+    double w1 = now_s();
+    getrusage(RUSAGE_SELF, &r1);
     stats_t s1 = admin_stats();
     qsort(lat, (size_t)n, sizeof(double), cmp_double);
-    printf("{\"impl\":\"%s\",\"op\":\"%s\",\"threads\":%d,\"n\":%ld,\"cpu_us\":%.3f,"
+    double user = tv_s(r1.ru_utime) - tv_s(r0.ru_utime), sys = tv_s(r1.ru_stime) - tv_s(r0.ru_stime);
+    printf("{\"impl\":\"%s\",\"op\":\"%s\",\"threads\":%d,\"n\":%ld,\"cpu_us\":%.3f,\"user_us\":%.3f,"
+           "\"sys_us\":%.3f,\"vcsw\":%.3f,\"ivcsw\":%.3f,"
            "\"wall_us\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"rps\":%.2f,\"new_conns\":%ld,"
            "\"requests\":%ld,\"rss_kb\":%ld}\n",
-           impl, op, threads, n, (c1 - c0) / n * 1e6, (w1 - w0) / n * 1e6, pct(lat, n, 0.50), pct(lat, n, 0.99),
-           n / (w1 - w0), s1.conns - s0.conns, s1.requests - s0.requests, rss_kb());
+           impl, op, threads, n, (user + sys) / n * 1e6, user / n * 1e6, sys / n * 1e6,
+           (double)(r1.ru_nvcsw - r0.ru_nvcsw) / n, (double)(r1.ru_nivcsw - r0.ru_nivcsw) / n, (w1 - w0) / n * 1e6,
+           pct(lat, n, 0.50), pct(lat, n, 0.99), n / (w1 - w0), s1.conns - s0.conns, s1.requests - s0.requests,
+           rss_kb());
     fflush(stdout);
 }
 

@@ -8,11 +8,14 @@
 #      + the Java binding's own JNI Makefile for the Java driver; Maven resolves the official
 #      wechatpay-java SDK; `go build` fetches wechatpay-go through the Go module proxy; a venv
 #      with wechatpayv3 and matplotlib from PyPI). Nothing of the peers lands in the repository.
-#   2. runs bench/bench.py: one sandbox, rate limit off, every driver interleaved round by round,
+#   2. runs bench/bench.py: one sandbox, rate limit off, every driver (the crypto and transport
+#      floors, the hand-off experiment, wx-recover C/Python/Java, the peers) interleaved round by round,
 #      then the memory run -> build/bench/results.json
-#   3. runs bench/report.py -> docs/benchmarks.md + docs/benchmarks.png and prints the summary line.
+#   3. runs bench/journal.py, bench/quota.py, bench/coldstart.py and bench/breakdown.py (each
+#      with its own sandbox) -> build/bench/{journal,quota,coldstart,breakdown}.json
+#   4. runs bench/report.py -> docs/benchmarks.md + docs/benchmarks.png and prints the summary line.
 #
-# BENCH_QUICK=1: a ~2-minute smoke run (fewer rounds, fewer calls, 5,000 submits for memory);
+# BENCH_QUICK=1: a ~3-minute smoke run (fewer rounds, fewer calls, 5,000 submits for memory);
 # its report says so at the top.
 # Exit status: 0 when the run completed (the targets are judged in the summary line, not here);
 # non-zero when something could not be built or a driver failed.
@@ -57,6 +60,13 @@ fi
 
 # --- C: crypto floor and the C ABI driver ------------------------------------------------------
 step "cc floor (OpenSSL libcrypto, -O2)" gcc -O2 -Wall -Wextra -o "$B/floor" "$ROOT/bench/floor.c" -lcrypto
+step "cc transport floor (OpenSSL libssl + libcrypto, -O2)" gcc -O2 -Wall -Wextra -o "$B/transport_floor" \
+    "$ROOT/bench/transport_floor.c" -lssl -lcrypto
+step "cc cold-start program (dlopen + C ABI, -O2)" gcc -O2 -Wall -Wextra -std=c11 -I"$ROOT/include" \
+    -o "$B/coldstart" "$ROOT/bench/coldstart.c" -ldl
+# The hand-off experiment: reqwest blocking vs reqwest async on the caller's thread (bench only).
+step "cargo build bench/handoff (reqwest blocking vs current-thread runtime)" env CARGO_TARGET_DIR="$B/handoff-target" \
+    cargo build --release --quiet --manifest-path "$ROOT/bench/handoff/Cargo.toml"
 step "cc driver (C ABI, -O2)" gcc -O2 -Wall -Wextra -std=c11 -I"$ROOT/include" -o "$B/driver" \
     "$ROOT/bench/driver.c" -L"$REL" -lwx_recover -Wl,-rpath,"$REL" -lpthread
 
@@ -69,7 +79,8 @@ rm -rf "$B/java-binding" "$B/java-peer/classes"
 mkdir -p "$B/java-binding/classes" "$B/java-binding/jni" "$B/java-binding/native" "$B/java-peer/classes"
 step "javac Java binding + driver" "$JAVAC" -h "$B/java-binding/jni" -d "$B/java-binding/classes" \
     "$ROOT"/bindings/java/src/main/java/io/wxrecover/*.java \
-    "$ROOT/bench/java/common/BenchLoop.java" "$ROOT/bench/java/binding/BindingBench.java"
+    "$ROOT/bench/java/common/BenchLoop.java" "$ROOT/bench/java/binding/BindingBench.java" \
+    "$ROOT/bench/java/binding/ColdStart.java"
 step "JNI glue (bindings/java/src/main/native/Makefile)" make -C "$ROOT/bindings/java/src/main/native" \
     OUT="$B/java-binding/native" JNI_HEADERS="$B/java-binding/jni" WX_LIB_DIR="$REL" WX_INCLUDE_DIR="$ROOT/include"
 step "maven: wechatpay-java classpath" mvn -q -B -f "$ROOT/bench/java/peer/pom.xml" dependency:build-classpath \
@@ -90,13 +101,20 @@ EOF
 say "builds done in $(($(date +%s) - T0)) s"
 
 # --- run and report --------------------------------------------------------------------------
+# report.py folds in whichever of these JSON files exist: none may be left from an earlier run.
+rm -f "$B/journal.json" "$B/quota.json" "$B/coldstart.json" "$B/breakdown.json"
 "$PY" "$ROOT/bench/bench.py"
 # The journal's cost per submit (CPU, wall, fsyncs), in the same run: docs/journal.md.
 command -v strace >/dev/null || step "apt-get install strace" apt-get install -y -qq strace
-"$PY" "$ROOT/bench/journal.py" --out "$B/journal.json"
+"$PY" "$ROOT/bench/journal.py" --out "$B/journal.json" >/dev/null
 # The quota store's round trip per submit, and per-call latency during a primary outage with the
 # breaker and without it (docs/configuration.md, "Quota" and "Retries and failover").
-rm -f "$B/quota.json"
-"$PY" "$ROOT/bench/quota.py" --out "$B/quota.json"
+"$PY" "$ROOT/bench/quota.py" --out "$B/quota.json" >/dev/null
+# Cold start: one process from nothing to a verified acceptance, per client.
+"$PY" "$ROOT/bench/coldstart.py" --rounds "$([ "${BENCH_QUICK:-0}" != 0 ] && echo 3 || echo 7)" --out "$B/coldstart.json" >/dev/null
+# Where a submit's CPU goes: perf stat and perf record (cpu-clock, DWARF call chains).
+command -v perf >/dev/null || apt-get install -y -qq linux-perf >>"$BUILD_LOG" 2>&1 || true
+if [ "${BENCH_QUICK:-0}" != 0 ]; then BD_ARGS=(--n 200 --callgrind-calls 20); else BD_ARGS=(--n 800 --callgrind-calls 40); fi
+"$PY" "$ROOT/bench/breakdown.py" "${BD_ARGS[@]}" --out "$B/breakdown.json" >/dev/null
 "$PY" "$ROOT/bench/report.py" "$B/results.json" "$ROOT/docs/benchmarks.md" "$ROOT/docs/benchmarks.png"
 say "total $(($(date +%s) - T0)) s"

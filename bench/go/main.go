@@ -1,6 +1,8 @@
 // Benchmark driver for the official SDK wechatpay-go (Go module proxy), public-key mode.
 //
-//	peer-go sandbox=SANDBOX.json order=OUT,WEBANK,WXPAY,MCHID,BAL warmup=N n=N admin=URL
+//	peer-go sandbox=SANDBOX.json order=OUT,WEBANK,WXPAY,MCHID,BAL warmup=N n=N admin=URL [once=1]
+//
+// once=1 (the cold start of bench/coldstart.py): the first submit only, then exit.
 //
 // Same protocol and output as bench/driver.c: after the first submit and `warmup` submits and
 // queries it prints {"ready":true}, then reads "submit" / "query" / "quit" lines on stdin and
@@ -203,6 +205,10 @@ func main() {
 	}
 
 	submit() // the order's first submit: a new recover under a fresh out_request_no
+	// once=1, the cold start of bench/coldstart.py: one submit, then exit.
+	if args["once"] == "1" {
+		return
+	}
 	for i := 0; i < warmup; i++ {
 		submit()
 	}

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * <p>Client CPU is the whole process's CPU time (user + sys, every thread: JIT, GC, the HTTP
  * client's and the native library's threads included) from getrusage(RUSAGE_SELF), read through
  * the small JNI helper rusage_jni.c (system property bench.rusage.lib = its path), because the
- * JVM's own process CPU clock ticks in 10 ms steps here.
+ * JVM's own process CPU clock ticks in 10 ms steps here. "threads_us" splits the same CPU by
+ * thread group (see threadNanos), so that the JVM's own threads' share can be seen.
  */
 public final class BenchLoop {
     /** One call; throws on any failure. */
@@ -99,9 +100,55 @@ public final class BenchLoop {
         return new long[] {p[0] + b[0], p[1] + b[1]};
     }
 
+    /**
+     * CPU time of every thread of this process, in ns, by group, from each task's
+     * /proc/self/task/TID/schedstat (time on CPU, ns) and comm (its name): "caller" is the
+     * thread running the loop (the JVM's main thread is named "java"), "runtime" the native
+     * library's HTTP runtime thread, "jit" the compiler threads, "gc" the collector's, "other"
+     * the rest of the JVM's. Read outside the timed window.
+     */
+    private static Map<String, Long> threadNanos() {
+        Map<String, Long> by = new HashMap<>();
+        for (String g : new String[] {"caller", "runtime", "jit", "gc", "other"}) by.put(g, 0L);
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) return by;
+        for (java.io.File t : tasks) {
+            try {
+                String comm = Files.readString(t.toPath().resolve("comm")).trim();
+                long ns = Long.parseLong(Files.readString(t.toPath().resolve("schedstat")).trim().split(" ")[0]);
+                String g = comm.equals("java") ? "caller"
+                        : comm.startsWith("reqwest") ? "runtime"
+                        : comm.contains("Compiler") ? "jit"
+                        : comm.startsWith("G1") || comm.startsWith("GC") ? "gc" : "other";
+                by.merge(g, ns, Long::sum);
+            } catch (java.io.IOException | RuntimeException e) {
+                // a thread that ended between listing and reading: its time is not counted
+            }
+        }
+        return by;
+    }
+
+    private static String threadsJson(Map<String, Long> a, Map<String, Long> b, int n) {
+        StringBuilder sb = new StringBuilder("{");
+        for (String g : new String[] {"caller", "runtime", "jit", "gc", "other"}) {
+            if (sb.length() > 1) sb.append(',');
+            sb.append(String.format(java.util.Locale.ROOT, "\"%s\":%.3f", g, (b.get(g) - a.get(g)) / 1e3 / n));
+        }
+        return sb.append('}').toString();
+    }
+
     private static double pct(double[] sorted, double p) {
         int i = (int) (p * (sorted.length - 1) + 0.5);
         return sorted[Math.min(Math.max(i, 0), sorted.length - 1)];
+    }
+
+    /** n calls, each one's wall latency in µs into lat[0..n). */
+    private static void timed(Call call, int n, double[] lat) throws Exception {
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            call.run();
+            lat[i] = (System.nanoTime() - t0) / 1e3;
+        }
     }
 
     public void run(Call submit, Call query) throws Exception {
@@ -109,11 +156,39 @@ public final class BenchLoop {
         int n = Integer.parseInt(args.getOrDefault("n", "200"));
         String impl = args.getOrDefault("impl", "java");
         submit.run(); // the order's first submit: a new recover under a fresh out_request_no
-        for (int i = 0; i < warmup; i++) submit.run();
-        for (int i = 0; i < warmup; i++) query.run();
-        System.out.println("{\"ready\":true}");
+        // Warm-up through the same loop as the timed repetitions, submits and queries alternating
+        // in chunks: its call site then sees both calls before the JIT compiles it, and is not
+        // deoptimised and recompiled when the first timed query follows the first timed submit.
+        double[] lat = new double[Math.max(n, 100)];
+        int calls = 0;
+        for (int done = 0; done < warmup; done += 100) {
+            int k = Math.min(100, warmup - done);
+            timed(submit, k, lat);
+            timed(query, k, lat);
+            calls += k;
+        }
+        // Then on until the JIT has compiled nothing for 10 chunks in a row (HotSpot's C2
+        // thresholds are reached only after a few thousand calls of a query's per-field loop, and
+        // its compilations come in bursts), at most 60 more chunks.
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        int quiet = 0;
+        for (int chunk = 0; chunk < 60 && quiet < 10 && jit != null && jit.isCompilationTimeMonitoringSupported();
+                chunk++) {
+            long before = jit.getTotalCompilationTime();
+            // The repetition's own bookkeeping too: compiled in the background, it would
+            // otherwise be compiled during the first timed loops.
+            Map<String, Long> t0s = threadNanos();
+            long[] s0 = adminStats();
+            long c0 = cpuNanos();
+            timed(submit, 100, lat);
+            timed(query, 100, lat);
+            calls += 100;
+            String.format(java.util.Locale.ROOT, "%d %d %.3f %s", adminStats()[0] - s0[0], rssKb(),
+                    (cpuNanos() - c0) / 1e3, threadsJson(t0s, threadNanos(), 100));
+            quiet = jit.getTotalCompilationTime() == before ? quiet + 1 : 0;
+        }
+        System.out.println("{\"ready\":true,\"warmup_calls\":" + calls + "}");
         System.out.flush();
-        double[] lat = new double[n];
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = stdin.readLine()) != null) {
@@ -124,21 +199,20 @@ public final class BenchLoop {
             Call call = line.equals("submit") ? submit : query;
             for (int i = 0; i < 10; i++) call.run(); // re-warm after idling between repetitions
             long[] s0 = adminStats();
+            Map<String, Long> t0s = threadNanos();
             long c0 = cpuNanos(), w0 = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                call.run();
-                lat[i] = (System.nanoTime() - t0) / 1e3;
-            }
+            timed(call, n, lat);
             long w1 = System.nanoTime(), c1 = cpuNanos();
+            Map<String, Long> t1s = threadNanos();
             long[] s1 = adminStats();
-            double[] sorted = lat.clone();
+            double[] sorted = Arrays.copyOf(lat, n);
             Arrays.sort(sorted);
             System.out.printf(java.util.Locale.ROOT,
                     "{\"impl\":\"%s\",\"op\":\"%s\",\"threads\":1,\"n\":%d,\"cpu_us\":%.3f,\"wall_us\":%.3f,"
-                            + "\"p50_us\":%.1f,\"p99_us\":%.1f,\"rps\":%.2f,\"new_conns\":%d,\"requests\":%d,\"rss_kb\":%d}%n",
+                            + "\"p50_us\":%.1f,\"p99_us\":%.1f,\"rps\":%.2f,\"new_conns\":%d,\"requests\":%d,\"rss_kb\":%d,"
+                            + "\"threads_us\":%s}%n",
                     impl, line, n, (c1 - c0) / 1e3 / n, (w1 - w0) / 1e3 / n, pct(sorted, 0.5), pct(sorted, 0.99),
-                    n / ((w1 - w0) / 1e9), s1[0] - s0[0], s1[1] - s0[1], rssKb());
+                    n / ((w1 - w0) / 1e9), s1[0] - s0[0], s1[1] - s0[1], rssKb(), threadsJson(t0s, t1s, n));
             System.out.flush();
         }
     }

@@ -157,6 +157,9 @@ ORDER_FIELDS = (
 )
 
 
+_ORDER_FIELD_SET = frozenset(ORDER_FIELDS)
+
+
 @dataclass(frozen=True)
 class RecoverOrder:
     """A queried recover order: the documented fields (None when absent), the parsed state,
@@ -259,10 +262,13 @@ def _order(lib: Native, o: Any) -> "RecoverOrder":
     documented fields as text, the others as JSON text in ``extra``."""
     known: Dict[str, Optional[str]] = {}
     extra: Dict[str, str] = {}
+    # Bound once: a query's answer has a dozen fields, each read through three calls.
+    field_name, field_value, documented = lib.wx_order_field_name, lib.wx_order_field_value, lib.wx_order_field_documented
     for i in range(int(lib.wx_order_field_count(o))):
-        name = _text(lib.wx_order_field_name(o, i)) or ""
-        value = _text(lib.wx_order_field_value(o, i)) or ""
-        if lib.wx_order_field_documented(o, i) and name in ORDER_FIELDS:
+        raw_name, raw_value = field_name(o, i), field_value(o, i)
+        name = "" if raw_name is None else raw_name.decode("utf-8", "replace")
+        value = "" if raw_value is None else raw_value.decode("utf-8", "replace")
+        if name in _ORDER_FIELD_SET and documented(o, i):
             known[name] = value
         else:
             extra[name] = value
@@ -483,21 +489,31 @@ class Client:
     @contextmanager
     def _use(self) -> Iterator[int]:
         """Holds the handle for one call; the matching release may perform a deferred free."""
+        handle = self._acquire()
+        try:
+            yield handle
+        finally:
+            self._release()
+
+    # submit() and query() call these two directly rather than through _use(): a generator-based
+    # context manager costs more per call than the rest of their Python work.
+    def _acquire(self) -> int:
+        """Holds the handle for one call; every successful _acquire() is followed by _release()."""
         with self._lock:
             if self._closed or self._handle is None:
                 raise ClientClosed()
             self._inflight += 1
-            handle = self._handle
-        try:
-            yield handle
-        finally:
-            free = None
-            with self._lock:
-                self._inflight -= 1
-                if self._closed and self._inflight == 0 and self._handle is not None:
-                    free, self._handle = self._handle, None
-            if free is not None:
-                self._free(free)
+            return self._handle
+
+    def _release(self) -> None:
+        """Ends one call; the last call after close() frees the handle."""
+        free = None
+        with self._lock:
+            self._inflight -= 1
+            if self._closed and self._inflight == 0 and self._handle is not None:
+                free, self._handle = self._handle, None
+        if free is not None:
+            self._free(free)
 
     def _free(self, handle: int) -> None:
         """Unsets the log callback, frees the handle, then forgets the logger."""
@@ -642,20 +658,21 @@ class Client:
         lib = self._lib
         out = c_void_p()
         err = c_void_p()
-        with self._use() as h:
-            try:
-                status = lib.wx_recover_submit(h, byref(req), byref(out), byref(err))
-                if status != Status.OK:
-                    raise _make_error(lib, status, err)
-                return RecoverAccepted(
-                    wxpay_recover_no=_text(lib.wx_accepted_wxpay_recover_no(out)) or "",
-                    out_request_no=_text(lib.wx_accepted_out_request_no(out)) or "",
-                    request_id=_text(lib.wx_accepted_request_id(out)),
-                    attempts=int(lib.wx_accepted_attempts(out)),
-                )
-            finally:
-                lib.wx_accepted_free(out)
-                lib.wx_error_free(err)
+        h = self._acquire()
+        try:
+            status = lib.wx_recover_submit(h, byref(req), byref(out), byref(err))
+            if status != Status.OK:
+                raise _make_error(lib, status, err)
+            return RecoverAccepted(
+                wxpay_recover_no=_text(lib.wx_accepted_wxpay_recover_no(out)) or "",
+                out_request_no=_text(lib.wx_accepted_out_request_no(out)) or "",
+                request_id=_text(lib.wx_accepted_request_id(out)),
+                attempts=int(lib.wx_accepted_attempts(out)),
+            )
+        finally:
+            lib.wx_accepted_free(out)
+            lib.wx_error_free(err)
+            self._release()
 
     def query(self, out_request_no: str, mchid: str) -> RecoverOrder:
         """Queries a recover by ``out_request_no`` for the target merchant ``mchid``.
@@ -667,15 +684,16 @@ class Client:
         lib = self._lib
         out = c_void_p()
         err = c_void_p()
-        with self._use() as h:
-            try:
-                status = lib.wx_recover_query(h, no, mch, byref(out), byref(err))
-                if status != Status.OK:
-                    raise _make_error(lib, status, err)
-                return _order(lib, out)
-            finally:
-                lib.wx_order_free(out)
-                lib.wx_error_free(err)
+        h = self._acquire()
+        try:
+            status = lib.wx_recover_query(h, no, mch, byref(out), byref(err))
+            if status != Status.OK:
+                raise _make_error(lib, status, err)
+            return _order(lib, out)
+        finally:
+            lib.wx_order_free(out)
+            lib.wx_error_free(err)
+            self._release()
 
     def _owned_string(self, fn: Any, *args: Any) -> str:
         """Calls ``fn(handle, *args, &out, &err)`` and returns the string the library handed

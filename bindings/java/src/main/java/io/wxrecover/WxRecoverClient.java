@@ -521,6 +521,11 @@ public final class WxRecoverClient implements AutoCloseable {
         if (s.indexOf('\0') >= 0) {
             throw WxRecoverException.invalidArgument(field, "must not contain NUL characters");
         }
+        // Per-call fast path: ASCII text (every identifier of a recover) is its own UTF-8 and
+        // has no surrogates, so it needs no encoder and leaves no intermediate buffer to wipe.
+        if (isAscii(s)) {
+            return s.getBytes(StandardCharsets.US_ASCII);
+        }
         try {
             ByteBuffer bb = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(s));
             byte[] out = new byte[bb.remaining()];
@@ -533,6 +538,15 @@ public final class WxRecoverClient implements AutoCloseable {
             throw WxRecoverException.invalidArgument(field,
                     "is not valid Unicode (unpaired surrogate)");
         }
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String str(byte[] b) {
