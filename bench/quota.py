@@ -6,8 +6,8 @@
 1. The shared quota's round trip per submit: client CPU and wall time per submit (the C driver
    bench/journal_driver.c) with the rate limit off, with this client's own buckets, with a
    `file:` store and with a `redis://` store (a real redis-server on a free loopback port).
-2. A primary outage where the primary accepts TCP but never answers (the sandbox's `delay` fault
-   on the primary listener): per-call latency p50/p99 with the breaker and with it disabled,
+2. A primary outage where the primary accepts TCP but never answers (the sandbox's `blackhole`
+   fault on the primary listener): per-call latency p50/p99 with the breaker and with it disabled,
    against the backup's normal latency; then the time from the primary's recovery to the first
    call it serves, against `breaker_probe_interval_ms`.
 Prints a JSON report.
@@ -51,7 +51,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--outage-calls", type=int, default=20)
+    ap.add_argument("--outage-calls", type=int, default=100)
     ap.add_argument("--out")
     args = ap.parse_args()
     os.environ.setdefault("WX_RECOVER_LIB", os.path.join(REL, "libwx_recover.so"))
@@ -136,24 +136,38 @@ def main() -> int:
                      bal_account_no=o["bal_account_no"])
             return (time.perf_counter() - t) * 1000
 
-        normal = client(True)
-        warm = [submit(normal, o, f"QN-{i}") for i, o in enumerate(take(args.outage_calls))]
-        report["backup_normal_ms"] = {"p50": statistics.median(warm[1:]), "p99": pct(warm[1:], 99)}
+        # The backup's normal latency is measured by a client that talks to the backup only,
+        # its calls interleaved with the outage client's, so both see the same machine.
+        bcfg = dict(base)
+        bcfg.update({"rate_limit_per_minute": 0, "timeout_ms": 1000, "base_url": base["backup_url"],
+                     "backup_url": ""})
+        backup_only = Client(bcfg)
+        for i, o in enumerate(take(5)):
+            submit(backup_only, o, f"QBW-{i}")
         outage = {}
+        normal = []
         for breaker in (True, False):
             c = client(breaker)
             submit(c, take(1)[0], f"QW-{breaker}")  # connections open before the outage
-            admin(info, "/faults", {"kind": "delay", "ms": 600000, "listener": "primary", "count": 100000})
-            lat = [submit(c, o, f"QO-{breaker}-{i}") for i, o in enumerate(take(args.outage_calls))]
+            admin(info, "/faults", {"kind": "blackhole", "listener": "primary", "count": 100000})
+            calls = args.outage_calls if breaker else max(4, args.outage_calls // 10)
+            lat = []
+            for i, o in enumerate(take(calls)):
+                lat.append(submit(c, o, f"QO-{breaker}-{i}"))
+                if breaker:
+                    normal.append(submit(backup_only, take(1)[0], f"QBK-{i}"))
             admin(info, "/reset", {})
             outage["breaker" if breaker else "no_breaker"] = {
-                "first_ms": lat[0], "rest_p50_ms": statistics.median(lat[1:]), "rest_p99_ms": pct(lat[1:], 99)}
+                "calls": calls, "first_ms": lat[0], "rest_p50_ms": statistics.median(lat[1:]),
+                "rest_p99_ms": pct(lat[1:], 99)}
+        report["backup_normal_ms"] = {"p50": statistics.median(normal[1:]), "p99": pct(normal[1:], 99),
+                                      "calls": len(normal) - 1}
         report["outage"] = outage
         # Time to return: the primary recovers; calls every 50 ms until one is served by it.
         probe_ms = 2000
         c = client(True, probe_ms)
         submit(c, take(1)[0], "QR-warm")
-        admin(info, "/faults", {"kind": "delay", "ms": 600000, "listener": "primary", "count": 100000})
+        admin(info, "/faults", {"kind": "blackhole", "listener": "primary", "count": 100000})
         submit(c, take(1)[0], "QR-fail")
         admin(info, "/reset", {})
         back = time.perf_counter()
@@ -166,9 +180,10 @@ def main() -> int:
                 break
             time.sleep(0.05)
         report["return"] = {"probe_interval_ms": probe_ms, "returned_after_ms": returned}
-        bn = report["backup_normal_ms"]["p50"]
+        bn, b99 = report["backup_normal_ms"]["p50"], report["backup_normal_ms"]["p99"]
         report["targets"] = {
-            "outage_rest_p99_under_2x_backup": outage["breaker"]["rest_p99_ms"] < 2 * bn,
+            "outage_rest_under_2x_backup": outage["breaker"]["rest_p50_ms"] < 2 * bn
+            and outage["breaker"]["rest_p99_ms"] < 2 * b99,
             "return_within_one_probe_interval": returned is not None and returned <= probe_ms + 200,
         }
         print(json.dumps(report, indent=2))
@@ -178,7 +193,8 @@ def main() -> int:
         print(f"quota: store round trip per submit: file {report['store_cost_us']['file']['wall']:.0f} us, "
               f"redis {report['store_cost_us']['redis']['wall']:.0f} us wall; outage p99 after the first call "
               f"{outage['breaker']['rest_p99_ms']:.1f} ms with the breaker vs {outage['no_breaker']['rest_p99_ms']:.0f} ms "
-              f"without (target < 2x backup {bn:.1f} ms: {'met' if t['outage_rest_p99_under_2x_backup'] else 'MISSED'}); "
+              f"without (target: p50 < 2x backup p50 {bn:.1f} ms and p99 < 2x backup p99 {b99:.1f} ms: "
+              f"{'met' if t['outage_rest_under_2x_backup'] else 'MISSED'}); "
               f"return after {returned if returned is None else round(returned)} ms (probe {probe_ms} ms: "
               f"{'met' if t['return_within_one_probe_interval'] else 'MISSED'})", file=sys.stderr)
         return 0
