@@ -32,6 +32,25 @@ pub fn nonce() -> Result<String> {
     Ok(out)
 }
 
+/// `PID-RANDOM` (12 hex digits from the CSPRNG): names this process's entries in state other
+/// processes share (journal leases, rate-limit slots), unique even across hosts and PID reuse.
+pub fn instance_id() -> Result<String> {
+    let mut r = [0u8; 6];
+    openssl::rand::rand_bytes(&mut r).map_err(|e| Error::internal(format!("CSPRNG: {e}")))?;
+    let hex: String = r.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{}-{hex}", std::process::id()))
+}
+
+/// A uniformly drawn fraction in [0, 1] for jitter; 0.5 if the CSPRNG fails (jitter needs no
+/// secrecy, and a pause must not fail a call).
+pub fn jitter_fraction() -> f64 {
+    let mut b = [0u8; 2];
+    match openssl::rand::rand_bytes(&mut b) {
+        Ok(()) => u16::from_le_bytes(b) as f64 / u16::MAX as f64,
+        Err(_) => 0.5,
+    }
+}
+
 /// `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n`, the message a request signature covers.
 pub fn request_message(
     method: &str,

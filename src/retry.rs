@@ -325,14 +325,8 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     let full = BACKOFF_BASE
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
         .min(BACKOFF_CAP);
-    let mut b = [0u8; 2];
-    let r = if openssl::rand::rand_bytes(&mut b).is_ok() {
-        u16::from_le_bytes(b)
-    } else {
-        u16::MAX / 2
-    };
     let half = full / 2;
-    half + half.mul_f64(r as f64 / u16::MAX as f64)
+    half + half.mul_f64(crate::crypto::jitter_fraction())
 }
 
 #[cfg(test)]

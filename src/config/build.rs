@@ -256,20 +256,19 @@ impl Reader<'_> {
                 "must be a non-empty path without control characters",
             ));
         }
-        let p = Path::new(&path);
-        Ok(Some(match (p.is_relative(), self.base_dir) {
+        Ok(Some(self.resolve(Path::new(&path))))
+    }
+
+    /// `p` relative to the configuration file's folder when it came from a file.
+    fn resolve(&self, p: &Path) -> std::path::PathBuf {
+        match (p.is_relative(), self.base_dir) {
             (true, Some(dir)) => dir.join(p),
             _ => p.to_path_buf(),
-        }))
+        }
     }
 
     fn read_file(&self, key: &str, path: &str) -> Result<Vec<u8>> {
-        let p = Path::new(path);
-        let full = match (p.is_relative(), self.base_dir) {
-            (true, Some(dir)) => dir.join(p),
-            _ => p.to_path_buf(),
-        };
-        read_small_file(key, &full)
+        read_small_file(key, &self.resolve(Path::new(path)))
     }
 
     /// A PEM given as a path (`path_key`) or inline (`pem_key`), not both. Returns the key
@@ -302,12 +301,10 @@ impl Reader<'_> {
                     "file: needs a path, as in file:/var/run/wx-recover.quota",
                 ));
             }
-            let p = Path::new(path);
-            let full = match (p.is_relative(), self.base_dir) {
-                (true, Some(dir)) => dir.join(p),
-                _ => p.to_path_buf(),
-            };
-            return Ok(Some(format!("file:{}", full.display())));
+            return Ok(Some(format!(
+                "file:{}",
+                self.resolve(Path::new(path)).display()
+            )));
         }
         let shown = crate::quota::redact_url(&spec);
         let shown: String = shown.chars().take(120).collect();

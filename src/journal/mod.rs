@@ -156,16 +156,10 @@ impl Journal {
         crate::crypto::wipe(&mut seed);
         let mut digest_key = [0u8; 32];
         digest_key.copy_from_slice(&digest);
-        let mut r = [0u8; 6];
-        let _ = openssl::rand::rand_bytes(&mut r);
         Ok(Journal {
             store: Store::open(path)?,
             digest_key,
-            owner: format!(
-                "{}-{}",
-                std::process::id(),
-                r.iter().map(|b| format!("{b:02x}")).collect::<String>()
-            ),
+            owner: crate::crypto::instance_id()?,
         })
     }
 

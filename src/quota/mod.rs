@@ -100,13 +100,7 @@ impl Quota {
             None => None,
             Some(spec) => Some(open_store(spec, config)?),
         };
-        let mut rnd = [0u8; 6];
-        openssl::rand::rand_bytes(&mut rnd).map_err(|e| Error::internal(format!("random: {e}")))?;
-        let member_prefix = format!(
-            "{}-{}",
-            std::process::id(),
-            rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
+        let member_prefix = crate::crypto::instance_id()?;
         Ok(Quota {
             mchid: config.mchid().to_string(),
             limits: Endpoint::ALL.map(|e| config.rate_limit_for(e)),
@@ -182,7 +176,7 @@ impl Quota {
                     let free_at = now + Duration::from_millis(ms);
                     if free_at > give_up {
                         counters.limiter_refusals.fetch_add(1, Ordering::Relaxed);
-                        let mut e = Error::new(
+                        let e = Error::new(
                             ErrorKind::RateLimited,
                             format!(
                                 "client-side limit of {limit} {} requests per minute reached ({} buckets); nothing sent",
@@ -190,7 +184,6 @@ impl Quota {
                                 self.describe_store(),
                             ),
                         );
-                        e.attempts = 0;
                         break Err(e);
                     }
                     if !waited {
@@ -352,14 +345,9 @@ impl Quota {
     }
 }
 
+/// Up to about 10 ms, so processes waiting on one shared bucket do not look again in step.
 fn jitter() -> Duration {
-    let mut b = [0u8; 1];
-    let r = if openssl::rand::rand_bytes(&mut b).is_ok() {
-        b[0]
-    } else {
-        128
-    };
-    Duration::from_micros(r as u64 * 40)
+    Duration::from_micros(10_200).mul_f64(crate::crypto::jitter_fraction())
 }
 
 /// Opens the store named by `rate_limit_store` (already checked by the config).
