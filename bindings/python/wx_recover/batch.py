@@ -312,10 +312,10 @@ def _cwd(path: str) -> Iterator[None]:
 
 
 def open_client(config_path: str, journal: str, rate: Optional[int] = None,
-                library: Optional[str] = None, patient: bool = True) -> Tuple[Client, str]:
+                library: Optional[str] = None, patient: bool = True) -> Client:
     """A client from the operator's configuration with the journal at `journal` and, when
     `patient`, calls that wait for a limiter slot instead of being refused. `rate` lowers the
-    recover limit. Returns the client and the name of the rate key it set ('' when none).
+    recover limit.
 
     The configuration is read as the operator wrote it and created from its own folder, so the
     core resolves its relative key paths as it does for `Client.from_file`."""
@@ -339,7 +339,7 @@ def open_client(config_path: str, journal: str, rate: Optional[int] = None,
         configured = cfg.get("rate_limit_recover_per_minute", cfg.get("rate_limit_per_minute"))
         cfg["rate_limit_recover_per_minute"] = rate if not configured else min(int(configured), rate)
     with _cwd(os.path.dirname(config_path)):
-        return Client(json.dumps(cfg), library=library), "rate_limit_recover_per_minute" if rate is not None else ""
+        return Client(json.dumps(cfg), library=library)
 
 
 def _waiting_for_quota(client: Client) -> Optional[int]:
@@ -677,7 +677,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     sendable = [r for r in rows if not r.problems]
     assert journal is not None and args.config is not None
     try:
-        client, _ = open_client(args.config, journal, args.rate, library=args.library)
+        client = open_client(args.config, journal, args.rate, library=args.library)
     except WxError as e:
         _err(str(e))
         return EXIT_CONFIG
@@ -803,7 +803,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         _err(f"no journal at {os.path.abspath(args.journal)}")
         return EXIT_CONFIG
     try:
-        client, _ = open_client(args.config, args.journal, None, library=args.library, patient=True)
+        client = open_client(args.config, args.journal, None, library=args.library, patient=True)
     except (WxError, LibraryError) as e:
         _err(str(e))
         return EXIT_CONFIG
