@@ -13,6 +13,9 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libwx_recover.so.{major}");
+    // Reported by wx_build_info(): which platform this build is for.
+    let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".into());
+    println!("cargo:rustc-env=WX_BUILD_TARGET={target}");
 
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is valid");

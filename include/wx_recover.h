@@ -209,6 +209,15 @@ extern "C" {
 // Thread: any thread.
 const char *wx_version(void);
 
+// What this build carries, as one JSON object: `version`, `target`, `openssl` (the version
+// string of the OpenSSL in use), `openssl_vendored` (true when OpenSSL is built into this
+// library, as in the shipped artifacts; false when the system's libssl is used) and
+// `trust_roots` (`file`, `dirs`: where the system's CA certificates were found).
+//
+// Returns: a static string, computed once; never free it.
+// Thread: any thread.
+const char *wx_build_info(void);
+
 // A short English name for a status, e.g. "unverified response". Static storage: never free
 // it. Takes an `int` so that any value is safe to pass (a wx_status converts implicitly);
 // values this version does not define give "unknown status".

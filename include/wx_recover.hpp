@@ -1,6 +1,10 @@
 /*
  * wx-recover: header-only C++17 RAII wrapper over the C ABI in wx_recover.h.
  *
+ * Needs C++17 (std::optional, std::string_view): gcc >= 7 (on RHEL 7, devtoolset-7 or later),
+ * clang >= 5. A compiler limited to C++11, such as RHEL 7's own gcc 4.8, uses the C API in
+ * wx_recover.h directly: it compiles as C99 and as C++11.
+ *
  * Conversions only: every check, signature, encryption, retry and verification happens in the
  * library behind wx_recover.h. Handles are owned by std::unique_ptr with the matching
  * wx_*_free() as deleter; failures become wx::Error exceptions carrying every field of the C
@@ -13,6 +17,10 @@
 
 #ifndef WX_RECOVER_HPP
 #define WX_RECOVER_HPP
+
+#if !defined(__cplusplus) || (__cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L))
+#error "wx_recover.hpp needs C++17 (gcc >= 7, clang >= 5); with an older compiler include wx_recover.h, the C API"
+#endif
 
 #include <cstddef>
 #include <cstdint>
@@ -119,6 +127,10 @@ constexpr bool is_final(JournalState s) noexcept {
 
 /// The library's version string, e.g. "0.1.0" (static storage).
 inline std::string_view version() noexcept { return wx_version(); }
+
+/// What the library carries, as one JSON object (static storage): its version and target, the
+/// OpenSSL in use, whether OpenSSL is built in, and where the system's CA certificates were found.
+inline std::string_view build_info() noexcept { return wx_build_info(); }
 
 /// A short English name for a status, e.g. "unverified response" (static storage).
 inline std::string_view status_name(Status s) noexcept {

@@ -7,6 +7,7 @@
 
 mod api;
 mod breaker;
+mod build_info;
 mod classify;
 mod client;
 mod config;
@@ -28,6 +29,7 @@ mod transport;
 pub mod ffi;
 
 pub use api::percent_encode;
+pub use build_info::{build_info, BuildInfo, TrustRoots};
 pub use client::Client;
 pub use config::{Config, PlatformKey, StoreFallback};
 pub use error::{Error, ErrorKind, Result};

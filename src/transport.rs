@@ -77,6 +77,8 @@ impl Transport {
             .connect_timeout(config.connect_timeout())
             .timeout(config.timeout())
             .pool_idle_timeout(Duration::from_secs(90))
+            // Whatever the system's (or a vendored) OpenSSL configuration allows.
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(config.user_agent().to_string());
         if let Some(pem) = config.ca_cert_pem() {

@@ -6,6 +6,9 @@ so it is no CPython extension module: the wheel is tagged ``py3-none-<platform>`
 on that platform, and only there), and the file keeps the library's own name.
 
 ``CARGO_TARGET_DIR`` picks cargo's build folder (by default the workspace's ``target/``).
+``WX_RECOVER_PREBUILT_LIB=/path/to/libwx_recover.so`` packages a library that is already
+built instead of running cargo: ``make dist`` passes its portable build (glibc 2.17, OpenSSL
+inside) that way, and ``auditwheel repair`` then tags the wheel manylinux2014.
 """
 
 import os
@@ -25,6 +28,15 @@ LIB_NAME = "libwx_recover.so"
 
 class build_rust(_build_rust):
     """Installs the cdylib under its own name, stripped (the SONAME and exports stay)."""
+
+    def build_extension(self, ext):
+        prebuilt = os.environ.get("WX_RECOVER_PREBUILT_LIB")
+        if not prebuilt:
+            return super().build_extension(ext)
+        if not os.path.isfile(prebuilt):
+            raise SystemExit(f"WX_RECOVER_PREBUILT_LIB={prebuilt}: no such file")
+        # (module name, path): what install_extension unpacks from cargo's own results.
+        return [(ext.name, prebuilt)], None
 
     def get_dylib_ext_path(self, ext, target_fname):
         default = super().get_dylib_ext_path(ext, target_fname)

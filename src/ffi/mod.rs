@@ -92,6 +92,20 @@ pub extern "C" fn wx_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
+/// What this build carries, as one JSON object: `version`, `target`, `openssl` (the version
+/// string of the OpenSSL in use), `openssl_vendored` (true when OpenSSL is built into this
+/// library, as in the shipped artifacts; false when the system's libssl is used) and
+/// `trust_roots` (`file`, `dirs`: where the system's CA certificates were found).
+///
+/// Returns: a static string, computed once; never free it.
+/// Thread: any thread.
+#[no_mangle]
+pub extern "C" fn wx_build_info() -> *const c_char {
+    static INFO: once_cell::sync::Lazy<CString> =
+        once_cell::sync::Lazy::new(|| cstring(&crate::build_info().to_json()));
+    INFO.as_ptr()
+}
+
 /// Every status's name, from the core's error kinds (`ErrorKind::as_str`): nothing retyped.
 static STATUS_NAMES: once_cell::sync::Lazy<Vec<(c_int, CString)>> =
     once_cell::sync::Lazy::new(|| {

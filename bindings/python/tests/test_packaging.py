@@ -158,14 +158,30 @@ def test_version_flag_names_binding_library_and_module_program():
                        capture_output=True, text=True, env=_env(), timeout=60)
     assert r.returncode == 0, r.stderr
     lib = wx_recover.load_library()
+    info = wx_recover.build_info()
+    ssl = info["openssl"] + (", built in" if info["openssl_vendored"] else "")
     assert r.stdout.strip() == (f"python -m wx_recover {wx_recover.__version__} "
-                                f"(library {lib.version()}, {lib.path})")
+                                f"(library {lib.version()}, {ssl}, {lib.path})")
     cargo = (PY_DIR.parents[1] / "Cargo.toml").read_text()
     assert f'version = "{wx_recover.__version__}"' in cargo, "binding and crate versions differ"
 
     r = subprocess.run([sys.executable, "-m", "wx_recover", "version"],
                        capture_output=True, text=True, env=_env(), timeout=60)
-    assert json.loads(r.stdout) == {"binding": wx_recover.__version__, "library": lib.version()}
+    assert json.loads(r.stdout) == {"binding": wx_recover.__version__, "library": lib.version(),
+                                    "build": info}
+
+
+def test_build_info_names_the_openssl_in_use_and_where_the_trust_roots_are():
+    info = wx_recover.build_info()
+    assert info["version"] == wx_recover.load_library().version()
+    assert info["openssl"].startswith("OpenSSL "), info
+    assert isinstance(info["openssl_vendored"], bool)
+    # The portable library (make dist) carries OpenSSL; a source build links the system's:
+    # whichever is under test, the flag must agree with what the file needs.
+    lib = os.path.realpath(wx_recover.load_library().path)
+    needed = subprocess.run(["readelf", "-d", lib], capture_output=True, text=True).stdout
+    assert info["openssl_vendored"] == ("libssl" not in needed), (info, needed)
+    assert set(info["trust_roots"]) == {"file", "dirs"}
 
 
 def test_version_flag_without_a_library_exits_2_and_says_why(tmp_path):

@@ -22,6 +22,7 @@ from .client import (
     pending_at,
     validate_request,
     version,
+    build_info,
 )
 from .journal import JournalEntry, JournalState, LastError, ReconcileReport
 from .stats import ClientStats, EndpointStats, prometheus_text, prometheus_text_many
@@ -76,6 +77,7 @@ __all__ = [
     "pending_at",
     "validate_request",
     "version",
+    "build_info",
     "LOGGER_NAME",
     "TRACE",
 ]

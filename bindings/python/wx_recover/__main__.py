@@ -82,7 +82,9 @@ class _Version(argparse.Action):
         except LibraryError as e:
             print(f"{parser.prog} {__version__} (library not loaded: {e})", file=sys.stderr)
             parser.exit(int(Status.CONFIG))
-        print(f"{parser.prog} {__version__} (library {lib.version()}, {lib.path})")
+        info = json.loads(lib.build_info())
+        ssl = f"{info.get('openssl', '?')}{', built in' if info.get('openssl_vendored') else ''}"
+        print(f"{parser.prog} {__version__} (library {lib.version()}, {ssl}, {lib.path})")
         parser.exit(0)
 
 
@@ -132,11 +134,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return int(args.handler(args))
     try:
         if args.command == "version":
-            from .client import version
+            from .client import build_info, version
 
             from . import __version__
 
-            print(json.dumps({"binding": __version__, "library": version(args.library)}))
+            print(json.dumps({"binding": __version__, "library": version(args.library),
+                              "build": build_info(args.library)}))
             return 0
         bal = None
         if args.command == "submit":

@@ -97,6 +97,7 @@ WX_LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p)
 # borrowed strings (accessors) are c_char_p, copied into bytes at once.
 SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_version", [], c_char_p),
+    ("wx_build_info", [], c_char_p),
     ("wx_status_str", [_status], c_char_p),
     ("wx_recover_new", [c_char_p, _out_h, _out_h], _status),
     ("wx_recover_new_from_file", [c_char_p, _out_h, _out_h], _status),
@@ -183,6 +184,7 @@ class Native:
     # Attributes are set from SIGNATURES in __init__; declared for type checkers.
     path: str
     wx_version: Any
+    wx_build_info: Any
     wx_status_str: Any
     wx_recover_new: Any
     wx_recover_new_from_file: Any
@@ -275,6 +277,10 @@ class Native:
     def version(self) -> str:
         raw = self.wx_version()
         return raw.decode("utf-8", "replace") if raw else ""
+
+    def build_info(self) -> str:
+        raw = self.wx_build_info()
+        return raw.decode("utf-8", "replace") if raw else "{}"
 
 
 def _repo_root() -> Optional[Path]:

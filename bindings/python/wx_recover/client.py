@@ -398,6 +398,14 @@ def version(library: Optional[PathArg] = None) -> str:
     return load_library(library).version()
 
 
+def build_info(library: Optional[PathArg] = None) -> Dict[str, Any]:
+    """What the loaded C library carries (``wx_build_info``): ``version``, ``target``,
+    ``openssl`` (the OpenSSL version string), ``openssl_vendored`` (built in, as in the wheel)
+    and ``trust_roots`` (where the system's CA certificates were found)."""
+    info: Dict[str, Any] = json.loads(load_library(library).build_info())
+    return info
+
+
 class Client:
     """A wx-recover client over one C handle.
 
