@@ -128,7 +128,7 @@ test-install: build
 test-wheel: build dist
 	bash tests/packaging/wheel.sh
 
-test-maven-consumer: build
+test-maven-consumer: build dist
 	bash tests/packaging/maven_consumer.sh
 
 # Fuzzing, sanitizers, hostile input and stress at the C boundary (docs/hardening.md).

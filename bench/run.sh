@@ -77,7 +77,12 @@ step "cc rusage JNI helper" gcc -O2 -shared -fPIC -Wall -Wextra -I"$JDK/include"
     -o "$B/librusage_jni.so" "$ROOT/bench/java/common/rusage_jni.c"
 rm -rf "$B/java-binding" "$B/java-peer/classes"
 mkdir -p "$B/java-binding/classes" "$B/java-binding/jni" "$B/java-binding/native" "$B/java-peer/classes"
-step "javac Java binding + driver" "$JAVAC" -h "$B/java-binding/jni" -d "$B/java-binding/classes" \
+# The binding's one run-time dependency (slf4j-api), for javac here and `java -cp` in bench.py
+# and coldstart.py: java-binding/runtime.classpath.
+step "maven: the binding's run-time class path" mvn -q -B -f "$ROOT/bindings/java/pom.xml" \
+    dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$B/java-binding/runtime.classpath"
+step "javac Java binding + driver" "$JAVAC" -cp "$(cat "$B/java-binding/runtime.classpath")" \
+    -h "$B/java-binding/jni" -d "$B/java-binding/classes" \
     "$ROOT"/bindings/java/src/main/java/io/wxrecover/*.java \
     "$ROOT/bench/java/common/BenchLoop.java" "$ROOT/bench/java/binding/BindingBench.java" \
     "$ROOT/bench/java/binding/ColdStart.java"

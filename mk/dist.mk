@@ -22,7 +22,7 @@ WX_DIST_JAR := $(DIST)/wx-recover-$(WX_DIST_VERSION).jar
 # The JNI glue is compiled by zig for the same glibc floor and linked with the portable
 # libwx_recover.a (which carries OpenSSL): `make dist` and `make test-java` use it alike.
 WX_JAVA_NATIVE_ENV := CC='$(ROOT)/scripts/zig-cc' WX_VENDORED=1
-WX_JAVA_NATIVE_ARGS := -Dwx.lib.dir=$(PORTABLE) -Dwx.sandbox.bin=$(REL)/wx-sandbox
+WX_JAVA_NATIVE_ARGS := -Dwx.lib.dir=$(PORTABLE) -Dwx.sandbox.bin=$(REL)/wx-sandbox -Dwx.vendored=true
 
 .PHONY: portable dist dist-archive dist-wheel dist-jar
 

@@ -30,7 +30,9 @@ python3 bindings/python/examples/recover.py "$config" "DEMO-PY-$stamp" "$wb" "$w
 
 banner "Java (bindings/java/.../examples/Recover.java)"
 read -r wb wx mch bal <<<"$(sandbox_order 2)"
-(cd bindings/java && java -cp target/classes \
+# target/runtime-classpath.txt (written by the Maven build above) names slf4j-api, the binding's
+# one dependency.
+(cd bindings/java && java -cp "target/classes:$(cat target/runtime-classpath.txt)" \
     io.wxrecover.examples.Recover "$config" "DEMO-JAVA-$stamp" "$wb" "$wx" "$mch" "$bal" "demo from Java 解管")
 
 banner "Notification (bindings/python/examples/notify_receiver.py)"

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The Java binding as a newcomer uses it: one Maven dependency, no flags.
-#   1. `mvn install` of bindings/java into a private local repository (build/m2, so ~/.m2 and
-#      other checkouts are left alone), as the README says;
+#   1. the shipped jar (make dist) installed into a private local repository (build/m2, so ~/.m2
+#      and other checkouts are left alone) with `mvn install:install-file`, as the README says;
 #   2. the installed jar: the JNI glue for this platform under io/wxrecover/native/, one
 #      stripped .so with libwx_recover linked in (no RUNPATH, no NEEDED libwx_recover, only JNI
 #      entry points exported), and no examples;
 #   3. a fresh Maven project under build/maven-consumer that depends on io.wxrecover:wx-recover
 #      and holds the README's Java quickstart, compiled by Maven;
-#   4. run with `java -cp` from a folder under /tmp against a sandbox, with a copy of the jar,
-#      no -D flag and no library path: a recover goes through.
+#   4. run with `java -cp` from a folder under /tmp against a sandbox, with a copy of the jar and
+#      the dependencies Maven resolved for the project (slf4j-api, transitively, and no SLF4J
+#      provider), no -D flag and no library path: a recover goes through, and the library prints
+#      nothing of its own (stderr holds only SLF4J's notice that it has no provider).
 #
-#   bash tests/packaging/maven_consumer.sh        (needs target/release/libwx_recover.a and wx-sandbox)
+#   bash tests/packaging/maven_consumer.sh        (needs make dist's jar and target/release/wx-sandbox)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,11 +37,17 @@ mkdir -p "$root/build"
 if [ ! -d "$m2" ] && [ -d "$HOME/.m2/repository" ]; then cp -r "$HOME/.m2/repository" "$m2"; fi
 rm -rf "$m2/io/wxrecover"
 ver=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$root/bindings/java/pom.xml" | head -n 1)
-(cd "$root/bindings/java" && "${mvn[@]}" install -DskipTests) > "$run/install.log" 2>&1 ||
-  { tail -n 40 "$run/install.log" >&2; fail "mvn install"; }
+dist_jar="$root/dist/wx-recover-$ver.jar"
+[ -f "$dist_jar" ] || fail "no $dist_jar: run make dist first"
+# The README's line: the shipped jar carries its own POM (META-INF/maven/…/pom.xml), which
+# install-file reads, so the slf4j-api dependency comes along.
+(cd "$run" && "${mvn[@]}" org.apache.maven.plugins:maven-install-plugin:3.1.2:install-file "-Dfile=$dist_jar") > "$run/install.log" 2>&1 ||
+  { tail -n 40 "$run/install.log" >&2; fail "mvn install:install-file"; }
 jar="$m2/io/wxrecover/wx-recover/$ver/wx-recover-$ver.jar"
-[ -f "$jar" ] || fail "mvn install left no $jar"
-pass "mvn install: io.wxrecover:wx-recover:$ver in $m2 ($((SECONDS - t0)) s)"
+[ -f "$jar" ] || fail "mvn install:install-file left no $jar"
+grep -q '<artifactId>slf4j-api</artifactId>' "$m2/io/wxrecover/wx-recover/$ver/wx-recover-$ver.pom" ||
+  fail "the installed POM does not declare slf4j-api"
+pass "mvn install:install-file dist/wx-recover-$ver.jar: io.wxrecover:wx-recover:$ver in $m2 ($((SECONDS - t0)) s)"
 
 # ---- 2. what the jar carries ------------------------------------------------------------------
 plat="linux-$(uname -m)"
@@ -53,6 +61,7 @@ so="$run/jar/$entry"
 readelf -d "$so" > "$run/dynamic.txt"
 ! grep -Eq 'RUNPATH|RPATH' "$run/dynamic.txt" || fail "the glue has a RUNPATH: $(grep -E 'RUNPATH|RPATH' "$run/dynamic.txt")"
 ! grep -q 'libwx_recover' "$run/dynamic.txt" || fail "the glue needs a separate libwx_recover"
+! grep -Eq 'libssl|libcrypto' "$run/dynamic.txt" || fail "the glue needs the system's OpenSSL"
 file -b "$so" | grep -q ', stripped' || fail "the glue is not stripped"
 nm -D --defined-only "$so" | awk '{print $NF}' | grep -Ev '^(Java_io_wxrecover_Native_|JNI_On(Load|Unload)$)' > "$run/stray" &&
   fail "the glue exports more than its JNI entry points: $(head -n 5 "$run/stray" | tr '\n' ' ')"
@@ -91,6 +100,11 @@ cat > "$proj/pom.xml" <<POM
         <artifactId>maven-resources-plugin</artifactId>
         <version>3.3.1</version>
       </plugin>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-dependency-plugin</artifactId>
+        <version>3.6.1</version>
+      </plugin>
     </plugins>
   </build>
 </project>
@@ -108,15 +122,27 @@ echo "$snippet" | grep -q 'WxRecoverClient.fromConfigFile(Path.of("client.json")
 } > "$proj/src/main/java/App.java"
 (cd "$proj" && "${mvn[@]}" compile) > "$run/compile.log" 2>&1 || { cat "$run/compile.log" >&2; fail "consumer compile"; }
 pass "fresh project $proj (depends on io.wxrecover:wx-recover:$ver; the README quickstart as App.java) compiles"
+# The runtime class path Maven gives the project: wx-recover and what it brings (slf4j-api).
+(cd "$proj" && "${mvn[@]}" dependency:build-classpath -Dmdep.includeScope=runtime \
+  -Dmdep.outputFile="$run/deps.classpath") > "$run/classpath.log" 2>&1 ||
+  { cat "$run/classpath.log" >&2; fail "consumer dependency:build-classpath"; }
+deps=$(tr ':' '\n' < "$run/deps.classpath" | grep -v '/io/wxrecover/wx-recover/' | paste -sd: -)
+echo "$deps" | grep -q '/org/slf4j/slf4j-api/' || fail "slf4j-api is not on the project's runtime class path: $deps"
+pass "the project's runtime class path brings slf4j-api transitively: $deps"
 
 # ---- 4. run it: java -cp, no -D, no library path ------------------------------------------------
 sandbox_start --orders 20 --rate-limit-per-minute 0
 cp "$(sandbox_get client_config)" "$run/client.json"
 cp "$jar" "$run/wx-recover.jar"
 before=$(ls -d /tmp/wx-recover-jni-* 2>/dev/null || true)
-out=$(cd "$run" && java -cp "$proj/target/classes:$run/wx-recover.jar" App 2>&1) || { echo "$out" >&2; fail "App"; }
+out=$(cd "$run" && java -cp "$proj/target/classes:$run/wx-recover.jar:$deps" App 2>"$run/app.err") ||
+  { echo "$out" >&2; cat "$run/app.err" >&2; fail "App"; }
 echo "$out" | grep -Eq '^[0-9A-Za-z_-]+ (EXECUTING|SUCCESS|FAILED)$' || { echo "$out" >&2; fail "App printed no acceptance and state"; }
-pass "java -cp classes:wx-recover.jar App from $run, no flags: $out"
+pass "java -cp classes:wx-recover.jar:slf4j-api App from $run, no flags: $out"
+# No SLF4J provider: no library line anywhere; stderr may hold SLF4J's own notice, nothing else.
+! grep -v '^SLF4J: ' "$run/app.err" > "$run/app.err.other" ||
+  fail "App wrote more than SLF4J's notice to stderr: $(head -n 5 "$run/app.err.other")"
+pass "no SLF4J provider: the library printed nothing ($(wc -l < "$run/app.err") line(s) of SLF4J's notice on stderr)"
 after=$(ls -d /tmp/wx-recover-jni-* 2>/dev/null || true)
 [ "$before" = "$after" ] || fail "the JVM left its extraction folder behind: $after"
 pass "nothing left in /tmp after the JVM exited"

@@ -6,7 +6,7 @@ import io.wxrecover.WxRecoverException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,8 +29,8 @@ public final class FleetChild {
             System.exit(2);
         }
         List<String[]> orders = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
+        for (String line : Files.readAllLines(Paths.get(args[1]), StandardCharsets.UTF_8)) {
+            if (!line.trim().isEmpty()) {
                 orders.add(line.trim().split("\\s+"));
             }
         }
@@ -38,7 +38,7 @@ public final class FleetChild {
         String[] results = new String[orders.size()];
         WxRecoverClient opened;
         try {
-            opened = WxRecoverClient.fromConfigFile(Path.of(args[0]));
+            opened = WxRecoverClient.fromConfigFile(Paths.get(args[0]));
         } catch (WxRecoverException e) {
             System.err.println("FleetChild: client: " + e.getMessage());
             System.exit(1);
@@ -65,7 +65,7 @@ public final class FleetChild {
             out.append(r).append('\n');
         }
         try {
-            Files.writeString(Path.of(args[3]), out.toString(), StandardCharsets.UTF_8);
+            Files.write(Paths.get(args[3]), out.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             System.err.println("FleetChild: " + args[3] + ": " + e.getMessage());
             System.exit(1);

@@ -251,7 +251,7 @@ static jbyteArray take_string(JNIEnv *env, char *s) {
  * native method, so GetEnv succeeds; a thread the JVM does not know (not expected) is attached
  * as a daemon for the upcall and detached after. Never leaves an exception pending, and never
  * disturbs one that was already pending (that line is dropped). user_data is unused: the
- * sink is global (System.Logger "io.wxrecover").
+ * sink is global (the SLF4J logger "io.wxrecover").
  */
 static void log_upcall(void *user_data, wx_log_level level, const char *message) {
     JNIEnv *env = NULL;
@@ -311,6 +311,11 @@ JNIEXPORT void JNICALL Java_io_wxrecover_Native_clientSetLogger(JNIEnv *env, jcl
 JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_version(JNIEnv *env, jclass cls) {
     (void)cls;
     return to_jbytes(env, wx_version());
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_buildInfo(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return to_jbytes(env, wx_build_info());
 }
 
 JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_statusStr(JNIEnv *env, jclass cls,

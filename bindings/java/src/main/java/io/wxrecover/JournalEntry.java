@@ -1,14 +1,48 @@
 package io.wxrecover;
 
+import java.util.Objects;
+
 /**
  * One journaled order, as the library recorded it. Never holds the plaintext
  * {@code bal_account_no}. {@code lastErrorStatus} is null when the order met no error; times are
- * Unix seconds.
+ * Unix seconds. Immutable; equal when every field is equal.
  */
-public record JournalEntry(String outRequestNo, JournalState state, String wxpayRecoverNo,
-        int attempts, WxStatus lastErrorStatus, int lastErrorHttpStatus, String lastErrorCode,
-        String lastErrorMessage, String requestId, long createdAt, long updatedAt, String mchid,
-        String relatedWebankPunishNo, String relatedWxpayPunishNo) {
+public final class JournalEntry {
+    private final String outRequestNo;
+    private final JournalState state;
+    private final String wxpayRecoverNo;
+    private final int attempts;
+    private final WxStatus lastErrorStatus;
+    private final int lastErrorHttpStatus;
+    private final String lastErrorCode;
+    private final String lastErrorMessage;
+    private final String requestId;
+    private final long createdAt;
+    private final long updatedAt;
+    private final String mchid;
+    private final String relatedWebankPunishNo;
+    private final String relatedWxpayPunishNo;
+
+    /** Every field, in the order of the accessors. */
+    public JournalEntry(String outRequestNo, JournalState state, String wxpayRecoverNo,
+            int attempts, WxStatus lastErrorStatus, int lastErrorHttpStatus, String lastErrorCode,
+            String lastErrorMessage, String requestId, long createdAt, long updatedAt, String mchid,
+            String relatedWebankPunishNo, String relatedWxpayPunishNo) {
+        this.outRequestNo = outRequestNo;
+        this.state = state;
+        this.wxpayRecoverNo = wxpayRecoverNo;
+        this.attempts = attempts;
+        this.lastErrorStatus = lastErrorStatus;
+        this.lastErrorHttpStatus = lastErrorHttpStatus;
+        this.lastErrorCode = lastErrorCode;
+        this.lastErrorMessage = lastErrorMessage;
+        this.requestId = requestId;
+        this.createdAt = createdAt;
+        this.updatedAt = updatedAt;
+        this.mchid = mchid;
+        this.relatedWebankPunishNo = relatedWebankPunishNo;
+        this.relatedWxpayPunishNo = relatedWxpayPunishNo;
+    }
 
     static JournalEntry fromHandle(long e) {
         int status = (int) Native.journalEntryNumber(e, Native.ENTRY_ERROR_STATUS);
@@ -29,11 +63,121 @@ public record JournalEntry(String outRequestNo, JournalState state, String wxpay
         for (int i = 0; i < n; i++) {
             out.add(fromHandle(Native.journalListGet(list, i)));
         }
-        return java.util.List.copyOf(out);
+        return java.util.Collections.unmodifiableList(out);
     }
 
     private static String get(long e, String field) {
         return WxRecoverClient.str(
                 Native.journalEntryGet(e, field.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    /** The merchant-side recover number. */
+    public String outRequestNo() {
+        return outRequestNo;
+    }
+
+    /** Where the order stands. */
+    public JournalState state() {
+        return state;
+    }
+
+    /** The {@code wxpay_recover_no} once accepted, or null. */
+    public String wxpayRecoverNo() {
+        return wxpayRecoverNo;
+    }
+
+    /** HTTP attempts made for this order so far. */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** The status of the last error, or null when the order met none. */
+    public WxStatus lastErrorStatus() {
+        return lastErrorStatus;
+    }
+
+    /** The HTTP status of the last error's answer, 0 when there was none. */
+    public int lastErrorHttpStatus() {
+        return lastErrorHttpStatus;
+    }
+
+    /** The platform code of the last error, or null. */
+    public String lastErrorCode() {
+        return lastErrorCode;
+    }
+
+    /** The message of the last error, or null. */
+    public String lastErrorMessage() {
+        return lastErrorMessage;
+    }
+
+    /** The {@code Request-ID} of the last answer, or null. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** When the entry was recorded (Unix seconds). */
+    public long createdAt() {
+        return createdAt;
+    }
+
+    /** When the entry last changed (Unix seconds). */
+    public long updatedAt() {
+        return updatedAt;
+    }
+
+    /** The target merchant. */
+    public String mchid() {
+        return mchid;
+    }
+
+    /** The WeBank-side control order number. */
+    public String relatedWebankPunishNo() {
+        return relatedWebankPunishNo;
+    }
+
+    /** The WeChat Pay-side control order number. */
+    public String relatedWxpayPunishNo() {
+        return relatedWxpayPunishNo;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof JournalEntry)) {
+            return false;
+        }
+        JournalEntry e = (JournalEntry) o;
+        return attempts == e.attempts && lastErrorHttpStatus == e.lastErrorHttpStatus
+                && createdAt == e.createdAt && updatedAt == e.updatedAt
+                && Objects.equals(outRequestNo, e.outRequestNo) && state == e.state
+                && Objects.equals(wxpayRecoverNo, e.wxpayRecoverNo)
+                && lastErrorStatus == e.lastErrorStatus
+                && Objects.equals(lastErrorCode, e.lastErrorCode)
+                && Objects.equals(lastErrorMessage, e.lastErrorMessage)
+                && Objects.equals(requestId, e.requestId) && Objects.equals(mchid, e.mchid)
+                && Objects.equals(relatedWebankPunishNo, e.relatedWebankPunishNo)
+                && Objects.equals(relatedWxpayPunishNo, e.relatedWxpayPunishNo);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(outRequestNo, state, wxpayRecoverNo, attempts, lastErrorStatus,
+                lastErrorHttpStatus, lastErrorCode, lastErrorMessage, requestId, createdAt,
+                updatedAt, mchid, relatedWebankPunishNo, relatedWxpayPunishNo);
+    }
+
+    @Override
+    public String toString() {
+        return "JournalEntry[outRequestNo=" + outRequestNo + ", state=" + state
+                + ", wxpayRecoverNo=" + wxpayRecoverNo + ", attempts=" + attempts
+                + ", lastErrorStatus=" + lastErrorStatus + ", lastErrorHttpStatus="
+                + lastErrorHttpStatus + ", lastErrorCode=" + lastErrorCode
+                + ", lastErrorMessage=" + lastErrorMessage + ", requestId=" + requestId
+                + ", createdAt=" + createdAt + ", updatedAt=" + updatedAt + ", mchid=" + mchid
+                + ", relatedWebankPunishNo=" + relatedWebankPunishNo
+                + ", relatedWxpayPunishNo=" + relatedWxpayPunishNo + "]";
     }
 }

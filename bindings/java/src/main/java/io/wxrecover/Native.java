@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -76,7 +77,7 @@ final class Native {
         String path = System.getProperty(PATH_PROPERTY);
         if (path != null && !path.isEmpty()) {
             // System.load wants an absolute path; accept a relative one too.
-            String abs = Path.of(path).toAbsolutePath().toString();
+            String abs = Paths.get(path).toAbsolutePath().toString();
             try {
                 System.load(abs);
             } catch (UnsatisfiedLinkError e) {
@@ -114,7 +115,10 @@ final class Native {
             Files.createFile(file,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
-                in.transferTo(out);
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = in.read(buf)) != -1; ) {
+                    out.write(buf, 0, n);
+                }
             }
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-x------"));
             extractedDirPermissions = Files.getPosixFilePermissions(dir);
@@ -153,6 +157,8 @@ final class Native {
 
     // ----- library -----
     static native byte[] version();
+
+    static native byte[] buildInfo();
 
     static native byte[] statusStr(int status);
 

@@ -24,15 +24,66 @@ public final class RecoverOrder {
     private final String rawJson;
     private final java.util.List<Field> fields;
 
-    /** One field as the library gives it: name, text, and whether the API documents it. */
-    public record Field(String name, String value, boolean documented) {}
+    /**
+     * One field as the library gives it: name, text, and whether the API documents it.
+     * Immutable; equal when every part is equal.
+     */
+    public static final class Field {
+        private final String name;
+        private final String value;
+        private final boolean documented;
+
+        public Field(String name, String value, boolean documented) {
+            this.name = name;
+            this.value = value;
+            this.documented = documented;
+        }
+
+        /** The field's JSON name, e.g. {@code recover_state}. */
+        public String name() {
+            return name;
+        }
+
+        /** Documented fields: the text (null when absent); others: the value as JSON text. */
+        public String value() {
+            return value;
+        }
+
+        /** True when the API documents the field. */
+        public boolean documented() {
+            return documented;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof Field)) {
+                return false;
+            }
+            Field f = (Field) o;
+            return documented == f.documented && java.util.Objects.equals(name, f.name)
+                    && java.util.Objects.equals(value, f.value);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, value, documented);
+        }
+
+        @Override
+        public String toString() {
+            return "Field[name=" + name + ", value=" + value + ", documented=" + documented + "]";
+        }
+    }
 
     RecoverOrder(String wxpayRecoverNo, String outRequestNo, String relatedWxpayPunishNo,
             String mchid, String punishScene, String punishRuleVersion, String recoverAcceptTime,
             String recoverFinishTime, String recoverState, String recoverReason, String errorCode,
             String errorMessage, RecoverState state, String requestId, String rawJson,
             java.util.List<Field> fields) {
-        this.fields = java.util.List.copyOf(fields);
+        this.fields = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(fields));
         this.wxpayRecoverNo = wxpayRecoverNo;
         this.outRequestNo = outRequestNo;
         this.relatedWxpayPunishNo = relatedWxpayPunishNo;

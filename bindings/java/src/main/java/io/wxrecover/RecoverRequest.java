@@ -70,9 +70,10 @@ public final class RecoverRequest {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof RecoverRequest r)) {
+        if (!(o instanceof RecoverRequest)) {
             return false;
         }
+        RecoverRequest r = (RecoverRequest) o;
         return Objects.equals(outRequestNo, r.outRequestNo)
                 && Objects.equals(relatedWebankPunishNo, r.relatedWebankPunishNo)
                 && Objects.equals(relatedWxpayPunishNo, r.relatedWxpayPunishNo)

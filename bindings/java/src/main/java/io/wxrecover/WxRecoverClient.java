@@ -1,6 +1,5 @@
 package io.wxrecover;
 
-import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -10,6 +9,8 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A wx-recover client: signs every call, encrypts {@code bal_account_no}, verifies every
@@ -22,11 +23,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * never closed is freed when it becomes unreachable, but close it: that is when the
  * connections are released.
  *
- * <p><b>Logging.</b> The library's lines go to the {@link System.Logger} named
- * {@value #LOGGER_NAME} (by default backed by java.util.logging): ERROR, WARNING (an attempt
- * failed or the platform refused a request), INFO (one line per HTTP answer with its
- * Request-ID), DEBUG, TRACE. A client is given that logger's level when it is created, so lines
- * the logger would drop are not even formatted; see {@link #setLogLevel} and
+ * <p><b>Logging.</b> The library's lines go to the SLF4J logger named {@value #LOGGER_NAME}, so
+ * the application's Logback or Log4j2 configuration decides where they end up (with no SLF4J
+ * provider on the class path, nowhere): ERROR, WARN (an attempt failed or the platform refused
+ * a request), INFO (rare: certificates downloaded, a shared store back), DEBUG (one line per
+ * HTTP answer with its Request-ID), TRACE. A client is given that logger's level when it is
+ * created, so lines the logger would drop are not even formatted; see {@link #setLogLevel} and
  * {@link #syncLogLevel()}. Lines never contain keys, Authorization values, bodies or the
  * plaintext {@code bal_account_no}.
  *
@@ -35,21 +37,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the same {@code out_request_no} (re-entry) or querying it is the right next step.
  */
 public final class WxRecoverClient implements AutoCloseable {
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    /** Name of the {@link System.Logger} that receives the library's log lines. */
+    /** Name of the SLF4J logger that receives the library's log lines. */
     public static final String LOGGER_NAME = "io.wxrecover";
 
-    private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
 
-    /** wx_log_level 1..5, most severe first. */
-    private static final System.Logger.Level[] C_LEVELS = {
-        System.Logger.Level.ERROR, System.Logger.Level.WARNING, System.Logger.Level.INFO,
-        System.Logger.Level.DEBUG, System.Logger.Level.TRACE,
-    };
-
-
-    /** The native handle and its lock, kept apart from the client so the Cleaner can free it. */
+    /**
+     * The native handle and its lock, kept apart from the client so that {@link Cleanup} can
+     * free it once the client is unreachable.
+     */
     private static final class State implements Runnable {
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         long handle; // guarded by lock; 0 once freed
@@ -84,12 +80,12 @@ public final class WxRecoverClient implements AutoCloseable {
     }
 
     private final State state;
-    private final Cleaner.Cleanable cleanable;
+    private final Cleanup.Cleanable cleanable;
     private volatile int logLevel; // the wx_log_level given to the library; 0: off
 
     private WxRecoverClient(long handle) throws WxRecoverException {
         this.state = new State(handle);
-        this.cleanable = CLEANER.register(this, state);
+        this.cleanable = Cleanup.register(this, state);
         try {
             syncLogLevel();
         } catch (WxRecoverException | RuntimeException | Error e) {
@@ -127,6 +123,16 @@ public final class WxRecoverClient implements AutoCloseable {
     /** The native library's version, e.g. "0.1.0". */
     public static String libraryVersion() {
         return str(Native.version());
+    }
+
+    /**
+     * What the native library carries, as one JSON object: {@code version}, {@code target},
+     * {@code openssl} (the OpenSSL version in use), {@code openssl_vendored} (true in the jar:
+     * OpenSSL is built into its native, which needs no system libssl) and {@code trust_roots}
+     * (where the system's CA certificates were found). See docs/platforms.md.
+     */
+    public static String buildInfo() {
+        return str(Native.buildInfo());
     }
 
     /**
@@ -405,46 +411,44 @@ public final class WxRecoverClient implements AutoCloseable {
     // ----- logging -----
 
     /**
-     * Sets the most verbose level of the lines the library sends to the {@value #LOGGER_NAME}
-     * logger ({@code TRACE} or {@code ALL}: everything; {@code OFF} or {@code null}: nothing).
-     * The logger still applies its own level. Thread-safe; calls in flight may still log at
-     * the old level.
+     * Sets the most verbose level of the lines the library sends to the SLF4J logger
+     * {@value #LOGGER_NAME} ({@link LogLevel#TRACE}: everything; {@link LogLevel#OFF} or
+     * {@code null}: nothing). The logger still applies its own level. Thread-safe; calls in
+     * flight may still log at the old level.
      *
      * @throws IllegalStateException after {@link #close()}
      */
-    public void setLogLevel(System.Logger.Level level) throws WxRecoverException {
-        int c = 0;
-        if (level != null && level != System.Logger.Level.OFF) {
-            for (int i = C_LEVELS.length; i >= 1; i--) {
-                if (C_LEVELS[i - 1].getSeverity() >= level.getSeverity()) {
-                    c = i;
-                    break;
-                }
-            }
-        }
-        install(c);
+    public void setLogLevel(LogLevel level) throws WxRecoverException {
+        install(level == null ? 0 : level.code);
     }
 
     /**
-     * Gives the library the {@value #LOGGER_NAME} logger's level now (the most verbose level
-     * for which {@link System.Logger#isLoggable} is true). Done at creation; call it again
-     * after changing the logger's level.
+     * Gives the library the {@value #LOGGER_NAME} logger's level now: the most verbose level
+     * the SLF4J logger has enabled ({@code isTraceEnabled()}, then {@code isDebugEnabled()} and
+     * so on; none enabled, or no SLF4J provider: off). Done at creation; call it again after
+     * changing the logger's level.
      */
     public void syncLogLevel() throws WxRecoverException {
-        int c = 0;
-        for (int i = C_LEVELS.length; i >= 1; i--) {
-            if (LOG.isLoggable(C_LEVELS[i - 1])) {
-                c = i;
-                break;
-            }
+        int c;
+        if (LOG.isTraceEnabled()) {
+            c = LogLevel.TRACE.code;
+        } else if (LOG.isDebugEnabled()) {
+            c = LogLevel.DEBUG.code;
+        } else if (LOG.isInfoEnabled()) {
+            c = LogLevel.INFO.code;
+        } else if (LOG.isWarnEnabled()) {
+            c = LogLevel.WARN.code;
+        } else if (LOG.isErrorEnabled()) {
+            c = LogLevel.ERROR.code;
+        } else {
+            c = LogLevel.OFF.code;
         }
         install(c);
     }
 
-    /** The most verbose level the library sends now; {@code OFF} when logging is off. */
-    public System.Logger.Level logLevel() {
-        int c = logLevel;
-        return c == 0 ? System.Logger.Level.OFF : C_LEVELS[c - 1];
+    /** The most verbose level the library sends now; {@link LogLevel#OFF} when logging is off. */
+    public LogLevel logLevel() {
+        return LogLevel.fromCode(logLevel);
     }
 
     private void install(int cLevel) throws WxRecoverException {
@@ -456,16 +460,40 @@ public final class WxRecoverClient implements AutoCloseable {
     }
 
     /**
-     * Called by the JNI glue on the thread making a library call, for each line. Never throws
-     * (the glue would clear it anyway): a failing logger must not fail the call.
+     * Called by the JNI glue on the thread making a library call, for each line; {@code level}
+     * is the C {@code wx_log_level} (1 ERROR … 5 TRACE; anything else is logged as ERROR). Never
+     * throws (the glue would clear it anyway): a failing logger must not fail the call.
      */
     @SuppressWarnings("unused")
     private static void nativeLog(int level, byte[] utf8) {
         try {
-            System.Logger.Level l = level >= 1 && level <= C_LEVELS.length
-                    ? C_LEVELS[level - 1] : System.Logger.Level.ERROR;
-            if (LOG.isLoggable(l)) {
-                LOG.log(l, str(utf8));
+            // Single-argument calls: a line is never read as a format pattern.
+            switch (level) {
+                case 5:
+                    if (LOG.isTraceEnabled()) {
+                        LOG.trace(str(utf8));
+                    }
+                    break;
+                case 4:
+                    if (LOG.isDebugEnabled()) {
+                        LOG.debug(str(utf8));
+                    }
+                    break;
+                case 3:
+                    if (LOG.isInfoEnabled()) {
+                        LOG.info(str(utf8));
+                    }
+                    break;
+                case 2:
+                    if (LOG.isWarnEnabled()) {
+                        LOG.warn(str(utf8));
+                    }
+                    break;
+                default:
+                    if (LOG.isErrorEnabled()) {
+                        LOG.error(str(utf8));
+                    }
+                    break;
             }
         } catch (Throwable t) {
             // dropped: there is nowhere safe to report a failure of the logger itself

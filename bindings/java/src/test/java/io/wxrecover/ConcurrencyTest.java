@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -114,7 +113,7 @@ class ConcurrencyTest {
         final int rounds = 6;
         final int threads = 16;
         for (int round = 0; round < rounds; round++) {
-            sb.fault(Map.of("kind", "delay", "ms", 300, "count", 8, "listener", "both",
+            sb.fault(Jdk8Support.map("kind", "delay", "ms", 300, "count", 8, "listener", "both",
                     "path", "query"));
             WxRecoverClient client = sb.unlimitedClient();
             AtomicInteger completed = new AtomicInteger();
@@ -130,10 +129,18 @@ class ConcurrencyTest {
                         for (int k = 0; ; k++) {
                             try {
                                 switch ((id + k) % 4) {
-                                    case 0 -> client.query("RACE" + id + "N" + k, sb.mchid());
-                                    case 1 -> client.encrypt("6222020000000001");
-                                    case 2 -> client.authorization("POST", "/v3/x", new byte[64]);
-                                    default -> client.query(null, sb.mchid());
+                                    case 0:
+                                        client.query("RACE" + id + "N" + k, sb.mchid());
+                                        break;
+                                    case 1:
+                                        client.encrypt("6222020000000001");
+                                        break;
+                                    case 2:
+                                        client.authorization("POST", "/v3/x", new byte[64]);
+                                        break;
+                                    default:
+                                        client.query(null, sb.mchid());
+                                        break;
                                 }
                             } catch (WxRecoverException e) {
                                 // NOT_FOUND / invalid argument: fine, the call completed.

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -63,8 +63,30 @@ class ErrorsTest {
     }
 
     /** One row of the status table: how to cause the status and every field it must carry. */
-    record Row(String name, WxStatus status, Map<String, Object> config, Map<String, Object> fault,
-            String call, int httpStatus, String code, boolean retrySafe, int attempts) {
+    static final class Row {
+        final String name;
+        final WxStatus status;
+        final Map<String, Object> config;
+        final Map<String, Object> fault;
+        final String call;
+        final int httpStatus;
+        final String code;
+        final boolean retrySafe;
+        final int attempts;
+
+        Row(String name, WxStatus status, Map<String, Object> config, Map<String, Object> fault,
+                String call, int httpStatus, String code, boolean retrySafe, int attempts) {
+            this.name = name;
+            this.status = status;
+            this.config = config;
+            this.fault = fault;
+            this.call = call;
+            this.httpStatus = httpStatus;
+            this.code = code;
+            this.retrySafe = retrySafe;
+            this.attempts = attempts;
+        }
+
         @Override
         public String toString() {
             return name;
@@ -81,49 +103,55 @@ class ErrorsTest {
         Map<String, Object> delay = fault("delay", "primary", null);
         delay.put("ms", 2000);
         return java.util.stream.Stream.of(
-                new Row("invalid argument", WxStatus.INVALID_ARGUMENT, Map.of(), null, "invalid", 0, null, false, 0),
+                new Row("invalid argument", WxStatus.INVALID_ARGUMENT, Jdk8Support.map(), null, "invalid", 0, null, false, 0),
                 new Row("network", WxStatus.NETWORK, noBackup, fault("down", "primary", null), "query", 0, null, true, 1),
                 new Row("timeout", WxStatus.TIMEOUT, noBackup, delay, "query", 0, null, true, 1),
-                new Row("API 5xx", WxStatus.API, Map.of("max_attempts", 1), fault("system_error", "both", null),
+                new Row("API 5xx", WxStatus.API, Jdk8Support.map("max_attempts", 1), fault("system_error", "both", null),
                         "query", 500, "SYSTEM_ERROR", true, 1),
-                new Row("API 404", WxStatus.API, Map.of(), null, "missing", 404, "NOT_FOUND", false, 1),
-                new Row("unverified", WxStatus.UNVERIFIED, Map.of("max_attempts", 1),
+                new Row("API 404", WxStatus.API, Jdk8Support.map(), null, "missing", 404, "NOT_FOUND", false, 1),
+                new Row("unverified", WxStatus.UNVERIFIED, Jdk8Support.map("max_attempts", 1),
                         fault("bad_signature", "both", null), "query", 200, null, true, 1),
                 new Row("rate limited", WxStatus.RATE_LIMITED,
-                        Map.of("rate_limit_per_minute", 1, "rate_limit_wait_ms", 0), null, "limited", 0, null, true, 0),
-                new Row("bad response", WxStatus.BAD_RESPONSE, Map.of("max_attempts", 1),
+                        Jdk8Support.map("rate_limit_per_minute", 1, "rate_limit_wait_ms", 0), null, "limited", 0, null, true, 0),
+                new Row("bad response", WxStatus.BAD_RESPONSE, Jdk8Support.map("max_attempts", 1),
                         fault("non_json", "both", null), "query", 200, null, true, 1));
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.MethodSource("statusTable")
     void everyStatusMapsToItsExceptionWithEveryField(Row row) throws Exception {
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.unlimitedConfig(row.config()))) {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.unlimitedConfig(row.config))) {
             Sandbox.Order o = sb.takeOrder(true);
             RecoverRequest req = Sandbox.requestFor(o, null);
             c.submit(req);
-            if (row.fault() != null) {
-                sb.fault(row.fault());
+            if (row.fault != null) {
+                sb.fault(row.fault);
             }
             WxRecoverException e = assertThrows(WxRecoverException.class, () -> {
-                switch (row.call()) {
-                    case "invalid" -> c.query("", o.mchid());
-                    case "missing" -> c.query(Sandbox.newOutRequestNo(), o.mchid());
-                    case "limited" -> {
+                switch (row.call) {
+                    case "invalid":
+                        c.query("", o.mchid());
+                        break;
+                    case "missing":
+                        c.query(Sandbox.newOutRequestNo(), o.mchid());
+                        break;
+                    case "limited":
                         c.query(req.outRequestNo(), o.mchid());
                         c.query(req.outRequestNo(), o.mchid());
-                    }
-                    default -> c.query(req.outRequestNo(), o.mchid());
+                        break;
+                    default:
+                        c.query(req.outRequestNo(), o.mchid());
+                        break;
                 }
             });
-            assertEquals(row.status(), e.status(), e.toString());
-            assertEquals(row.httpStatus(), e.httpStatus(), e.toString());
-            assertEquals(row.code(), e.code(), e.toString());
-            assertEquals(row.retrySafe(), e.isRetrySafe(), e.toString());
-            assertEquals(row.attempts(), e.attempts(), e.toString());
+            assertEquals(row.status, e.status(), e.toString());
+            assertEquals(row.httpStatus, e.httpStatus(), e.toString());
+            assertEquals(row.code, e.code(), e.toString());
+            assertEquals(row.retrySafe, e.isRetrySafe(), e.toString());
+            assertEquals(row.attempts, e.attempts(), e.toString());
             assertNotNull(e.getMessage());
             assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), e.getMessage());
-            if (row.httpStatus() != 0) {
+            if (row.httpStatus != 0) {
                 assertNotNull(e.requestId());
                 assertTrue(e.getMessage().contains(e.requestId()), e.getMessage());
             } else {
@@ -135,11 +163,11 @@ class ErrorsTest {
     @Test
     void configErrorsNameTheKey() throws Exception {
         WxRecoverException e = assertThrows(WxRecoverException.class,
-                () -> WxRecoverClient.fromConfigJson(sb.unlimitedConfig(Map.of("max_attempts", 0))));
+                () -> WxRecoverClient.fromConfigJson(sb.unlimitedConfig(Jdk8Support.map("max_attempts", 0))));
         assertEquals(WxStatus.CONFIG, e.status());
         assertTrue(e.getMessage().contains("max_attempts"), e.getMessage());
 
-        Map<String, Object> cfg = JsonSupport.parseObject(sb.unlimitedConfig(Map.of()));
+        Map<String, Object> cfg = JsonSupport.parseObject(sb.unlimitedConfig(Jdk8Support.map()));
         cfg.remove("merchant_serial_no");
         WxRecoverException missing = assertThrows(WxRecoverException.class,
                 () -> WxRecoverClient.fromConfigJson(JsonSupport.write(cfg)));
@@ -148,7 +176,7 @@ class ErrorsTest {
 
         WxRecoverException badKey = assertThrows(WxRecoverException.class,
                 () -> WxRecoverClient.fromConfigJson(sb.unlimitedConfig(
-                        Map.of("merchant_private_key", "/nonexistent/key.pem"))));
+                        Jdk8Support.map("merchant_private_key", "/nonexistent/key.pem"))));
         assertEquals(WxStatus.CONFIG, badKey.status());
         assertTrue(badKey.getMessage().contains("merchant_private_key"), badKey.getMessage());
 
@@ -157,7 +185,7 @@ class ErrorsTest {
         assertEquals(WxStatus.CONFIG, notJson.status());
 
         WxRecoverException noFile = assertThrows(WxRecoverException.class,
-                () -> WxRecoverClient.fromConfigFile(Path.of("/nonexistent/wx-client.json")));
+                () -> WxRecoverClient.fromConfigFile(Paths.get("/nonexistent/wx-client.json")));
         assertEquals(WxStatus.CONFIG, noFile.status());
         assertEquals(0, noFile.attempts());
     }
@@ -191,19 +219,19 @@ class ErrorsTest {
     void ruleBreakingArgumentsNameTheField() {
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest ok = Sandbox.requestFor(o, null);
-        invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo("X".repeat(65)).build()));
-        invalid("out_request_no", () -> client.query("X".repeat(65), sb.mchid()));
+        invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo(Jdk8Support.repeat("X", 65)).build()));
+        invalid("out_request_no", () -> client.query(Jdk8Support.repeat("X", 65), sb.mchid()));
         invalid("out_request_no",
                 () -> client.submit(ok.toBuilder().outRequestNo(o.webankNo()).build()));
         invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo("").build()));
         invalid("mchid", () -> client.submit(ok.toBuilder().mchid("12\n34").build()));
         invalid("recover_reason",
-                () -> client.submit(ok.toBuilder().recoverReason("原".repeat(257)).build()));
-        String longBal = "9".repeat(215);
+                () -> client.submit(ok.toBuilder().recoverReason(Jdk8Support.repeat("原", 257)).build()));
+        String longBal = Jdk8Support.repeat("9", 215);
         WxRecoverException e = invalid("bal_account_no",
                 () -> client.submit(ok.toBuilder().balAccountNo(longBal).build()));
         assertFalse(e.getMessage().contains(longBal), "never echoes the secret");
-        invalid("plaintext", () -> client.encrypt("9".repeat(215)));
+        invalid("plaintext", () -> client.encrypt(Jdk8Support.repeat("9", 215)));
     }
 
     @Test

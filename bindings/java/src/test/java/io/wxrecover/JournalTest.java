@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,11 +33,11 @@ class JournalTest {
     void aJournaledSubmitIsRecordedAndSettledByReconcile() throws Exception {
         Path journal = Files.createTempDirectory("wx-journal").resolve("j.sqlite");
         try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
-                sb.unlimitedConfig(Map.of("journal", journal.toString())))) {
+                sb.unlimitedConfig(Jdk8Support.map("journal", journal.toString())))) {
             Sandbox.Order o = sb.takeOrder(true);
             RecoverRequest req = Sandbox.requestFor(o, "java journal test");
             RecoverAccepted a = c.submit(req);
-            JournalEntry e = c.journalEntry(req.outRequestNo()).orElseThrow();
+            JournalEntry e = c.journalEntry(req.outRequestNo()).get();
             assertEquals(JournalState.ACCEPTED, e.state());
             assertEquals(a.wxpayRecoverNo(), e.wxpayRecoverNo());
             assertEquals(1, e.attempts());
@@ -55,7 +54,7 @@ class JournalTest {
             }
             assertNotNull(r);
             assertTrue(r.pending().isEmpty(), "still pending: " + r.pending());
-            assertEquals(JournalState.SUCCEEDED, c.journalEntry(req.outRequestNo()).orElseThrow().state());
+            assertEquals(JournalState.SUCCEEDED, c.journalEntry(req.outRequestNo()).get().state());
             assertEquals(1, c.prune(0));
             assertFalse(c.journalEntry(req.outRequestNo()).isPresent());
         }

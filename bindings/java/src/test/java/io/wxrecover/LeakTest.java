@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.Paths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class LeakTest {
     }
 
     static long rssBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
                 String kb = line.substring("VmRSS:".length()).trim().split("\\s+")[0];
                 return Long.parseLong(kb) * 1024;
@@ -54,37 +54,45 @@ class LeakTest {
     void tenThousandCallsKeepResidentMemoryStable() throws Exception {
         try (WxRecoverClient client = sb.unlimitedClient()) {
             Sandbox.Order o = sb.takeOrder(true);
-            RecoverRequest done = Sandbox.requestFor(o, "原因".repeat(100));
+            RecoverRequest done = Sandbox.requestFor(o, Jdk8Support.repeat("原因", 100));
             client.submit(done);
             RecoverRequest bad = done.toBuilder().outRequestNo(o.webankNo())
-                    .recoverReason("理由".repeat(120)).build();
+                    .recoverReason(Jdk8Support.repeat("理由", 120)).build();
             byte[] body = new byte[64 * 1024];
-            String plain = "6".repeat(200);
+            String plain = Jdk8Support.repeat("6", 200);
 
             long at1000 = 0;
             int errors = 0;
             for (int i = 1; i <= 10_000; i++) {
                 switch (i % 10) {
-                    case 0 -> { // HTTPS query: an order handle and its strings
+                    case 0: { // HTTPS query: an order handle and its strings
                         RecoverOrder q = client.query(done.outRequestNo(), o.mchid());
                         assertEquals(done.recoverReason(), q.recoverReason());
+                        break;
                     }
-                    case 5 -> { // HTTPS query answered 404: an error with code and Request-ID
+                    case 5: // HTTPS query answered 404: an error with code and Request-ID
                         try {
                             client.query("LEAK" + i, o.mchid());
                         } catch (WxRecoverException e) {
                             errors++;
                         }
-                    }
-                    case 1, 4, 7 -> { // validation failure: six request buffers and an error
+                        break;
+                    case 1:
+                    case 4:
+                    case 7: // validation failure: six request buffers and an error
                         try {
                             client.submit(bad);
                         } catch (WxRecoverException e) {
                             errors++;
                         }
-                    }
-                    case 2, 8 -> client.authorization("POST", "/v3/leak?i=" + i, body);
-                    default -> client.encrypt(plain);
+                        break;
+                    case 2:
+                    case 8:
+                        client.authorization("POST", "/v3/leak?i=" + i, body);
+                        break;
+                    default:
+                        client.encrypt(plain);
+                        break;
                 }
                 if (i == 1_000) {
                     at1000 = settledRss();

@@ -3,74 +3,96 @@ package io.wxrecover;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
- * The logging bridge: library lines reach System.Logger "io.wxrecover" (java.util.logging
- * here, its default backend) at the mapped levels, on the calling thread; the level given to
+ * The logging bridge: library lines reach the SLF4J logger "io.wxrecover" (Logback here, as a
+ * bank's service would have it) at the mapped levels, on the calling thread; the level given to
  * the library follows the logger; no line carries a secret.
  */
 class LoggingTest {
-    /** Held strongly: java.util.logging keeps loggers only weakly, with their levels. */
-    static final Logger JUL = Logger.getLogger(WxRecoverClient.LOGGER_NAME);
+    static final Logger LOGBACK = (Logger) LoggerFactory.getLogger(WxRecoverClient.LOGGER_NAME);
     static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/=_-]{100,}");
 
     static Sandbox sb;
 
-    static final class Collect extends Handler {
-        final List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
-        volatile RuntimeException toThrow;
+    /** One captured line: level, message and the thread that logged it (read at append time). */
+    static final class Line {
+        final Level level;
+        final String message;
+        final Thread thread;
 
-        @Override
-        public void publish(LogRecord r) {
-            records.add(r);
-            if (toThrow != null) {
-                throw toThrow;
-            }
+        Line(Level level, String message, Thread thread) {
+            this.level = level;
+            this.message = message;
+            this.thread = thread;
         }
 
         @Override
-        public void flush() {}
+        public String toString() {
+            return level + " " + message;
+        }
+    }
+
+    /**
+     * Captures every event; when {@code toThrow} is set, throws it out of {@code doAppend}, which
+     * Logback passes on to the caller of the logger (AppenderBase only guards {@code append}).
+     */
+    static final class Collect extends AppenderBase<ILoggingEvent> {
+        final List<Line> records = Collections.synchronizedList(new ArrayList<Line>());
+        volatile RuntimeException toThrow;
 
         @Override
-        public void close() {}
+        protected void append(ILoggingEvent e) {
+            records.add(new Line(e.getLevel(), e.getFormattedMessage(), Thread.currentThread()));
+        }
+
+        @Override
+        public void doAppend(ILoggingEvent e) {
+            super.doAppend(e);
+            RuntimeException t = toThrow;
+            if (t != null) {
+                throw t;
+            }
+        }
 
         List<String> lines() {
             synchronized (records) {
-                return records.stream().map(LogRecord::getMessage).collect(Collectors.toList());
+                return records.stream().map(r -> r.message).collect(Collectors.toList());
             }
         }
 
         boolean has(Level level, String part) {
             synchronized (records) {
                 return records.stream().anyMatch(
-                        r -> r.getLevel().equals(level) && r.getMessage().contains(part));
+                        r -> r.level.equals(level) && r.message.contains(part));
             }
         }
     }
 
     Collect handler;
     Level savedLevel;
-    boolean savedUseParent;
 
     @BeforeAll
     static void start() throws Exception {
@@ -86,19 +108,18 @@ class LoggingTest {
 
     @BeforeEach
     void attach() {
-        savedLevel = JUL.getLevel();
-        savedUseParent = JUL.getUseParentHandlers();
+        savedLevel = LOGBACK.getLevel();
         handler = new Collect();
-        handler.setLevel(Level.ALL);
-        JUL.addHandler(handler);
-        JUL.setUseParentHandlers(false);
+        handler.setContext(LOGBACK.getLoggerContext());
+        handler.start();
+        LOGBACK.addAppender(handler);
     }
 
     @AfterEach
     void detach() throws Exception {
-        JUL.removeHandler(handler);
-        JUL.setLevel(savedLevel);
-        JUL.setUseParentHandlers(savedUseParent);
+        LOGBACK.detachAppender(handler);
+        handler.stop();
+        LOGBACK.setLevel(savedLevel);
         sb.reset();
     }
 
@@ -109,7 +130,7 @@ class LoggingTest {
     private List<String> secrets() throws Exception {
         List<String> out = new ArrayList<>();
         out.add(sb.get("apiv3_key"));
-        List<String> body = Files.readAllLines(Path.of(sb.get("merchant_private_key"))).stream()
+        List<String> body = Files.readAllLines(Paths.get(sb.get("merchant_private_key"))).stream()
                 .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("-----"))
                 .collect(Collectors.toList());
         assertFalse(body.isEmpty());
@@ -134,30 +155,33 @@ class LoggingTest {
 
     @Test
     void traceLinesForSuccessApiErrorAndFault() throws Exception {
-        JUL.setLevel(Level.ALL);
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Map.of("max_attempts", 1)))) {
-            assertEquals(System.Logger.Level.TRACE, c.logLevel());
+        LOGBACK.setLevel(Level.TRACE);
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(
+                config(Jdk8Support.map("max_attempts", 1)))) {
+            assertEquals(LogLevel.TRACE, c.logLevel());
             Sandbox.Order o = sb.takeOrder(true);
             RecoverAccepted ok = c.submit(Sandbox.requestFor(o, "java logging test"));
             WxRecoverException api = assertThrows(WxRecoverException.class,
                     () -> c.submit(Sandbox.requestFor(o, null)));
             assertEquals("ALREADY_EXISTS", api.code());
-            sb.fault(Map.of("kind", "bad_signature", "count", 1, "listener", "both"));
+            sb.fault(Jdk8Support.map("kind", "bad_signature", "count", 1, "listener", "both"));
             WxRecoverException unverified = assertThrows(WxRecoverException.class,
                     () -> c.query(ok.outRequestNo(), o.mchid()));
             assertEquals(WxStatus.UNVERIFIED, unverified.status());
 
             String all = String.join("\n", handler.lines());
             assertNotNull(ok.requestId());
-            assertTrue(handler.has(Level.FINE, "-> 200 Request-ID=" + ok.requestId()), all); // DEBUG
-            assertTrue(handler.has(Level.WARNING, "ALREADY_EXISTS"), all);
-            assertTrue(handler.has(Level.SEVERE, "unverified"), all);
-            assertTrue(handler.has(Level.FINE, "attempt 1 to"), all); // DEBUG
-            assertTrue(handler.has(Level.FINER, "Authorization=<redacted>"), all); // TRACE
+            assertTrue(handler.has(Level.DEBUG, "-> 200 Request-ID=" + ok.requestId()), all);
+            assertTrue(handler.has(Level.WARN, "ALREADY_EXISTS"), all);
+            assertTrue(handler.has(Level.ERROR, "unverified"), all);
+            assertTrue(handler.has(Level.DEBUG, "attempt 1 to"), all);
+            assertTrue(handler.has(Level.TRACE, "Authorization=<redacted>"), all);
+            // The per-request line is DEBUG, never INFO: an INFO logger is not flooded.
+            assertFalse(handler.has(Level.INFO, "Request-ID="), all);
             // The upcall runs on the calling thread.
-            long me = Thread.currentThread().getId();
+            Thread me = Thread.currentThread();
             synchronized (handler.records) {
-                assertTrue(handler.records.stream().allMatch(r -> r.getLongThreadID() == me), all);
+                assertTrue(handler.records.stream().allMatch(r -> r.thread == me), all);
             }
             assertNoSecrets(handler.lines());
         }
@@ -165,62 +189,90 @@ class LoggingTest {
 
     @Test
     void warningLoggerGetsNoInfoLinesFromTheLibrary() throws Exception {
-        JUL.setLevel(Level.WARNING);
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Map.of()))) {
-            assertEquals(System.Logger.Level.WARNING, c.logLevel());
+        LOGBACK.setLevel(Level.WARN);
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Jdk8Support.map()))) {
+            assertEquals(LogLevel.WARN, c.logLevel());
             // Verbose AFTER creation: lines that still do not arrive were filtered in C.
-            JUL.setLevel(Level.ALL);
+            LOGBACK.setLevel(Level.ALL);
             Sandbox.Order o = sb.takeOrder(true);
             c.submit(Sandbox.requestFor(o, null));
-            assertEquals(List.of(), handler.lines());
+            assertEquals(Collections.emptyList(), handler.lines());
             assertThrows(WxRecoverException.class, () -> c.submit(Sandbox.requestFor(o, null)));
-            assertTrue(handler.has(Level.WARNING, "ALREADY_EXISTS"), handler.lines().toString());
+            assertTrue(handler.has(Level.WARN, "ALREADY_EXISTS"), handler.lines().toString());
             synchronized (handler.records) {
                 assertTrue(handler.records.stream()
-                        .allMatch(r -> r.getLevel().intValue() >= Level.WARNING.intValue()));
+                        .allMatch(r -> r.level.isGreaterOrEqual(Level.WARN)),
+                        handler.records.toString());
             }
 
             handler.records.clear();
             c.syncLogLevel(); // the logger is at ALL now
-            assertEquals(System.Logger.Level.TRACE, c.logLevel());
+            assertEquals(LogLevel.TRACE, c.logLevel());
             c.submit(Sandbox.requestFor(sb.takeOrder(true), null));
-            assertTrue(handler.has(Level.FINE, "-> 200 Request-ID="), handler.lines().toString());
+            assertTrue(handler.has(Level.DEBUG, "-> 200 Request-ID="), handler.lines().toString());
 
             handler.records.clear();
-            c.setLogLevel(System.Logger.Level.ERROR);
-            assertEquals(System.Logger.Level.ERROR, c.logLevel());
+            c.setLogLevel(LogLevel.ERROR);
+            assertEquals(LogLevel.ERROR, c.logLevel());
             assertThrows(WxRecoverException.class, () -> c.submit(Sandbox.requestFor(o, null)));
-            assertEquals(List.of(), handler.lines()); // ALREADY_EXISTS is WARN: not sent
+            assertEquals(Collections.emptyList(), handler.lines()); // ALREADY_EXISTS is WARN: not sent
 
-            c.setLogLevel(System.Logger.Level.DEBUG);
-            assertEquals(System.Logger.Level.DEBUG, c.logLevel());
-            c.setLogLevel(System.Logger.Level.ALL);
-            assertEquals(System.Logger.Level.TRACE, c.logLevel());
-            c.setLogLevel(System.Logger.Level.OFF);
-            assertEquals(System.Logger.Level.OFF, c.logLevel());
+            c.setLogLevel(LogLevel.INFO);
+            assertEquals(LogLevel.INFO, c.logLevel());
             c.submit(Sandbox.requestFor(sb.takeOrder(true), null));
+            assertEquals(Collections.emptyList(), handler.lines()); // the per-request line is DEBUG
+
+            c.setLogLevel(LogLevel.DEBUG);
+            assertEquals(LogLevel.DEBUG, c.logLevel());
+            c.setLogLevel(LogLevel.WARN);
+            assertEquals(LogLevel.WARN, c.logLevel());
+            c.setLogLevel(LogLevel.TRACE);
+            assertEquals(LogLevel.TRACE, c.logLevel());
+            c.setLogLevel(LogLevel.OFF);
+            assertEquals(LogLevel.OFF, c.logLevel());
+            c.submit(Sandbox.requestFor(sb.takeOrder(true), null));
+            c.setLogLevel(LogLevel.TRACE);
             c.setLogLevel(null);
+            assertEquals(LogLevel.OFF, c.logLevel(), "null turns logging off");
             assertThrows(WxRecoverException.class, () -> c.submit(Sandbox.requestFor(o, null)));
-            assertEquals(List.of(), handler.lines());
+            assertEquals(Collections.emptyList(), handler.lines());
+        }
+    }
+
+    @Test
+    void theClientFollowsEveryLoggerLevel() throws Exception {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Jdk8Support.map()))) {
+            Level[] logger = {Level.ALL, Level.TRACE, Level.DEBUG, Level.INFO, Level.WARN,
+                Level.ERROR, Level.OFF};
+            LogLevel[] client = {LogLevel.TRACE, LogLevel.TRACE, LogLevel.DEBUG, LogLevel.INFO,
+                LogLevel.WARN, LogLevel.ERROR, LogLevel.OFF};
+            for (int i = 0; i < logger.length; i++) {
+                LOGBACK.setLevel(logger[i]);
+                c.syncLogLevel();
+                assertSame(client[i], c.logLevel(), "logger at " + logger[i]);
+            }
         }
     }
 
     @Test
     void offLoggerAtCreationMeansNoLogging() throws Exception {
-        JUL.setLevel(Level.OFF);
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Map.of()))) {
-            assertEquals(System.Logger.Level.OFF, c.logLevel());
-            JUL.setLevel(Level.ALL);
+        LOGBACK.setLevel(Level.OFF);
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Jdk8Support.map()))) {
+            assertEquals(LogLevel.OFF, c.logLevel());
+            LOGBACK.setLevel(Level.ALL);
             c.submit(Sandbox.requestFor(sb.takeOrder(true), null));
-            assertEquals(List.of(), handler.lines());
+            assertEquals(Collections.emptyList(), handler.lines());
         }
     }
 
     @Test
     void aThrowingHandlerDoesNotFailTheCall() throws Exception {
-        JUL.setLevel(Level.ALL);
+        LOGBACK.setLevel(Level.ALL);
         handler.toThrow = new IllegalStateException("handler exploded");
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Map.of()))) {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Jdk8Support.map()))) {
+            // The appender really throws to the logger's caller: what nativeLog must contain.
+            assertThrows(IllegalStateException.class, () -> LOGBACK.info("probe"));
+            handler.records.clear();
             Sandbox.Order o = sb.takeOrder(true);
             RecoverAccepted a = c.submit(Sandbox.requestFor(o, null));
             assertNotNull(a.wxpayRecoverNo());
@@ -234,9 +286,9 @@ class LoggingTest {
 
     @Test
     void closedClientRefusesLogLevelChanges() throws Exception {
-        WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Map.of()));
+        WxRecoverClient c = WxRecoverClient.fromConfigJson(config(Jdk8Support.map()));
         c.close();
-        assertThrows(IllegalStateException.class, () -> c.setLogLevel(System.Logger.Level.INFO));
+        assertThrows(IllegalStateException.class, () -> c.setLogLevel(LogLevel.INFO));
         assertThrows(IllegalStateException.class, c::syncLogLevel);
     }
 }

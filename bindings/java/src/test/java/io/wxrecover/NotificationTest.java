@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -44,7 +46,7 @@ class NotificationTest {
         Map<String, String> headers = new HashMap<>();
         ((Map<String, Object>) v.get("headers")).forEach((k, x) -> headers.put(k, (String) x));
         byte[] body = ((String) v.get("body")).getBytes(StandardCharsets.UTF_8);
-        return Map.entry(headers, body);
+        return new AbstractMap.SimpleImmutableEntry<>(headers, body);
     }
 
     static Map<String, Object> plain() {
@@ -59,7 +61,7 @@ class NotificationTest {
 
     @Test
     void genuineNotificationIsVerifiedAndDecrypted() throws Exception {
-        var n = signed(plain());
+        Map.Entry<Map<String, String>, byte[]> n = signed(plain());
         WxNotification got = client.parseNotification(n.getKey(), n.getValue());
         assertEquals("RECOVER.SUCCESS", got.eventType());
         assertEquals("encrypt-resource", got.resourceType());
@@ -76,7 +78,7 @@ class NotificationTest {
 
     @Test
     void tamperedBodyIsUnverified() throws Exception {
-        var n = signed(plain());
+        Map.Entry<Map<String, String>, byte[]> n = signed(plain());
         byte[] body = n.getValue().clone();
         String text = new String(body, StandardCharsets.UTF_8);
         int at = text.indexOf("RECOVER.SUCCESS");
@@ -89,7 +91,7 @@ class NotificationTest {
 
         Map<String, Object> stale = plain();
         stale.put("timestamp_offset_s", -600);
-        var s = signed(stale);
+        Map.Entry<Map<String, String>, byte[]> s = signed(stale);
         e = assertThrows(WxRecoverException.class,
                 () -> client.parseNotification(s.getKey(), s.getValue()));
         assertEquals(WxStatus.UNVERIFIED, e.status());
@@ -103,24 +105,25 @@ class NotificationTest {
 
     @Test
     void tamperedCiphertextAndBadEnvelopesAreBadResponses() throws Exception {
-        var n = signed(plain());
+        Map.Entry<Map<String, String>, byte[]> n = signed(plain());
         String text = new String(n.getValue(), StandardCharsets.UTF_8);
         int at = text.indexOf("\"ciphertext\":\"") + 14;
         char c = text.charAt(at) == 'A' ? 'B' : 'A';
         String tampered = text.substring(0, at) + c + text.substring(at + 1);
-        var t = signed(Map.of("body", tampered));
+        Map.Entry<Map<String, String>, byte[]> t = signed(Jdk8Support.map("body", tampered));
         WxRecoverException e = assertThrows(WxRecoverException.class,
                 () -> client.parseNotification(t.getKey(), t.getValue()));
         assertEquals(WxStatus.BAD_RESPONSE, e.status());
         assertTrue(e.getMessage().contains("AES-GCM"), e.getMessage());
 
-        var j = signed(Map.of("body", "{not json"));
+        Map.Entry<Map<String, String>, byte[]> j = signed(Jdk8Support.map("body", "{not json"));
         e = assertThrows(WxRecoverException.class,
                 () -> client.parseNotification(j.getKey(), j.getValue()));
         assertEquals(WxStatus.BAD_RESPONSE, e.status());
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
 
         assertThrows(WxRecoverException.class, () -> client.parseNotification(null, new byte[0]));
-        assertThrows(WxRecoverException.class, () -> client.parseNotification(Map.of(), null));
+        assertThrows(WxRecoverException.class,
+                () -> client.parseNotification(Collections.<String, String>emptyMap(), null));
     }
 }

@@ -9,19 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.net.URI;
+import java.io.InputStream;
+import java.net.URL;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.Base64;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -166,6 +164,18 @@ class RecoverFlowTest {
     }
 
     @Test
+    void buildInfoNamesTheOpenSslInsideTheNativeAndWhetherItIsBuiltIn() {
+        String info = WxRecoverClient.buildInfo();
+        assertTrue(info.startsWith("{") && info.endsWith("}"), info);
+        assertTrue(info.contains("\"version\":\"" + WxRecoverClient.libraryVersion() + "\""), info);
+        assertTrue(info.contains("\"openssl\":\"OpenSSL "), info);
+        // make dist and make test link the glue with the portable library (OpenSSL built in);
+        // a plain source build links the system's: the pom says which one this run uses.
+        boolean vendored = Boolean.parseBoolean(System.getProperty("wx.test.openssl.vendored", "false"));
+        assertTrue(info.contains("\"openssl_vendored\":" + vendored), info);
+    }
+
+    @Test
     void encryptGivesFreshBase64CiphertextEachTime() throws Exception {
         String a = client.encrypt("6222020000000001");
         String b = client.encrypt("6222020000000001");
@@ -185,29 +195,43 @@ class RecoverFlowTest {
         client.submit(req);
 
         String path = "/v3/aggracct-bc/wb-channel/control-orders/"
-                + URLEncoder.encode(req.outRequestNo(), StandardCharsets.UTF_8)
+                + URLEncoder.encode(req.outRequestNo(), "UTF-8")
                 + "?control_type=RECOVER&mchid=" + o.mchid();
         String auth = client.authorization("GET", path, null);
         assertTrue(auth.startsWith("WECHATPAY2-SHA256-RSA2048 "), "scheme");
 
-        HttpClient http = HttpClient.newBuilder().sslContext(trustSandboxCa())
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(
-                        URI.create(sb.get("primary_url") + path))
-                .header("Authorization", auth)
-                .header("Accept", "application/json")
-                .header("Wechatpay-Serial", client.wechatpaySerial())
-                .timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, resp.statusCode(), new String(resp.body(), StandardCharsets.UTF_8));
-        String ts = resp.headers().firstValue("Wechatpay-Timestamp").orElseThrow();
-        String nonce = resp.headers().firstValue("Wechatpay-Nonce").orElseThrow();
-        String sig = resp.headers().firstValue("Wechatpay-Signature").orElseThrow();
-        String serial = resp.headers().firstValue("Wechatpay-Serial").orElseThrow();
+        HttpsURLConnection http =
+                (HttpsURLConnection) new URL(sb.get("primary_url") + path).openConnection();
+        byte[] answer;
+        String ts;
+        String nonce;
+        String sig;
+        String serial;
+        try {
+            http.setSSLSocketFactory(trustSandboxCa().getSocketFactory());
+            http.setConnectTimeout(5_000);
+            http.setReadTimeout(10_000);
+            http.setRequestMethod("GET");
+            http.setRequestProperty("Authorization", auth);
+            http.setRequestProperty("Accept", "application/json");
+            http.setRequestProperty("Wechatpay-Serial", client.wechatpaySerial());
+            int status = http.getResponseCode();
+            try (InputStream in = status >= 400 ? http.getErrorStream() : http.getInputStream()) {
+                answer = in == null ? new byte[0] : Jdk8Support.readAll(in);
+            }
+            assertEquals(200, status, new String(answer, StandardCharsets.UTF_8));
+            ts = required(http, "Wechatpay-Timestamp");
+            nonce = required(http, "Wechatpay-Nonce");
+            sig = required(http, "Wechatpay-Signature");
+            serial = required(http, "Wechatpay-Serial");
+        } finally {
+            http.disconnect();
+        }
+        final byte[] body = answer;
 
-        client.verify(ts, nonce, sig, serial, resp.body()); // verifies
+        client.verify(ts, nonce, sig, serial, body); // verifies
 
-        byte[] tampered = resp.body().clone();
+        byte[] tampered = body.clone();
         tampered[tampered.length / 2] ^= 1;
         WxRecoverException e = assertThrows(WxRecoverException.class,
                 () -> client.verify(ts, nonce, sig, serial, tampered));
@@ -215,18 +239,25 @@ class RecoverFlowTest {
 
         String garbage = Base64.getEncoder().encodeToString(new byte[256]);
         WxRecoverException wrong = assertThrows(WxRecoverException.class,
-                () -> client.verify(ts, nonce, garbage, serial, resp.body()));
+                () -> client.verify(ts, nonce, garbage, serial, body));
         assertEquals(WxStatus.UNVERIFIED, wrong.status());
 
         WxRecoverException untrusted = assertThrows(WxRecoverException.class,
-                () -> client.verify(ts, nonce, sig, "PUB_KEY_ID_NOT_TRUSTED", resp.body()));
+                () -> client.verify(ts, nonce, sig, "PUB_KEY_ID_NOT_TRUSTED", body));
         assertEquals(WxStatus.UNVERIFIED, untrusted.status());
+    }
+
+    /** A response header's value; fails the test when the answer has none. */
+    private static String required(HttpsURLConnection http, String name) {
+        String v = http.getHeaderField(name);
+        assertNotNull(v, "answer header " + name);
+        return v;
     }
 
     private static SSLContext trustSandboxCa() throws Exception {
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         X509Certificate ca = (X509Certificate) cf.generateCertificate(
-                new ByteArrayInputStream(Files.readAllBytes(Path.of(sb.get("ca_cert")))));
+                new ByteArrayInputStream(Files.readAllBytes(Paths.get(sb.get("ca_cert")))));
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         ks.setCertificateEntry("wx-sandbox-ca", ca);

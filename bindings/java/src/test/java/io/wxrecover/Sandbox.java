@@ -2,16 +2,18 @@ package io.wxrecover;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +32,43 @@ final class Sandbox implements AutoCloseable {
     static final String DEFAULT_BIN = "/work/main/target/release/wx-sandbox";
     private static final AtomicLong SEQ = new AtomicLong();
 
-    record Order(String webankNo, String wxpayNo, String mchid, String balAccountNo,
-            boolean success) {}
+    /** One control order the sandbox knows, and the outcome its recover will have. */
+    static final class Order {
+        private final String webankNo;
+        private final String wxpayNo;
+        private final String mchid;
+        private final String balAccountNo;
+        private final boolean success;
+
+        Order(String webankNo, String wxpayNo, String mchid, String balAccountNo,
+                boolean success) {
+            this.webankNo = webankNo;
+            this.wxpayNo = wxpayNo;
+            this.mchid = mchid;
+            this.balAccountNo = balAccountNo;
+            this.success = success;
+        }
+
+        String webankNo() {
+            return webankNo;
+        }
+
+        String wxpayNo() {
+            return wxpayNo;
+        }
+
+        String mchid() {
+            return mchid;
+        }
+
+        String balAccountNo() {
+            return balAccountNo;
+        }
+
+        boolean success() {
+            return success;
+        }
+    }
 
     private final Process process;
     private final Path dir;
@@ -39,8 +76,6 @@ final class Sandbox implements AutoCloseable {
     private final Path envFile;
     private final List<Order> orders = new ArrayList<>();
     private int nextOrder;
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private Sandbox(Process process, Path dir, Path envFile) throws IOException {
         this.process = process;
@@ -74,13 +109,13 @@ final class Sandbox implements AutoCloseable {
 
     static Sandbox start(String... extraArgs) throws Exception {
         String bin = binary();
-        if (!Files.isExecutable(Path.of(bin))) {
+        if (!Files.isExecutable(Paths.get(bin))) {
             throw new IllegalStateException("wx-sandbox binary not found at " + bin
                     + " (build it with `cargo build --release -p wx-sandbox` or set WX_SANDBOX_BIN)");
         }
         Path dir = Files.createTempDirectory("wx-java-sandbox-");
-        List<String> cmd = new ArrayList<>(List.of(bin, "--state-dir", dir.toString()));
-        cmd.addAll(List.of(extraArgs));
+        List<String> cmd = new ArrayList<>(Arrays.asList(bin, "--state-dir", dir.toString()));
+        cmd.addAll(Arrays.asList(extraArgs));
         Process p = new ProcessBuilder(cmd)
                 .redirectError(dir.resolve("sandbox.stderr").toFile())
                 .start();
@@ -107,10 +142,10 @@ final class Sandbox implements AutoCloseable {
         } catch (Exception e) {
             p.destroyForcibly();
             String err = Files.exists(dir.resolve("sandbox.stderr"))
-                    ? Files.readString(dir.resolve("sandbox.stderr")) : "";
+                    ? Jdk8Support.readString(dir.resolve("sandbox.stderr")) : "";
             throw new IllegalStateException("wx-sandbox did not become ready: " + e + "\n" + err, e);
         }
-        return new Sandbox(p, dir, Path.of(jsonPath).resolveSibling("sandbox.env"));
+        return new Sandbox(p, dir, Paths.get(jsonPath).resolveSibling("sandbox.env"));
     }
 
     String get(String key) {
@@ -122,13 +157,13 @@ final class Sandbox implements AutoCloseable {
     }
 
     Path clientConfigPath() {
-        return Path.of(get("client_config"));
+        return Paths.get(get("client_config"));
     }
 
     /** The sandbox's client config with `overrides` applied, as JSON text. */
     String clientConfig(Map<String, Object> overrides) throws IOException {
         Map<String, Object> cfg = new LinkedHashMap<>(
-                JsonSupport.parseObject(Files.readString(clientConfigPath())));
+                JsonSupport.parseObject(Jdk8Support.readString(clientConfigPath())));
         cfg.putAll(overrides);
         return JsonSupport.write(cfg);
     }
@@ -142,7 +177,7 @@ final class Sandbox implements AutoCloseable {
     }
 
     WxRecoverClient unlimitedClient() throws Exception {
-        return WxRecoverClient.fromConfigJson(unlimitedConfig(Map.of()));
+        return WxRecoverClient.fromConfigJson(unlimitedConfig(Collections.emptyMap()));
     }
 
     /** An order no other test of this sandbox has used, with the wanted outcome. */
@@ -158,7 +193,7 @@ final class Sandbox implements AutoCloseable {
 
     /** Every order the sandbox knows (used or not), e.g. to scan logs for their ledger ids. */
     List<Order> allOrders() {
-        return List.copyOf(orders);
+        return Collections.unmodifiableList(new ArrayList<>(orders));
     }
 
     int orderCount() {
@@ -182,11 +217,12 @@ final class Sandbox implements AutoCloseable {
 
     /** Installs a fault with {@code wx-sandbox fault} (kind, count, listener, path, ms). */
     void fault(Map<String, Object> fault) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(binary(), "fault", String.valueOf(fault.get("kind"))));
+        List<String> cmd = new ArrayList<>(
+                Arrays.asList(binary(), "fault", String.valueOf(fault.get("kind"))));
         if (fault.containsKey("count")) {
             cmd.add(String.valueOf(fault.get("count")));
         }
-        for (String opt : List.of("listener", "path", "ms")) {
+        for (String opt : Arrays.asList("listener", "path", "ms")) {
             if (fault.get(opt) != null) {
                 cmd.add("--" + opt);
                 cmd.add(String.valueOf(fault.get(opt)));
@@ -197,32 +233,48 @@ final class Sandbox implements AutoCloseable {
 
     /** Clears faults and brings both listeners back up ({@code wx-sandbox reset}). */
     void reset() throws Exception {
-        run(new ArrayList<>(List.of(binary(), "reset")));
+        run(new ArrayList<>(Arrays.asList(binary(), "reset")));
     }
 
     private void run(List<String> cmd) throws Exception {
         cmd.add("--env-file");
         cmd.add(envFile.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(Jdk8Support.readAll(p.getInputStream()), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
         }
     }
 
     String admin(String method, String path, String body) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(get("admin_url") + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 200) {
-            throw new IllegalStateException("admin " + path + " answered " + resp.statusCode()
-                    + ": " + resp.body());
+        HttpURLConnection c = (HttpURLConnection) new URL(get("admin_url") + path).openConnection();
+        try {
+            c.setConnectTimeout(5_000);
+            c.setReadTimeout(30_000);
+            c.setRequestMethod(method);
+            c.setRequestProperty("Content-Type", "application/json");
+            if (body != null) {
+                c.setDoOutput(true);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            String answer = "";
+            if (in != null) {
+                try (InputStream i = in) {
+                    answer = new String(Jdk8Support.readAll(i), StandardCharsets.UTF_8);
+                }
+            }
+            if (status != 200) {
+                throw new IllegalStateException("admin " + path + " answered " + status + ": "
+                        + answer);
+            }
+            return answer;
+        } finally {
+            c.disconnect();
         }
-        return resp.body();
     }
 
     /** Polls until the recover is final or `timeoutMs` passes; returns the last answer. */

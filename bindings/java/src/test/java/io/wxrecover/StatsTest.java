@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -91,7 +92,7 @@ class StatsTest {
     @Test
     void aFiveHundredOnThePrimaryCountsARetryAndAFailover() throws Exception {
         RecoverRequest req = recovered();
-        try (WxRecoverClient c = client(Map.of("max_attempts", 3))) {
+        try (WxRecoverClient c = client(Jdk8Support.map("max_attempts", 3))) {
             sb.fault(fault("system_error", 1, "primary"));
             c.query(req.outRequestNo(), req.mchid());
             WxStats s = c.stats();
@@ -108,7 +109,7 @@ class StatsTest {
     @Test
     void aFourTwentyNineCountsAsThrottled() throws Exception {
         RecoverRequest req = recovered();
-        try (WxRecoverClient c = client(Map.of("max_attempts", 3))) {
+        try (WxRecoverClient c = client(Jdk8Support.map("max_attempts", 3))) {
             sb.fault(fault("rate_limited", 1, "both"));
             c.query(req.outRequestNo(), req.mchid());
             WxStats s = c.stats();
@@ -123,7 +124,7 @@ class StatsTest {
     @Test
     void aBadSignatureCountsAVerificationFailure() throws Exception {
         RecoverRequest req = recovered();
-        try (WxRecoverClient c = client(Map.of("max_attempts", 3))) {
+        try (WxRecoverClient c = client(Jdk8Support.map("max_attempts", 3))) {
             sb.fault(fault("bad_signature", 1, "both"));
             WxRecoverException e = assertThrows(WxRecoverException.class,
                     () -> c.query(req.outRequestNo(), req.mchid()));
@@ -137,7 +138,8 @@ class StatsTest {
     @Test
     void aTinyClientLimitRefusesTheSecondCallAndCountsIt() throws Exception {
         RecoverRequest req = recovered();
-        try (WxRecoverClient c = client(Map.of("rate_limit_per_minute", 1, "rate_limit_wait_ms", 0))) {
+        try (WxRecoverClient c = client(
+                Jdk8Support.map("rate_limit_per_minute", 1, "rate_limit_wait_ms", 0))) {
             c.query(req.outRequestNo(), req.mchid());
             WxRecoverException e = assertThrows(WxRecoverException.class,
                     () -> c.query(req.outRequestNo(), req.mchid()));
@@ -156,7 +158,7 @@ class StatsTest {
         RecoverRequest req = recovered();
         Path dir = Files.createTempDirectory("wx-java-quota-");
         try {
-            try (WxRecoverClient c = client(Map.of("rate_limit_per_minute", 100,
+            try (WxRecoverClient c = client(Jdk8Support.map("rate_limit_per_minute", 100,
                     "rate_limit_store", "file:" + dir.resolve("quota")))) {
                 c.query(req.outRequestNo(), req.mchid());
                 WxStats s = c.stats();
@@ -165,12 +167,12 @@ class StatsTest {
                 assertEquals(0, s.quotaStoreErrors());
             }
         } finally {
-            try (var files = Files.walk(dir)) {
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         // Loopback port 1 refuses connections: the client runs on its own buckets.
-        try (WxRecoverClient c = client(Map.of("rate_limit_per_minute", 100,
+        try (WxRecoverClient c = client(Jdk8Support.map("rate_limit_per_minute", 100,
                 "rate_limit_store", "redis://127.0.0.1:1/0", "rate_limit_store_timeout_ms", 200))) {
             c.query(req.outRequestNo(), req.mchid());
             WxStats s = c.stats();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The shared order vector: Java reads the same fields as the Rust, Python and C++ tests. */
 class VectorTest {
     private static Path vectors() {
-        Path p = Path.of("").toAbsolutePath();
+        Path p = Paths.get("").toAbsolutePath();
         while (p != null && !Files.isDirectory(p.resolve("tests/vectors"))) {
             p = p.getParent();
         }
@@ -23,7 +24,7 @@ class VectorTest {
     @Test
     void theSharedOrderVectorReadsTheSameAsInEveryBinding() throws Exception {
         RecoverOrder o = RecoverOrder.parse(Files.readAllBytes(vectors().resolve("recover_order.json")));
-        String expected = Files.readString(vectors().resolve("recover_order.expected.json"));
+        String expected = Jdk8Support.readString(vectors().resolve("recover_order.expected.json"));
         // The expected file's rows, in order, as the text that each row is written as there.
         List<String> rows = new ArrayList<>();
         for (RecoverOrder.Field f : o.fields()) {

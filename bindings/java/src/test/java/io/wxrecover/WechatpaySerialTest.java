@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +32,7 @@ class WechatpaySerialTest {
     /** Certificate-download mode: the APIv3 key is the only WeChat Pay key configured. */
     private static String downloadConfig(Map<String, Object> overrides) throws Exception {
         Map<String, Object> cfg = new LinkedHashMap<>(
-                JsonSupport.parseObject(Files.readString(sb.clientConfigPath())));
+                JsonSupport.parseObject(Jdk8Support.readString(sb.clientConfigPath())));
         cfg.remove("wechatpay_public_key");
         cfg.remove("wechatpay_public_key_id");
         cfg.remove("platform_certificate");
@@ -44,7 +43,7 @@ class WechatpaySerialTest {
 
     @Test
     void serialFollowsACertificateRotation() throws Exception {
-        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(downloadConfig(Map.of()))) {
+        try (WxRecoverClient c = WxRecoverClient.fromConfigJson(downloadConfig(Jdk8Support.map()))) {
             Sandbox.Order o = sb.takeOrder(true);
             RecoverAccepted a = c.submit(Sandbox.requestFor(o, null));
             String first = c.wechatpaySerial();
@@ -78,7 +77,7 @@ class WechatpaySerialTest {
 
     @Test
     void serialAfterCloseThrows() throws Exception {
-        WxRecoverClient c = WxRecoverClient.fromConfigJson(downloadConfig(Map.of()));
+        WxRecoverClient c = WxRecoverClient.fromConfigJson(downloadConfig(Jdk8Support.map()));
         c.close();
         assertThrows(IllegalStateException.class, c::wechatpaySerial);
     }

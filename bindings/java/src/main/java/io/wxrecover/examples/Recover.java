@@ -5,7 +5,7 @@ import io.wxrecover.RecoverOrder;
 import io.wxrecover.RecoverRequest;
 import io.wxrecover.WxRecoverClient;
 import io.wxrecover.WxRecoverException;
-import java.nio.file.Path;
+import java.nio.file.Paths;
 
 /**
  * Submits one recover (解管) and polls it until it is final (at most 30 s).
@@ -37,7 +37,7 @@ public final class Recover {
                 .recoverReason(args.length > 6 ? args[6] : null)
                 .build();
         int rc;
-        try (WxRecoverClient client = WxRecoverClient.fromConfigFile(Path.of(args[0]))) {
+        try (WxRecoverClient client = WxRecoverClient.fromConfigFile(Paths.get(args[0]))) {
             RecoverAccepted accepted = client.submit(request);
             System.out.println("accepted: wxpay_recover_no=" + accepted.wxpayRecoverNo()
                     + " Request-ID=" + accepted.requestId() + " attempts=" + accepted.attempts());
@@ -52,19 +52,19 @@ public final class Recover {
             }
             System.out.println("state: " + order.recoverState() + " Request-ID=" + order.requestId());
             switch (order.state()) {
-                case SUCCESS -> {
+                case SUCCESS:
                     System.out.println("recovered at " + order.recoverFinishTime());
                     rc = 0;
-                }
-                case FAILED -> {
+                    break;
+                case FAILED:
                     System.out.println("failed: " + order.errorCode() + " " + order.errorMessage());
                     rc = 1;
-                }
-                default -> {
+                    break;
+                default:
                     System.out.println("not final after " + POLL_LIMIT_MS / 1000
                             + " s; query again later with the same out_request_no");
                     rc = 1;
-                }
+                    break;
             }
         } catch (WxRecoverException e) {
             System.err.println("error: " + e.status() + " http=" + e.httpStatus() + " code="
