@@ -44,6 +44,27 @@ impl ErrorKind {
         ErrorKind::Internal,
     ];
 
+    /// The kind's stable code (`"NETWORK"`): what the journal stores and what the C status is
+    /// named after (`WX_NETWORK`). Never reworded; `as_str` is the prose for people.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorKind::Config => "CONFIG",
+            ErrorKind::Network => "NETWORK",
+            ErrorKind::Timeout => "TIMEOUT",
+            ErrorKind::Api => "API",
+            ErrorKind::Unverified => "UNVERIFIED",
+            ErrorKind::RateLimited => "RATE_LIMITED",
+            ErrorKind::BadResponse => "BAD_RESPONSE",
+            ErrorKind::Internal => "INTERNAL",
+        }
+    }
+
+    /// The kind whose `code()` is `code`.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// The kind's name as in messages (`"network error"`); its `Display`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,5 +1,6 @@
-//! Strict JSON for verified answers: a duplicated object key is an error instead of "last one
-//! wins", so no two parsers (ours and a caller's) can read one signed body two ways.
+//! Strict JSON at every door (verified answers, notifications, the configuration): a
+//! duplicated object key is an error instead of "last one wins", so no two parsers (ours and a
+//! caller's) can read one signed body, or one configuration, two ways.
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -7,9 +8,14 @@ use serde_json::{Map, Value};
 /// Parses `bytes` as one JSON value with no duplicate keys at any depth. serde_json's own
 /// depth limit applies, and trailing bytes or a byte-order mark are errors.
 pub(crate) fn parse_strict(bytes: &[u8]) -> Result<Value, String> {
+    parse_strict_at(bytes).map_err(|e| e.to_string())
+}
+
+/// [`parse_strict`] with serde_json's error, which says where (line and column).
+pub(crate) fn parse_strict_at(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = de.deserialize_any(Strict).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    let v = de.deserialize_any(Strict)?;
+    de.end()?;
     Ok(v)
 }
 

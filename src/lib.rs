@@ -34,7 +34,8 @@ pub use client::Client;
 pub use config::{Config, PlatformKey, StoreFallback};
 pub use error::{Error, ErrorKind, Result};
 pub use journal::{
-    Entry as JournalEntry, JournalState, LastError, ReconcileOptions, ReconcileReport,
+    pending_at as journal_pending_at, Entry as JournalEntry, JournalState, LastError,
+    ReconcileOptions, ReconcileReport,
 };
 pub use log::{Level, Sink};
 pub use model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};

@@ -62,8 +62,8 @@ impl Notification {
 
     /// The decrypted resource parsed as JSON.
     pub fn resource(&self) -> Result<Value> {
-        serde_json::from_str(&self.plaintext)
-            .map_err(|_| bad("decrypted notification resource is not JSON"))
+        crate::json::parse_strict(self.plaintext.as_bytes())
+            .map_err(|_| bad("decrypted notification resource is not strict JSON"))
     }
 }
 
@@ -78,8 +78,12 @@ fn bad(why: impl Into<String>) -> Error {
 
 /// Checks the envelope of an already verified body and decrypts its resource.
 pub(crate) fn open(body: &[u8], apiv3_key: &[u8]) -> Result<Notification> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|_| bad("notification: body is not valid JSON"))?;
+    let value: Value = crate::json::parse_strict(body).map_err(|why| {
+        bad(format!(
+            "notification: body is not valid JSON: {}",
+            crate::text::clean(&why, 120)
+        ))
+    })?;
     let obj = value
         .as_object()
         .ok_or_else(|| bad("notification: body is not a JSON object"))?;
@@ -114,9 +118,11 @@ pub(crate) fn open(body: &[u8], apiv3_key: &[u8]) -> Result<Notification> {
         .map_err(|e| bad(format!("notification: resource: {}", e.message)))?;
     let plaintext = String::from_utf8(plaintext)
         .map_err(|_| bad("notification: decrypted resource is not UTF-8 text"))?;
-    if serde_json::from_str::<Value>(&plaintext).is_err() {
-        // Never quote the plaintext: it is the caller's data.
-        return Err(bad("notification: decrypted resource is not JSON"));
+    if crate::json::parse_strict(plaintext.as_bytes()).is_err() {
+        // Never quote the plaintext: it is the caller's data (a duplicated key is refused too).
+        return Err(bad(
+            "notification: decrypted resource is not JSON, or repeats a key",
+        ));
     }
     Ok(Notification {
         id,

@@ -212,3 +212,60 @@ fn two_clients_of_eight_threads_share_one_journal() {
     assert_eq!(clients[0].pending().unwrap().len(), 16);
     assert_eq!(stat(&sb, "/recover_records"), 16);
 }
+
+/// A journal written by 0.2 (schema 1, `tests/vectors/journal-0.2.sqlite`: an accepted order,
+/// a refused one and one left in doubt by a broken connection) stored error kinds as display
+/// text. This version reads it as it is, and migrates it to stable codes on open.
+#[test]
+fn a_journal_written_by_0_2_is_read_and_migrated_to_stable_codes() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/journal-0.2.sqlite");
+    let path = journal_path("j-0.2");
+    std::fs::copy(&fixture, &path).unwrap();
+
+    let expect = |entries: &[wx_recover::JournalEntry]| {
+        let refused = entries.iter().find(|e| e.out_request_no == "FIX-REFUSED");
+        let doubt = entries.iter().find(|e| e.out_request_no == "FIX-NETWORK");
+        if let Some(r) = refused {
+            assert_eq!(r.state, JournalState::Refused);
+            let last = r.last_error.as_ref().expect("a refusal keeps its error");
+            assert_eq!(
+                (last.status, last.http_status, last.code.as_deref()),
+                (ErrorKind::Api, 404, Some("NOT_FOUND"))
+            );
+        }
+        let d = doubt.expect("the in-doubt entry");
+        assert_eq!(d.state, JournalState::InDoubt);
+        assert_eq!(
+            d.last_error.as_ref().map(|l| l.status),
+            Some(ErrorKind::Network)
+        );
+    };
+    // Read-only, unmigrated: the display text is understood.
+    expect(&wx_recover::journal_pending_at(&path).unwrap());
+
+    let sb = sandbox("journal-0.2");
+    let c = journaled(&sb, &path);
+    let all: Vec<_> = ["FIX-ACCEPTED", "FIX-REFUSED", "FIX-NETWORK"]
+        .iter()
+        .map(|n| c.journal_entry(n).unwrap().expect("entry kept"))
+        .collect();
+    assert_eq!(all[0].state, JournalState::Accepted);
+    assert!(all[0].wxpay_recover_no.is_some());
+    expect(&all);
+    drop(c);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let stored: Vec<String> = conn
+        .prepare("SELECT error_status FROM entries WHERE error_status IS NOT NULL ORDER BY out_request_no")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored, vec!["NETWORK".to_string(), "API".to_string()]);
+}

@@ -218,6 +218,17 @@ fn each_failure_is_a_distinct_error() {
     check(&h3, &b3, ErrorKind::BadResponse, "body is not valid JSON");
     let (h3, b3) = sign_text("[1,2]".into());
     check(&h3, &b3, ErrorKind::BadResponse, "not a JSON object");
+    // A signed body that repeats a key: "last one wins" would let two readers disagree.
+    let dup = env
+        .to_string()
+        .replacen('{', r#"{"event_type":"FORGED.EVENT","#, 1);
+    let (h3, b3) = sign_text(dup);
+    check(
+        &h3,
+        &b3,
+        ErrorKind::BadResponse,
+        "duplicate key \"event_type\"",
+    );
     let mut v = env.clone();
     v.as_object_mut().expect("obj").remove("id");
     let (h3, b3) = sign_text(v.to_string());

@@ -231,10 +231,18 @@ impl Config {
     }
 
     fn parse(json: &str, base_dir: Option<&Path>) -> Result<Config> {
-        let mut value: Value = serde_json::from_str(json).map_err(|e| {
+        let mut value: Value = crate::json::parse_strict_at(json.as_bytes()).map_err(|e| {
+            // A duplicated key is named: "last one wins" would silently drop a setting.
+            let what = match e.classify() {
+                serde_json::error::Category::Data => {
+                    let msg = e.to_string();
+                    msg.split(" at line ").next().unwrap_or(&msg).to_string()
+                }
+                _ => "not valid JSON".to_string(),
+            };
             Error::config(
                 "configuration",
-                format!("not valid JSON (line {}, column {})", e.line(), e.column()),
+                format!("{what} (line {}, column {})", e.line(), e.column()),
             )
         })?;
         let built = match value.as_object() {

@@ -134,3 +134,33 @@ fn the_configuration_reference_lists_exactly_the_accepted_keys() {
         "docs/configuration.md and the accepted keys differ"
     );
 }
+
+#[test]
+fn a_duplicated_key_is_a_config_error_that_names_it() {
+    let (private, public) = pems();
+    let good = base(&private, &public).to_string();
+    // The same key twice: one setting would be silently lost.
+    let twice = good.replacen('{', r#"{"journal":"a.sqlite","journal":"b.sqlite","#, 1);
+    let e = Config::from_json(&twice)
+        .err()
+        .expect("a duplicated key is refused");
+    assert_eq!(e.kind, ErrorKind::Config);
+    assert!(
+        e.message.contains("duplicate") && e.message.contains("\"journal\""),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("BEGIN"),
+        "no key material in the message: {}",
+        e.message
+    );
+    let e = Config::from_json("{\"mchid\": ")
+        .err()
+        .expect("broken JSON");
+    assert!(
+        e.message.contains("not valid JSON (line 1"),
+        "{}",
+        e.message
+    );
+}

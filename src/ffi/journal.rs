@@ -140,7 +140,7 @@ pub unsafe extern "C" fn wx_journal_pending_at(
     call(err, || {
         let out = out_ptr(out, "out")?;
         let path = req_str(path, "path")?;
-        let pending = crate::journal::pending_at(std::path::Path::new(path))?;
+        let pending = crate::journal_pending_at(std::path::Path::new(path))?;
         out.write(Box::into_raw(Box::new(list_handle(pending))));
         Ok(())
     })

@@ -11,12 +11,47 @@ use super::{Entry, JournalState, LastError};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The schema version this library writes; older files are migrated forward on open.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
+
+/// What 0.2 (schema 1) wrote in `error_status`: the error kind's display text. Schema 2 stores
+/// `ErrorKind::code()`, which is never reworded; migration 2 converts with this table, and a
+/// schema-1 file opened read-only is read through it.
+const SCHEMA1_ERROR_STATUS: [(&str, ErrorKind); 9] = [
+    ("invalid argument", ErrorKind::InvalidArgument),
+    ("configuration error", ErrorKind::Config),
+    ("network error", ErrorKind::Network),
+    ("timeout", ErrorKind::Timeout),
+    ("API error", ErrorKind::Api),
+    ("unverified response", ErrorKind::Unverified),
+    ("rate limited", ErrorKind::RateLimited),
+    ("bad response", ErrorKind::BadResponse),
+    ("internal error", ErrorKind::Internal),
+];
+
+/// Migration 2: `error_status` from display text to stable codes.
+fn migration_2() -> String {
+    let cases: String = SCHEMA1_ERROR_STATUS
+        .iter()
+        .map(|(text, kind)| format!(" WHEN '{text}' THEN '{}'", kind.code()))
+        .collect();
+    format!("UPDATE entries SET error_status = CASE error_status{cases} ELSE 'INTERNAL' END WHERE error_status IS NOT NULL;")
+}
+
+/// The error kind stored in `error_status`, whichever schema wrote it.
+fn stored_kind(s: &str) -> ErrorKind {
+    ErrorKind::from_code(s)
+        .or_else(|| {
+            SCHEMA1_ERROR_STATUS
+                .iter()
+                .find(|(text, _)| *text == s)
+                .map(|(_, k)| *k)
+        })
+        .unwrap_or(ErrorKind::Internal)
+}
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-const MIGRATIONS: &[&str] = &[
-    // Version 1.
-    "CREATE TABLE entries (
+/// Version 1 (0.2's schema). Version 2 is `migration_2`.
+const SCHEMA_1: &str = "CREATE TABLE entries (
         out_request_no TEXT PRIMARY KEY,
         related_webank_punish_no TEXT NOT NULL,
         related_wxpay_punish_no TEXT NOT NULL,
@@ -41,8 +76,7 @@ const MIGRATIONS: &[&str] = &[
         lease_owner TEXT,
         lease_until INTEGER
     );
-    CREATE INDEX entries_pending ON entries (state, created_at);",
-];
+    CREATE INDEX entries_pending ON entries (state, created_at);";
 
 /// What a new submit finds in the journal.
 pub(crate) enum Recorded {
@@ -127,7 +161,8 @@ impl Store {
                 format!("schema version {version} is newer than this library's ({SCHEMA_VERSION}); upgrade wx-recover"),
             ));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let migrations: [String; SCHEMA_VERSION as usize] = [SCHEMA_1.to_string(), migration_2()];
+        for (i, sql) in migrations.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(db_error)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(db_error)?;
@@ -252,7 +287,7 @@ impl Store {
                     wxpay_recover_no,
                     request_id,
                     attempts,
-                    error.map(|e| e.status.as_str()),
+                    error.map(|e| e.status.code()),
                     error.map(|e| e.http_status),
                     error.and_then(|e| e.code.as_deref()),
                     error.map(|e| e.message.as_str()),
@@ -326,10 +361,7 @@ fn entry_of(r: &Row<'_>) -> rusqlite::Result<Entry> {
     let state: String = r.get(4)?;
     let error_status: Option<String> = r.get(7)?;
     let last_error = error_status.map(|s| LastError {
-        status: ErrorKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or(ErrorKind::Internal),
+        status: stored_kind(&s),
         http_status: r.get::<_, Option<u16>>(8).ok().flatten().unwrap_or(0),
         code: r.get(9).ok().flatten(),
         message: r
