@@ -113,7 +113,9 @@ test-portable: build dist
 	python3 tests/portable/elf_floor.py --floor $(WX_GLIBC_FLOOR) $(DIST)/*.whl $(DIST)/*.jar $(DIST)/*.tar.gz
 	vermin -t=3.8- --violations --no-tips bindings/python/wx_recover bindings/python/setup.py
 	WX_DIST_ARCHIVE=$(DIST)/$(WX_DIST_NAME).tar.gz bash tests/native/install/run.sh
-	bash tests/portable/oldsys.sh
+	@rc=0; bash tests/portable/oldsys.sh || rc=$$?; \
+	  if [ $$rc = 77 ]; then echo "test-portable: the Debian 11 chroot test was SKIPPED (no chroot here: see its SKIP line)"; \
+	  elif [ $$rc != 0 ]; then exit $$rc; fi
 
 test-cpp: build
 	bash tests/native/cpp/run.sh

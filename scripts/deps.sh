@@ -41,6 +41,7 @@ python3 -c "import ensurepip" >/dev/null 2>&1 || apt_missing+=(python3-venv)
 need_cmd redis-server redis-server   # the shared rate-limit store's tests (tests/quota)
 need_cmd tmux tmux               # the batch progress bar test drives a real terminal
 need_cmd debootstrap debootstrap # the old-system tests' Debian 11 userland (tests/portable)
+need_pkg debian-archive-keyring  # its signing keys
 need_cmd readelf binutils        # the glibc-floor and NEEDED checks of the shipped libraries
 need_cmd file file
 need_cmd unzip unzip
