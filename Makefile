@@ -85,6 +85,8 @@ check-header: build
 	@python3 scripts/c_api_docs.py --check
 
 lint: build
+	python3 scripts/check_layers.py --self-test
+	python3 scripts/check_layers.py
 	cargo fmt --all -- --check
 	cargo clippy --release --workspace --all-targets -- -D warnings
 	cargo package --workspace --no-verify --allow-dirty --quiet

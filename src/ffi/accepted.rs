@@ -7,7 +7,7 @@ use std::ptr;
 
 use super::boundary::{self};
 use super::*;
-use crate::model::Accepted;
+use crate::Accepted;
 
 /// An accepted recover (opaque). Owned by the caller; free with wx_accepted_free().
 pub struct wx_accepted {

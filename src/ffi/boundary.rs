@@ -5,7 +5,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::{wx_error, wx_status};
-use crate::error::{Error, Result};
+use crate::{Error, Result};
 
 /// Runs `f`; on failure (or panic) stores an owned error in `*err` when `err` is not NULL.
 pub(super) fn call(err: *mut *mut wx_error, f: impl FnOnce() -> Result<()>) -> wx_status {

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use super::boundary::{self, call, out_ptr, req_str};
 use super::*;
-use crate::client::Client;
+use crate::Client;
 
 /// A client (opaque). Thread-safe: share one across threads; free it once, after every call
 /// using it has returned.

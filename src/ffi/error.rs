@@ -7,7 +7,7 @@ use std::ptr;
 
 use super::boundary::{self};
 use super::*;
-use crate::error::Error;
+use crate::Error;
 
 /// Details of a failed call (opaque). Owned by the caller; free with wx_error_free().
 pub struct wx_error {

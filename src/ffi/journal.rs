@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::boundary::{self, call, out_ptr, req_str};
 use super::{cstring, opt_c, wx_recover, wx_status};
-use crate::journal::{Entry, JournalState, ReconcileOptions, ReconcileReport};
+use crate::{JournalEntry as Entry, JournalState, ReconcileOptions, ReconcileReport};
 
 /// Where a journaled order stands (docs/journal.md). Values are stable and never reused.
 #[repr(C)]

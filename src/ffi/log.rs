@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::boundary::{self, call};
 use super::*;
-use crate::log::Level;
+use crate::Level;
 
 /// Severity of a log line passed to a wx_log_fn.
 #[repr(C)]
@@ -72,7 +72,7 @@ pub unsafe extern "C" fn wx_recover_set_logger(
         let sink = match (callback, Level::from_int(i64::from(max_level))) {
             (Some(cb), Some(max)) => {
                 let data = UserData(user_data);
-                let sink: Arc<crate::log::Sink> = Arc::new(move |level: Level, line: &str| {
+                let sink: Arc<crate::Sink> = Arc::new(move |level: Level, line: &str| {
                     let c_level = match level {
                         Level::Error => wx_log_level::WX_LOG_ERROR,
                         Level::Warn => wx_log_level::WX_LOG_WARN,

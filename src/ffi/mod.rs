@@ -29,7 +29,7 @@ pub use stats::*;
 use std::ffi::{c_char, c_int, CString};
 use std::ptr;
 
-use crate::error::ErrorKind;
+use crate::ErrorKind;
 
 /// Status of every fallible call. Values are stable and never reused.
 #[repr(C)]

@@ -7,8 +7,8 @@ use std::ptr;
 
 use super::boundary::{self, call, out_ptr, req_bytes, req_str};
 use super::*;
-use crate::client::SignedHeaders;
-use crate::notify::Notification;
+use crate::Notification;
+use crate::SignedHeaders;
 
 /// A verified, decrypted result notification (opaque). Owned by the caller; free with
 /// wx_notification_free().
@@ -20,7 +20,7 @@ pub struct wx_notification {
 
 fn notification_handle(n: Notification) -> wx_notification {
     wx_notification {
-        fields: crate::notify::NOTIFICATION_FIELDS
+        fields: crate::NOTIFICATION_FIELDS
             .iter()
             .filter_map(|&k| n.field(k).map(|v| (k, cstring(v))))
             .collect(),

@@ -7,7 +7,7 @@ use std::ptr;
 
 use super::boundary::{self, call, out_ptr, req_bytes};
 use super::*;
-use crate::model::{RecoverOrder, RecoverState};
+use crate::{RecoverOrder, RecoverState};
 
 /// State of a recover order as the query reports it.
 #[repr(C)]

@@ -6,7 +6,7 @@ use std::ffi::{c_char, CString};
 
 use super::boundary::{self, call, out_ptr, req_bytes, req_str};
 use super::*;
-use crate::client::SignedHeaders;
+use crate::SignedHeaders;
 
 /// Builds an `Authorization` header value for a request sent by the caller's own HTTP stack.
 /// `url` is the path and query exactly as sent (e.g. "/v3/...?a=1"); `body`/`body_len` are the

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 
 use super::boundary::{self, call, opt_str, out_ptr, req_str};
 use super::*;
-use crate::model::RecoverRequest;
+use crate::RecoverRequest;
 
 /// A recover request. The layout is frozen: a future field means a new struct name.
 ///
@@ -24,7 +24,7 @@ pub struct wx_recover_request {
 }
 
 /// The request's fields as the core's type: each required string present and UTF-8.
-fn request_from(r: &wx_recover_request) -> crate::error::Result<RecoverRequest> {
+fn request_from(r: &wx_recover_request) -> crate::Result<RecoverRequest> {
     Ok(RecoverRequest {
         out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
         related_webank_punish_no: req_str(r.related_webank_punish_no, "related_webank_punish_no")?

@@ -2,8 +2,8 @@
 
 use super::boundary::{self, call, out_ptr};
 use super::{wx_recover, wx_status};
-use crate::quota::StoreKind;
-use crate::stats::{BreakerState, EndpointStats, Host, Stats};
+use crate::StoreKind;
+use crate::{BreakerState, EndpointStats, Host, Stats};
 
 /// One endpoint's counters since the client was created (see wx_stats). The layout is frozen:
 /// a future field means a new name.

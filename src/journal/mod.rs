@@ -1,4 +1,4 @@
-//! The journal: an outbox that makes a recover survive the process that sent it. A submit is
+//! Layer 5, the durable operation. The journal: an outbox that makes a recover survive the process that sent it. A submit is
 //! recorded durably before its first byte goes out; re-entry re-sends the stored bytes; the
 //! outcome is recorded from the answer, a query or a notification; `reconcile` settles what a
 //! dead process left in doubt. Same number with other content is an error, and the first
@@ -14,10 +14,11 @@ use openssl::hash::{hash, MessageDigest};
 use openssl::pkey::PKey;
 use openssl::sign::Signer;
 
-use crate::client::{unix_now, Client};
-use crate::error::{Error, ErrorKind, Result};
-use crate::log::Level;
-use crate::model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
+use crate::api::{self, call::Api};
+use crate::core::clock::unix_now;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::infra::log::{Level, Logger};
+use crate::protocol::model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
 use store::{Recorded, Store};
 
 /// Re-entry and query stay possible for one year after a recover; past that an unsettled
@@ -140,7 +141,7 @@ pub(crate) struct Journal {
 
 impl Drop for Journal {
     fn drop(&mut self) {
-        crate::crypto::wipe(&mut self.digest_key);
+        crate::infra::crypto::wipe(&mut self.digest_key);
     }
 }
 
@@ -153,13 +154,13 @@ impl Journal {
         seed.extend_from_slice(&der);
         let digest = hash(MessageDigest::sha256(), &seed)
             .map_err(|_| Error::internal("journal: SHA-256 unavailable"))?;
-        crate::crypto::wipe(&mut seed);
+        crate::infra::crypto::wipe(&mut seed);
         let mut digest_key = [0u8; 32];
         digest_key.copy_from_slice(&digest);
         Ok(Journal {
             store: Store::open(path)?,
             digest_key,
-            owner: crate::crypto::instance_id()?,
+            owner: crate::infra::crypto::instance_id()?,
         })
     }
 
@@ -185,19 +186,14 @@ impl Journal {
     }
 }
 
-impl Client {
-    fn journal(&self) -> Result<&Journal> {
-        self.journal
-            .as_ref()
-            .ok_or_else(|| Error::config("journal", "is not configured for this client"))
-    }
-
+impl Journal {
     /// Submit with a journal: record, then send; or re-enter; or return the first outcome.
-    pub(crate) fn submit_journaled(&self, request: &RecoverRequest) -> Result<Accepted> {
-        let j = self.journal()?;
+    /// The order is recorded durably before the first byte goes out.
+    pub(crate) fn submit(&self, api: Api<'_>, request: &RecoverRequest) -> Result<Accepted> {
+        let j = self;
         let no = request.out_request_no.as_str();
         let digest = j.digest(request)?;
-        let (mut serial, mut body) = self.recover_body(request)?;
+        let (mut serial, mut body) = api::recover::body(api, request)?;
         let recorded = j.store.record(
             no,
             &request.related_webank_punish_no,
@@ -226,20 +222,20 @@ impl Client {
                 serial = stored_serial;
             }
         }
-        self.resend(no, &body, &serial)
+        self.resend(api, no, &body, &serial)
     }
 
     /// Sends a journaled body and records what came of it.
-    fn resend(&self, no: &str, body: &[u8], serial: &str) -> Result<Accepted> {
+    fn resend(&self, api: Api<'_>, no: &str, body: &[u8], serial: &str) -> Result<Accepted> {
         // Two durable writes per new submit: the record before sending (which also stamps the
         // attempt) and the outcome after it.
-        let j = self.journal()?;
-        let outcome = self.send_recover(no, body, serial);
+        let j = self;
+        let outcome = api::recover::send(api, no, body, serial);
         let (state, err) = match &outcome {
             Ok(_) => (JournalState::Accepted, None),
-            Err(e) if e.kind == ErrorKind::Api && !e.retry_safe => {
-                (JournalState::Refused, Some(LastError::of(e)))
-            }
+            // The classifier says what is refused for good (retry.rs and the breaker read
+            // the same verdict).
+            Err(e) if e.verdict().refused => (JournalState::Refused, Some(LastError::of(e))),
             Err(e) => (JournalState::InDoubt, Some(LastError::of(e))),
         };
         let (wxpay_no, request_id, attempts) = match &outcome {
@@ -260,7 +256,7 @@ impl Client {
             unix_now(),
         ) {
             // The entry stays IN_DOUBT on disk; reconcile re-enters it, which is safe.
-            self.logger.log(Level::Error, || {
+            api.exec.logger.log(Level::Error, || {
                 format!(
                     "journal: recording {} for {no} failed: {je}",
                     state.as_str()
@@ -270,9 +266,10 @@ impl Client {
         outcome
     }
 
-    /// Records a query's final state (or that the platform has the order) in the journal.
-    pub(crate) fn journal_query_result(&self, order: &RecoverOrder) {
-        self.journal_outcome(
+    /// Records a query's final state (or that the platform has the order).
+    pub(crate) fn record_query(&self, log: &Logger, order: &RecoverOrder) {
+        self.record_outcome(
+            log,
             order.field("out_request_no").unwrap_or_default(),
             order.state,
             order.field("wxpay_recover_no"),
@@ -281,10 +278,11 @@ impl Client {
     }
 
     /// Records the final state a verified notification names.
-    pub(crate) fn journal_notification(&self, resource: &serde_json::Value) {
+    pub(crate) fn record_notification(&self, log: &Logger, resource: &serde_json::Value) {
         let text = |k: &str| resource.get(k).and_then(serde_json::Value::as_str);
         if let (Some(no), Some(state)) = (text("out_request_no"), text("recover_state")) {
-            self.journal_outcome(
+            self.record_outcome(
+                log,
                 no,
                 RecoverState::parse(state),
                 text("wxpay_recover_no"),
@@ -293,14 +291,15 @@ impl Client {
         }
     }
 
-    fn journal_outcome(
+    fn record_outcome(
         &self,
+        log: &Logger,
         no: &str,
         state: RecoverState,
         wxpay_no: Option<&str>,
         request_id: Option<&str>,
     ) {
-        let Some(j) = &self.journal else { return };
+        let j = self;
         let to = match state {
             RecoverState::Success => JournalState::Succeeded,
             RecoverState::Failed => JournalState::Failed,
@@ -315,35 +314,39 @@ impl Client {
             _ => Ok(()),
         });
         if let Err(e) = result {
-            self.logger.log(Level::Error, || {
+            log.log(Level::Error, || {
                 format!("journal: recording the outcome of {no}: {e}")
             });
         }
     }
 
     /// Every entry that is not final (`IN_DOUBT`, `ACCEPTED`), oldest first.
-    pub fn pending(&self) -> Result<Vec<Entry>> {
-        self.journal()?.store.pending(None)
+    pub(crate) fn pending(&self) -> Result<Vec<Entry>> {
+        self.store.pending(None)
     }
 
     /// One journal entry, or `None`.
-    pub fn journal_entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
-        crate::model::check_identifier("out_request_no", out_request_no)?;
-        self.journal()?.store.entry(out_request_no)
+    pub(crate) fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+        crate::protocol::model::check_identifier("out_request_no", out_request_no)?;
+        self.store.entry(out_request_no)
     }
 
     /// Deletes final entries that finished more than `older_than_days` ago; never a pending
     /// one. Returns how many were deleted.
-    pub fn prune(&self, older_than_days: u32) -> Result<usize> {
+    pub(crate) fn prune(&self, older_than_days: u32) -> Result<usize> {
         let before = unix_now() - i64::from(older_than_days) * 86_400;
-        self.journal()?.store.prune(before)
+        self.store.prune(before)
     }
 
     /// Settles what is pending: each `IN_DOUBT` is re-entered, each `ACCEPTED` is queried.
     /// Safe from several processes at once: an entry is worked under a lease, which a dead
     /// process holds for at most one call deadline plus 30 s.
-    pub fn reconcile(&self, opts: ReconcileOptions) -> Result<ReconcileReport> {
-        let j = self.journal()?;
+    pub(crate) fn reconcile(
+        &self,
+        api: Api<'_>,
+        opts: ReconcileOptions,
+    ) -> Result<ReconcileReport> {
+        let j = self;
         let started = Instant::now();
         let mut report = ReconcileReport::default();
         for entry in j.store.pending(opts.max_orders)? {
@@ -351,7 +354,7 @@ impl Client {
                 break;
             }
             let now = unix_now();
-            let lease_until = now + self.config().deadline().as_secs() as i64 + 30;
+            let lease_until = now + api.exec.config.deadline().as_secs() as i64 + 30;
             if !j
                 .store
                 .lease(&entry.out_request_no, &j.owner, now, lease_until)?
@@ -359,7 +362,7 @@ impl Client {
                 report.busy += 1;
                 continue;
             }
-            let state = self.reconcile_one(j, &entry);
+            let state = self.reconcile_one(api, &entry);
             j.store.release(&entry.out_request_no, &j.owner)?;
             *report.counts.entry(state?).or_default() += 1;
         }
@@ -367,25 +370,31 @@ impl Client {
         Ok(report)
     }
 
-    fn reconcile_one(&self, j: &Journal, entry: &Entry) -> Result<JournalState> {
+    fn reconcile_one(&self, api: Api<'_>, entry: &Entry) -> Result<JournalState> {
+        let j = self;
         let no = entry.out_request_no.as_str();
         if unix_now() - entry.created_at >= EXPIRY_SECS {
             j.store
                 .settle(no, JournalState::Expired, None, None, 0, None, unix_now())?;
         } else if entry.state == JournalState::InDoubt {
             if let Some((body, serial)) = j.store.request(no)? {
-                let _ = self.resend(no, &body, &serial);
+                let _ = self.resend(api, no, &body, &serial);
             }
-        } else if let Err(e) = self.query(no, &entry.mchid) {
-            j.store.settle(
-                no,
-                JournalState::Accepted,
-                None,
-                e.request_id.as_deref(),
-                e.attempts,
-                Some(&LastError::of(&e)),
-                unix_now(),
-            )?;
+        } else {
+            match api::query::recover(api, no, &entry.mchid) {
+                Ok(order) => self.record_query(&api.exec.logger, &order),
+                Err(e) => {
+                    j.store.settle(
+                        no,
+                        JournalState::Accepted,
+                        None,
+                        e.request_id.as_deref(),
+                        e.attempts,
+                        Some(&LastError::of(&e)),
+                        unix_now(),
+                    )?;
+                }
+            }
         }
         Ok(j.store.entry(no)?.map_or(entry.state, |e| e.state))
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{Entry, JournalState, LastError};
-use crate::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 
 /// The schema version this library writes; older files are migrated forward on open.
 pub(crate) const SCHEMA_VERSION: i64 = 2;
@@ -96,7 +96,7 @@ pub(crate) struct Store {
 fn db_error(e: rusqlite::Error) -> Error {
     Error::new(
         ErrorKind::Internal,
-        format!("journal: {}", crate::text::clean(&e.to_string(), 200)),
+        format!("journal: {}", crate::core::text::clean(&e.to_string(), 200)),
     )
 }
 

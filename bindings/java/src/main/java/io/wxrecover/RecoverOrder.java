@@ -130,7 +130,8 @@ public final class RecoverOrder {
         return recoverAcceptTime;
     }
 
-    /** RFC 3339 time of the final state, or null while executing. */
+    /** RFC 3339 time of the final state; while executing, empty when the platform sends it
+     *  empty (as documented) and null when it leaves it out. */
     public String recoverFinishTime() {
         return recoverFinishTime;
     }

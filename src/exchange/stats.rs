@@ -5,27 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::quota::StoreKind;
-
-/// The endpoints with a bucket of their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    Recover = 0,
-    Query = 1,
-    Certificates = 2,
-}
-
-impl Endpoint {
-    pub const ALL: [Endpoint; 3] = [Endpoint::Recover, Endpoint::Query, Endpoint::Certificates];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Endpoint::Recover => "recover",
-            Endpoint::Query => "query",
-            Endpoint::Certificates => "certificates",
-        }
-    }
-}
+pub use crate::core::kinds::{BreakerState, Endpoint, Host, StoreKind};
 
 #[derive(Default)]
 pub(crate) struct EndpointCounters {
@@ -89,37 +69,6 @@ pub struct EndpointStats {
     pub throttled: u64,
     /// 2xx answers whose signature or headers failed verification.
     pub verification_failures: u64,
-}
-
-/// Which host the breaker sends calls to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Host {
-    Primary,
-    Backup,
-}
-
-/// The circuit breaker over the primary host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BreakerState {
-    /// The primary answers; calls go to it.
-    Closed,
-    /// The primary failed; calls go to the backup and the primary is probed on a timer.
-    Open,
-    /// A probe call to the primary is in flight.
-    HalfOpen,
-    /// No backup is configured, or the breaker is turned off (`breaker_enabled: false`).
-    Disabled,
-}
-
-impl BreakerState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BreakerState::Closed => "closed",
-            BreakerState::Open => "open",
-            BreakerState::HalfOpen => "half_open",
-            BreakerState::Disabled => "disabled",
-        }
-    }
 }
 
 /// A snapshot of a client's counters and state.

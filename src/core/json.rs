@@ -68,7 +68,7 @@ impl<'de> Visitor<'de> for Strict {
             if out.contains_key(&key) {
                 return Err(de::Error::custom(format_args!(
                     "duplicate key \"{}\"",
-                    crate::text::clean(&key, 40)
+                    crate::core::text::clean(&key, 40)
                 )));
             }
             let v = map.next_value_seed(Strict)?;

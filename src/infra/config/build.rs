@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::*;
-use crate::crypto;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::infra::crypto;
 
 impl Config {
     pub(super) fn build(obj: &Map<String, Value>, base_dir: Option<&Path>) -> Result<Config> {
@@ -204,7 +204,7 @@ pub(super) fn read_small_file(item: &str, path: &Path) -> Result<Vec<u8>> {
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
         .map_err(|e| fail(e.to_string()))?;
     if buf.len() as u64 > MAX_FILE_BYTES {
-        crate::crypto::wipe(&mut buf);
+        crate::infra::crypto::wipe(&mut buf);
         return Err(fail(format!("larger than {MAX_FILE_BYTES} bytes")));
     }
     Ok(buf)
@@ -306,7 +306,7 @@ impl Reader<'_> {
                 self.resolve(Path::new(path)).display()
             )));
         }
-        let shown = crate::quota::redact_url(&spec);
+        let shown = crate::core::text::redact_url(&spec);
         let shown: String = shown.chars().take(120).collect();
         let parsed = reqwest::Url::parse(&spec)
             .map_err(|e| Error::config(key, format!("{shown}: not a URL: {e}")))?;

@@ -8,17 +8,15 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use openssl::pkey::{PKey, Public};
-use reqwest::Method;
 
-use crate::client::{unix_now, Client};
-use crate::crypto;
-use crate::error::{truncate, Error, ErrorKind, Result};
-use crate::log::Level;
-use crate::retry::Verification;
-use crate::signing::check_signed;
+use crate::api::{parse_object, CERTIFICATES};
+use crate::core::clock::unix_now;
+use crate::core::error::{truncate, Error, ErrorKind, Result};
+use crate::exchange::executor::{Executor, Verification};
+use crate::infra::crypto;
+use crate::infra::log::Level;
+use crate::protocol::signing::{check_signed, SignedHeaders};
 use certificates::PlatformCert;
-
-pub(crate) const CERTIFICATES_PATH: &str = "/v3/certificates";
 /// Certificate refreshes (other than a first download) happen at most this often, or at the
 /// configured refresh interval when that is shorter.
 const REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(60);
@@ -62,29 +60,20 @@ impl PlatformKeys {
     fn cache_mut(&self) -> RwLockWriteGuard<'_, CertCache> {
         self.certs.write().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-impl Client {
-    /// The value to send as `Wechatpay-Serial`: the key that encrypts sensitive fields. In
-    /// download mode this may download the certificates; it is empty when no key is available
-    /// (see [`Client::encryption_key`] for the reason).
-    pub fn wechatpay_serial(&self) -> String {
-        self.encryption_key().map(|(s, _)| s).unwrap_or_default()
-    }
 
     /// The key that encrypts sensitive fields and its `Wechatpay-Serial`: the configured public
     /// key when there is one, else the newest downloaded certificate valid now, else the
     /// configured certificate. In download mode this downloads the certificates when none are
     /// cached and refreshes them when they are older than `certificate_refresh_s`; a failed
     /// refresh keeps the cached set.
-    pub fn encryption_key(&self) -> Result<(String, PKey<Public>)> {
-        let config = self.config();
+    pub fn encryption_key(&self, exec: &Executor) -> Result<(String, PKey<Public>)> {
+        let config = &exec.config;
         if let Some(k) = config.public_key() {
             return Ok((k.serial.clone(), k.key.clone()));
         }
         if config.certificate_download() {
-            let fresh = self.ensure_certificates();
-            if let Some(c) = certificates::newest_valid(&self.keys.cache().certs, unix_now()) {
+            let fresh = self.ensure_certificates(exec);
+            if let Some(c) = certificates::newest_valid(&self.cache().certs, unix_now()) {
                 return Ok((c.serial.clone(), c.key.clone()));
             }
             if config.platform_certificate().is_none() {
@@ -101,22 +90,21 @@ impl Client {
         }
     }
 
-    /// Encrypts a sensitive field for the key named by `wechatpay_serial()`.
-    pub fn encrypt(&self, plaintext: &str) -> Result<String> {
+    /// Encrypts a sensitive field for the key `encryption_key` names.
+    pub fn encrypt(&self, exec: &Executor, plaintext: &str) -> Result<String> {
         if plaintext.len() > crypto::OAEP_MAX_PLAINTEXT {
             return Err(Error::invalid(
                 "plaintext",
                 "must be at most 214 bytes (RSA-OAEP limit)",
             ));
         }
-        let (_, key) = self.encryption_key()?;
+        let (_, key) = self.encryption_key(exec)?;
         crypto::encrypt_oaep(&key, plaintext.as_bytes())
     }
 
     /// The serials of the downloaded platform certificates currently cached (download mode).
     pub fn cached_certificate_serials(&self) -> Vec<String> {
-        self.keys
-            .cache()
+        self.cache()
             .certs
             .iter()
             .map(|c| c.serial.clone())
@@ -127,26 +115,27 @@ impl Client {
     /// mode) a certificate found by refreshing once. `Err` says why there is none.
     pub(crate) fn verification_key(
         &self,
+        exec: &Executor,
         serial: &str,
     ) -> std::result::Result<PKey<Public>, String> {
-        if let Some(k) = self.config().static_verification_key(serial) {
+        if let Some(k) = exec.config.static_verification_key(serial) {
             return Ok(k.clone());
         }
         let unknown = format!(
             "Wechatpay-Serial {:?} is not a known WeChat Pay key",
             truncate(serial, 80)
         );
-        if !self.config().certificate_download() {
+        if !exec.config.certificate_download() {
             return Err(unknown);
         }
-        if !self.keys.cache().certs.is_empty() {
-            let _ = self.ensure_certificates();
+        if !self.cache().certs.is_empty() {
+            let _ = self.ensure_certificates(exec);
         }
-        if let Some(c) = find_cert(&self.keys.cache().certs, serial) {
+        if let Some(c) = find_cert(&self.cache().certs, serial) {
             return Ok(c.key.clone());
         }
-        match self.refresh_certificates(Refresh::UnknownSerial(serial)) {
-            Ok(()) => find_cert(&self.keys.cache().certs, serial)
+        match self.refresh_certificates(exec, Refresh::UnknownSerial(serial)) {
+            Ok(()) => find_cert(&self.cache().certs, serial)
                 .map(|c| c.key.clone())
                 .ok_or_else(|| {
                     format!("{unknown} (not among the platform certificates just downloaded)")
@@ -155,37 +144,40 @@ impl Client {
         }
     }
 
+    /// Verifies a signed answer or notification against the key its serial names (see
+    /// `signing::check_signed`). In download mode an unknown serial refreshes the
+    /// certificates once (at most once a minute) and retries.
+    pub fn verify(&self, exec: &Executor, headers: &SignedHeaders, body: &[u8]) -> Result<()> {
+        check_signed(headers, body, |serial| self.verification_key(exec, serial))
+    }
+
     /// Downloads when nothing is cached (errors are returned); refreshes when the set is
     /// older than `certificate_refresh_s` (errors are ignored: the cached set keeps working).
-    fn ensure_certificates(&self) -> Result<()> {
+    fn ensure_certificates(&self, exec: &Executor) -> Result<()> {
         let (empty, due) = {
-            let c = self.keys.cache();
+            let c = self.cache();
             let due = match c.fetched {
-                Some(t) => t.elapsed() >= self.config().certificate_refresh(),
+                Some(t) => t.elapsed() >= exec.config.certificate_refresh(),
                 None => true,
             };
             (c.certs.is_empty(), due)
         };
         if empty {
-            return self.refresh_certificates(Refresh::Empty);
+            return self.refresh_certificates(exec, Refresh::Empty);
         }
         if due {
-            let _ = self.refresh_certificates(Refresh::Periodic);
+            let _ = self.refresh_certificates(exec, Refresh::Periodic);
         }
         Ok(())
     }
 
-    fn refresh_certificates(&self, why: Refresh<'_>) -> Result<()> {
-        let _gate = self
-            .keys
-            .refresh_gate
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let refresh = self.config().certificate_refresh();
+    fn refresh_certificates(&self, exec: &Executor, why: Refresh<'_>) -> Result<()> {
+        let _gate = self.refresh_gate.lock().unwrap_or_else(|p| p.into_inner());
+        let refresh = exec.config.certificate_refresh();
         let min_interval = REFRESH_MIN_INTERVAL.min(refresh);
         {
             // Another thread may have refreshed while this one waited at the gate.
-            let c = self.keys.cache();
+            let c = self.cache();
             let done = match why {
                 Refresh::Empty => !c.certs.is_empty(),
                 Refresh::Periodic => c.fetched.is_some_and(|t| t.elapsed() < refresh),
@@ -210,22 +202,22 @@ impl Client {
             }
         }
         {
-            let mut c = self.keys.cache_mut();
+            let mut c = self.cache_mut();
             c.last_attempt = Some(Instant::now());
             if matches!(why, Refresh::UnknownSerial(_)) {
                 c.last_unknown_serial = Some(Instant::now());
             }
         }
-        let certs = self.download_certificates().map_err(|mut e| {
+        let certs = self.download_certificates(exec).map_err(|mut e| {
             e.message = format!("downloading platform certificates: {}", e.message);
-            self.logger.log(Level::Warn, || e.message.clone());
+            exec.logger.log(Level::Warn, || e.message.clone());
             e
         })?;
-        self.logger.log(Level::Info, || {
+        exec.logger.log(Level::Info, || {
             let serials: Vec<&str> = certs.iter().map(|c| c.serial.as_str()).collect();
             format!("platform certificates downloaded: {}", serials.join(", "))
         });
-        let mut c = self.keys.cache_mut();
+        let mut c = self.cache_mut();
         c.certs = certs;
         c.fetched = Some(Instant::now());
         Ok(())
@@ -234,24 +226,24 @@ impl Client {
     /// `GET /v3/certificates`, signed like every request. The answer is verified against the
     /// configured keys or the certificates it carries (once decrypted with the APIv3 key, which
     /// only the platform and the merchant know), as the official SDKs do.
-    fn download_certificates(&self) -> Result<Vec<PlatformCert>> {
-        let apiv3_key = self
-            .config()
+    fn download_certificates(&self, exec: &Executor) -> Result<Vec<PlatformCert>> {
+        let apiv3_key = exec
+            .config
             .apiv3_key()
             .ok_or_else(|| Error::config("apiv3_key", "is required to download certificates"))?;
-        let ex = self.execute(
-            crate::stats::Endpoint::Certificates,
-            Method::GET,
-            CERTIFICATES_PATH,
+        let ex = exec.execute(
+            CERTIFICATES.endpoint,
+            CERTIFICATES.method.clone(),
+            CERTIFICATES.path,
             None,
             None,
             Verification::ByCaller,
         )?;
-        let parsed = crate::api::parse_object(&ex)?;
+        let parsed = parse_object(&ex)?;
         let certs = certificates::decrypt_all(&parsed, apiv3_key).map_err(|e| ex.fail(e))?;
-        let headers = ex.answer.signed_headers().map_err(|e| ex.fail(e))?;
+        let headers = SignedHeaders::of_answer(&ex.answer).map_err(|e| ex.fail(e))?;
         check_signed(&headers, &ex.answer.body, |serial| {
-            match self.config().static_verification_key(serial) {
+            match exec.config.static_verification_key(serial) {
                 Some(k) => Ok(k.clone()),
                 None => find_cert(&certs, serial).map(|c| c.key.clone()).ok_or_else(|| {
                     format!(

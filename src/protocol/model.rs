@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::crypto::OAEP_MAX_PLAINTEXT;
-use crate::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::infra::crypto::OAEP_MAX_PLAINTEXT;
 
 /// A recover (解管) request. `bal_account_no` is the plaintext ledger id; the client encrypts it.
 #[derive(Clone, Default)]
@@ -166,7 +166,8 @@ recover_order_fields!(
     punish_rule_version,
     /// RFC 3339.
     recover_accept_time,
-    /// RFC 3339; empty until the order is final.
+    /// RFC 3339; until the order is final the platform sends it empty (as documented) or
+    /// leaves it out, and the field is then `Some("")` or `None`.
     recover_finish_time,
     /// `EXECUTING`, `SUCCESS` or `FAILED` (see [`RecoverState`]).
     recover_state,
@@ -258,12 +259,12 @@ impl RecoverOrder {
 
     /// A `recover_order` given as JSON text, parsed strictly (no duplicate keys).
     pub fn parse(json: &[u8]) -> Result<RecoverOrder> {
-        let raw = crate::json::parse_strict(json).map_err(|why| {
+        let raw = crate::core::json::parse_strict(json).map_err(|why| {
             Error::new(
                 ErrorKind::BadResponse,
                 format!(
                     "recover_order is not valid JSON: {}",
-                    crate::text::clean(&why, 120)
+                    crate::core::text::clean(&why, 120)
                 ),
             )
         })?;
@@ -352,10 +353,11 @@ mod tests {
     #[test]
     fn the_shared_order_vector_gives_the_expected_fields() {
         let order =
-            RecoverOrder::parse(include_bytes!("../tests/vectors/recover_order.json")).unwrap();
-        let expected: Value =
-            serde_json::from_str(include_str!("../tests/vectors/recover_order.expected.json"))
-                .unwrap();
+            RecoverOrder::parse(include_bytes!("../../tests/vectors/recover_order.json")).unwrap();
+        let expected: Value = serde_json::from_str(include_str!(
+            "../../tests/vectors/recover_order.expected.json"
+        ))
+        .unwrap();
         let got: Vec<Value> = order
             .field_list()
             .into_iter()

@@ -4,10 +4,12 @@
 
 use openssl::pkey::{PKey, Public};
 
-use crate::client::{unix_now, Client};
-use crate::crypto;
-use crate::error::{Error, ErrorKind, Result};
-use crate::text;
+use crate::core::clock::unix_now;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::text;
+use crate::infra::config::Config;
+use crate::infra::crypto;
+use crate::infra::transport::Answer;
 
 /// The platform's replay window for signed answers and notifications.
 pub(crate) const REPLAY_WINDOW_SECS: i64 = 300;
@@ -69,9 +71,27 @@ impl SignedHeaders {
     }
 }
 
-impl Client {
-    /// The `Authorization` value for a request: `url` is the path and query exactly as sent.
-    pub fn authorization(&self, method: &str, url: &str, body: &[u8]) -> Result<String> {
+impl SignedHeaders {
+    /// An answer's signed headers; duplicates are refused (see `from_pairs`).
+    pub(crate) fn of_answer(answer: &Answer) -> Result<SignedHeaders> {
+        SignedHeaders::from_pairs(
+            answer
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        )
+    }
+}
+
+/// The `Authorization` value for a request of the merchant `config` names: `url` is the path
+/// and query exactly as sent. The one place the header is built.
+pub(crate) fn authorization(
+    config: &Config,
+    method: &str,
+    url: &str,
+    body: &[u8],
+) -> Result<String> {
+    {
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(Error::invalid(
                 "method",
@@ -84,7 +104,6 @@ impl Client {
                 "must be the path and query as sent, starting with '/'",
             ));
         }
-        let config = self.config();
         let timestamp = unix_now().to_string();
         let nonce = crypto::nonce()?;
         let message = crypto::request_message(method, url, &timestamp, &nonce, body);
@@ -98,16 +117,11 @@ impl Client {
             signature
         ))
     }
-
-    /// Verifies a signed answer or notification: trusted serial, signature over
-    /// `timestamp\nnonce\nbody\n`, and a timestamp within the replay window. In download mode
-    /// an unknown serial refreshes the certificates once (at most once a minute) and retries.
-    pub fn verify(&self, headers: &SignedHeaders, body: &[u8]) -> Result<()> {
-        check_signed(headers, body, |serial| self.verification_key(serial))
-    }
 }
 
-/// Checks `headers` and `body` against the key `key_for` gives for the serial they name.
+/// Checks `headers` and `body` against the key `key_for` gives for the serial they name:
+/// trusted serial, signature over `timestamp\nnonce\nbody\n`, and a timestamp within the
+/// replay window.
 pub(crate) fn check_signed(
     headers: &SignedHeaders,
     body: &[u8],

@@ -18,10 +18,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::{Config, StoreFallback};
-use crate::error::{Error, ErrorKind, Result};
-use crate::log::{Level, Logger};
-use crate::stats::{Counters, Endpoint};
+use crate::core::error::{Error, ErrorKind, Result};
+pub use crate::core::kinds::StoreKind;
+use crate::exchange::stats::{Counters, Endpoint};
+use crate::infra::config::{Config, StoreFallback};
+use crate::infra::log::{Level, Logger};
 use bucket::{Bucket, Take};
 
 pub(crate) const WINDOW: Duration = Duration::from_secs(60);
@@ -43,24 +44,6 @@ pub(crate) trait Store: Send + Sync {
     fn restamp(&self, key: &str, member: &str, window_ms: u64) -> io::Result<()>;
     /// Nothing was sent with the slot of `member`: it is free again.
     fn cancel(&self, key: &str, member: &str) -> io::Result<()>;
-}
-
-/// Where a client's buckets live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    Local,
-    File,
-    Redis,
-}
-
-impl StoreKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StoreKind::Local => "local",
-            StoreKind::File => "file",
-            StoreKind::Redis => "redis",
-        }
-    }
 }
 
 struct Shared {
@@ -100,7 +83,7 @@ impl Quota {
             None => None,
             Some(spec) => Some(open_store(spec, config)?),
         };
-        let member_prefix = crate::crypto::instance_id()?;
+        let member_prefix = crate::infra::crypto::instance_id()?;
         Ok(Quota {
             mchid: config.mchid().to_string(),
             limits: Endpoint::ALL.map(|e| config.rate_limit_for(e)),
@@ -290,7 +273,7 @@ impl Quota {
                     format!(
                         "rate_limit_store {} is unreachable{} and rate_limit_store_fallback is \"fail\"; nothing sent",
                         s.shown,
-                        failure.map_or(String::new(), |e| format!(" ({})", crate::text::clean(&e.to_string(), 200))),
+                        failure.map_or(String::new(), |e| format!(" ({})", crate::core::text::clean(&e.to_string(), 200))),
                     ),
                 ));
             }
@@ -322,7 +305,7 @@ impl Quota {
                 format!(
                     "rate_limit_store {} unreachable: {}; {then}",
                     s.shown,
-                    crate::text::clean(&e.to_string(), 200)
+                    crate::core::text::clean(&e.to_string(), 200)
                 )
             });
         }
@@ -347,7 +330,7 @@ impl Quota {
 
 /// Up to about 10 ms, so processes waiting on one shared bucket do not look again in step.
 fn jitter() -> Duration {
-    Duration::from_micros(10_200).mul_f64(crate::crypto::jitter_fraction())
+    Duration::from_micros(10_200).mul_f64(crate::infra::crypto::jitter_fraction())
 }
 
 /// Opens the store named by `rate_limit_store` (already checked by the config).
@@ -361,11 +344,11 @@ fn open_store(spec: &str, config: &Config) -> Result<Shared> {
                 spec.to_string(),
             )
         } else {
-            let shown = redact_url(spec);
+            let shown = crate::core::text::redact_url(spec);
             let store = redis::RedisStore::new(spec, timeout).map_err(|e| {
                 Error::config(
                     "rate_limit_store",
-                    format!("{shown}: {}", crate::text::clean(&e, 200)),
+                    format!("{shown}: {}", crate::core::text::clean(&e, 200)),
                 )
             })?;
             (Box::new(store), StoreKind::Redis, shown)
@@ -378,29 +361,4 @@ fn open_store(spec: &str, config: &Config) -> Result<Shared> {
         down_since: Mutex::new(None),
         last_warn: Mutex::new(None),
     })
-}
-
-/// `redis://user:secret@host:port/db` without the credentials.
-pub(crate) fn redact_url(spec: &str) -> String {
-    match spec.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
-            None => spec.to_string(),
-        },
-        None => spec.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_never_reach_a_message() {
-        assert_eq!(
-            redact_url("redis://u:pw@h:1/0"),
-            "redis://<credentials>@h:1/0"
-        );
-        assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
-    }
 }

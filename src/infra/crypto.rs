@@ -9,7 +9,7 @@ use openssl::sign::{Signer, Verifier};
 use openssl::symm::{decrypt_aead, Cipher};
 use openssl::x509::X509;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 
 /// Largest plaintext RSA-2048 OAEP-SHA1 can carry: 256 − 2·20 − 2.
 pub const OAEP_MAX_PLAINTEXT: usize = 214;
@@ -132,11 +132,11 @@ pub fn encrypt_oaep(key: &PKey<Public>, plaintext: &[u8]) -> Result<String> {
     Ok(base64::encode_block(&out))
 }
 
-/// AEAD_AES_256_GCM as APIv3 uses it: key = the 32 bytes of the APIv3 key, IV = the nonce's
-/// bytes, `ciphertext_b64` = base64(ciphertext ‖ 16-byte tag).
 /// The nonce length of WeChat Pay's AEAD_AES_256_GCM resources.
 pub const AES_GCM_NONCE_BYTES: usize = 12;
 
+/// AEAD_AES_256_GCM as APIv3 uses it: key = the 32 bytes of the APIv3 key, IV = the nonce's
+/// bytes, `ciphertext_b64` = base64(ciphertext ‖ 16-byte tag).
 pub fn aes_gcm_decrypt(
     apiv3_key: &[u8],
     nonce: &str,

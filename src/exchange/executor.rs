@@ -1,32 +1,52 @@
-//! Retries: the loop that sends one request until it has a verified answer, a definitive
-//! error, or no attempts or time left; the backoff between attempts; and the host each
-//! attempt goes to. What is retried and what moves to the other host is the classifier's
-//! decision (`classify.rs`); this file only carries it out.
+//! The executor: the one attempt loop every API call goes through. It sends one request until
+//! it has a verified answer, a definitive error, or no attempts or time left; takes a quota
+//! slot before each attempt; sends each attempt to the host the breaker names; backs off
+//! between attempts; and counts what happened. What is retried, what moves to the other host
+//! and what marks a host down is the classifier's verdict (`core/classify.rs`); this file only
+//! carries it out.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 
-use std::sync::atomic::Ordering;
-
-use crate::api::api_error;
-use crate::breaker::Route;
-use crate::classify::{classify, Subject};
-use crate::client::Client;
-use crate::error::{Error, ErrorKind, Result};
-use crate::log::Level;
-use crate::stats::Endpoint;
-use crate::transport::{self, Answer, Request};
+use crate::core::classify::{classify, HostHealth, Outcome, Reach, Subject};
+use crate::core::error::{Context, Error, ErrorKind, Result};
+use crate::exchange::breaker::{Breaker, Route};
+use crate::exchange::quota::Quota;
+use crate::exchange::stats::{Counters, Endpoint};
+use crate::infra::config::Config;
+use crate::infra::log::{Level, Logger};
+use crate::infra::transport::{self, Answer, Request, Transport};
+use crate::protocol::answer::api_error;
+use crate::protocol::signing::{self, SignedHeaders};
 
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
 
+/// Checks the signature of a 2xx answer: the platform keys do it, in the layer above, which
+/// hands itself in here so that nothing below depends on it.
+pub(crate) trait Verify {
+    fn verify(&self, headers: &SignedHeaders, body: &[u8]) -> Result<()>;
+}
+
 /// Whether `execute` verifies the 2xx answer itself (API calls) or leaves it to the caller
 /// (the certificate download, verified against the certificates it carries).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verification {
-    Here,
+#[derive(Clone, Copy)]
+pub(crate) enum Verification<'a> {
+    Here(&'a dyn Verify),
     ByCaller,
+}
+
+/// What one client sends with: its configuration, connection pool, log sink, quota buckets,
+/// circuit breaker and counters, shared by every thread.
+pub(crate) struct Executor {
+    pub config: Config,
+    pub transport: Transport,
+    pub logger: Logger,
+    pub quota: Quota,
+    pub breaker: Breaker,
+    pub counters: Counters,
 }
 
 /// A 2xx answer and the attempts it took.
@@ -42,7 +62,26 @@ impl Exchange {
     }
 }
 
-impl Client {
+impl Executor {
+    pub fn new(config: Config) -> Result<Executor> {
+        let transport = Transport::new(&config)?;
+        let quota = Quota::new(&config)?;
+        let breaker = Breaker::new(
+            config.breaker_enabled() && config.backup_url().is_some(),
+            config.breaker_failure_threshold(),
+            config.breaker_probe_interval(),
+            config.timeout(),
+        );
+        Ok(Executor {
+            config,
+            transport,
+            logger: Logger::default(),
+            quota,
+            breaker,
+            counters: Counters::default(),
+        })
+    }
+
     /// Sends with retries, failover and verification. Returns a verified 2xx answer. Every
     /// attempt takes a slot of `endpoint`'s bucket first, and goes to the host the breaker
     /// names (`breaker.rs`).
@@ -53,10 +92,10 @@ impl Client {
         path_and_query: &str,
         body: Option<&[u8]>,
         serial: Option<&str>,
-        verification: Verification,
+        verification: Verification<'_>,
     ) -> Result<Exchange> {
         self.transport.check_process()?;
-        let config = self.config();
+        let config = &self.config;
         let started = Instant::now();
         let deadline = started + config.deadline();
         let path = path_and_query.split('?').next().unwrap_or_default();
@@ -71,23 +110,26 @@ impl Client {
         let mut attempts = 0u32;
         let mut last_err: Option<Error> = None;
         loop {
+            // Every error leaves with the attempts made so far: `Error::after` is the one place
+            // that attaches context.
+            let so_far = Context {
+                attempts,
+                ..Context::default()
+            };
             let slot = self
                 .quota
                 .acquire(endpoint, deadline, &self.counters, &self.logger)
-                .map_err(|mut e| {
-                    e.attempts = attempts;
-                    e
-                })?;
+                .map_err(|e| e.after(&so_far))?;
             if Instant::now() >= deadline {
                 self.quota.cancel(slot);
-                let mut e = Error::new(
+                let e = Error::new(
                     ErrorKind::Timeout,
                     format!(
                         "deadline_ms passed before attempt {}; nothing sent by it",
                         attempts + 1
                     ),
-                );
-                e.attempts = attempts;
+                )
+                .after(&so_far);
                 return Err(last_err.unwrap_or(e));
             }
             let (host, probe) = if self.breaker.enabled() {
@@ -96,12 +138,11 @@ impl Client {
                     Route::AllDown => {
                         self.quota.cancel(slot);
                         let e = last_err.unwrap_or_else(|| {
-                            let mut e = Error::new(
+                            Error::new(
                                 ErrorKind::Network,
                                 "both hosts failed their last calls and a probe of one is in flight (circuit open); nothing sent",
-                            );
-                            e.attempts = attempts;
-                            e
+                            )
+                            .after(&so_far)
                         });
                         self.logger
                             .log(Level::Error, || format!("{method} {path}: {e}"));
@@ -139,8 +180,25 @@ impl Client {
                 self.attempt(&method, hosts[host], path_and_query, body, serial, deadline);
             self.quota.finished(slot, &self.logger);
             let took = sent_at.elapsed().as_millis();
+            let reach = match &outcome {
+                Err((_, reach)) => *reach,
+                Ok(_) => Reach::Wire,
+            };
             if self.breaker.enabled() {
-                self.report_host(&hosts, host, probe, &outcome);
+                let health = match &outcome {
+                    Ok(a) => classify(Outcome {
+                        kind: (!(200..300).contains(&a.status)).then_some(ErrorKind::Api),
+                        http_status: a.status,
+                        reach,
+                        subject: Subject::Order,
+                    }),
+                    Err((e, _)) => classify(Outcome {
+                        reach,
+                        ..Outcome::of_error(e.kind, e.http_status)
+                    }),
+                }
+                .host;
+                self.report_host(&hosts, host, probe, health);
             }
             let mut retry_after = None;
             let err = match outcome {
@@ -163,15 +221,21 @@ impl Client {
                         Err(e) => e,
                     }
                 }
-                Err(mut e) => {
-                    e.attempts = attempts;
+                Err((e, _)) => {
+                    let e = e.after(&Context {
+                        attempts,
+                        ..Context::default()
+                    });
                     self.logger.log(Level::Warn, || {
                         format!("{method} {path} attempt={attempts} {took} ms: {e}")
                     });
                     e
                 }
             };
-            let verdict = classify(err.kind, err.http_status, Subject::Order);
+            let verdict = classify(Outcome {
+                reach,
+                ..Outcome::of_error(err.kind, err.http_status)
+            });
             if !verdict.retry {
                 self.logger
                     .log(Level::Warn, || format!("{method} {path}: {err}"));
@@ -199,14 +263,12 @@ impl Client {
         }
     }
 
-    /// Tells the breaker how `host` did: a transport failure, timeout or 5xx marks it failed;
-    /// any other answer (429 and 4xx included) shows it is up. A failure before anything was
-    /// sent (signing, the URL) says nothing about the host.
-    fn report_host(&self, hosts: &[&str], host: usize, probe: bool, outcome: &Result<Answer>) {
-        let answered = match outcome {
-            Ok(a) => a.status < 500,
-            Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::Timeout) => false,
-            Err(_) => {
+    /// Tells the breaker how `host` did, as the classifier judged it (`classify.rs`).
+    fn report_host(&self, hosts: &[&str], host: usize, probe: bool, health: HostHealth) {
+        let answered = match health {
+            HostHealth::Up => true,
+            HostHealth::Failed => false,
+            HostHealth::Unknown => {
                 self.breaker.not_sent(host);
                 return;
             }
@@ -217,7 +279,7 @@ impl Client {
                 format!(
                     "{} failed; calls go to {other} until it answers a probe (one call every {} ms)",
                     hosts[host],
-                    self.config().breaker_probe_interval().as_millis()
+                    self.config.breaker_probe_interval().as_millis()
                 )
             });
         } else if probe && answered {
@@ -233,16 +295,15 @@ impl Client {
         &self,
         answer: Answer,
         attempts: u32,
-        verification: Verification,
+        verification: Verification<'_>,
     ) -> Result<Exchange> {
         let ctx = transport::context(&answer, attempts);
         if !(200..300).contains(&answer.status) {
             return Err(api_error(&answer).after(&ctx));
         }
-        if verification == Verification::Here {
-            answer
-                .signed_headers()
-                .and_then(|h| self.verify(&h, &answer.body))
+        if let Verification::Here(verifier) = verification {
+            SignedHeaders::of_answer(&answer)
+                .and_then(|h| verifier.verify(&h, &answer.body))
                 .map_err(|mut e| {
                     e.message = format!(
                         "{}; the outcome is unknown: re-submit the same out_request_no or query it",
@@ -273,7 +334,8 @@ impl Client {
         });
     }
 
-    /// One attempt: sign the path and query exactly as they go on the wire, then send.
+    /// One attempt: sign the path and query exactly as they go on the wire, then send. An
+    /// error says whether anything went to the transport.
     fn attempt(
         &self,
         method: &Method,
@@ -282,25 +344,33 @@ impl Client {
         body: Option<&[u8]>,
         serial: Option<&str>,
         deadline: Instant,
-    ) -> Result<Answer> {
+    ) -> std::result::Result<Answer, (Error, Reach)> {
+        let not_sent = |e: Error| (e, Reach::NotSent);
         let url = Url::parse(&format!("{host}{path_and_query}"))
-            .map_err(|e| Error::internal(format!("request URL: {e}")))?;
+            .map_err(|e| not_sent(Error::internal(format!("request URL: {e}"))))?;
         let wire_path = match url.query() {
             Some(q) => format!("{}?{}", url.path(), q),
             None => url.path().to_string(),
         };
-        let authorization =
-            self.authorization(method.as_str(), &wire_path, body.unwrap_or_default())?;
-        let remaining = transport::remaining(deadline)?;
-        self.transport.send(Request {
-            method,
-            url,
-            authorization,
-            body,
-            serial,
-            user_agent: self.config().user_agent(),
-            timeout: self.config().timeout().min(remaining),
-        })
+        let authorization = signing::authorization(
+            &self.config,
+            method.as_str(),
+            &wire_path,
+            body.unwrap_or_default(),
+        )
+        .map_err(not_sent)?;
+        let remaining = transport::remaining(deadline).map_err(not_sent)?;
+        self.transport
+            .send(Request {
+                method,
+                url,
+                authorization,
+                body,
+                serial,
+                user_agent: self.config.user_agent(),
+                timeout: self.config.timeout().min(remaining),
+            })
+            .map_err(|e| (e, Reach::Wire))
     }
 }
 
@@ -326,7 +396,7 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
         .min(BACKOFF_CAP);
     let half = full / 2;
-    half + half.mul_f64(crate::crypto::jitter_fraction())
+    half + half.mul_f64(crate::infra::crypto::jitter_fraction())
 }
 
 #[cfg(test)]

@@ -9,10 +9,9 @@ use reqwest::blocking::{Client as HttpClient, Response};
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{Method, Url};
 
-use crate::config::Config;
-use crate::error::{Context, Error, ErrorKind, Result};
-use crate::signing::SignedHeaders;
-use crate::text;
+use crate::core::error::{Context, Error, ErrorKind, Result};
+use crate::core::text;
+use crate::infra::config::Config;
 
 /// Answers larger than this are refused unread: the documented ones are a few hundred bytes.
 pub(crate) const MAX_RESPONSE_BYTES: u64 = 1 << 20;
@@ -26,11 +25,6 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// The answer's signed headers; duplicates are refused (`SignedHeaders::from_pairs`).
-    pub fn signed_headers(&self) -> Result<SignedHeaders> {
-        SignedHeaders::from_pairs(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
-    }
-
     /// A header's value as printable, bounded text for a log line.
     pub fn header_for_log(&self, name: &str) -> String {
         self.headers

@@ -4,82 +4,9 @@
 
 use std::fmt;
 
-use crate::classify::{classify, Subject};
-use crate::text;
-
-/// What kind of failure happened. The numbering is part of the C ABI (see `ffi::wx_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// A caller-supplied value is missing or breaks a rule. Nothing was sent.
-    InvalidArgument,
-    /// The configuration or a key could not be used. Nothing was sent.
-    Config,
-    /// The connection failed or broke. The request may or may not have reached the platform.
-    Network,
-    /// No answer in time. The request may or may not have reached the platform.
-    Timeout,
-    /// The platform answered with a non-2xx status.
-    Api,
-    /// A 2xx answer failed verification: the outcome is unknown.
-    Unverified,
-    /// The client-side limiter had no slot in time. Nothing was sent by this attempt.
-    RateLimited,
-    /// A verified answer whose body is not what the API documents.
-    BadResponse,
-    /// A bug in this library (including a caught panic).
-    Internal,
-}
-
-impl ErrorKind {
-    /// Every kind, in ABI order.
-    pub const ALL: [ErrorKind; 9] = [
-        ErrorKind::InvalidArgument,
-        ErrorKind::Config,
-        ErrorKind::Network,
-        ErrorKind::Timeout,
-        ErrorKind::Api,
-        ErrorKind::Unverified,
-        ErrorKind::RateLimited,
-        ErrorKind::BadResponse,
-        ErrorKind::Internal,
-    ];
-
-    /// The kind's stable code (`"NETWORK"`): what the journal stores and what the C status is
-    /// named after (`WX_NETWORK`). Never reworded; `as_str` is the prose for people.
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorKind::Config => "CONFIG",
-            ErrorKind::Network => "NETWORK",
-            ErrorKind::Timeout => "TIMEOUT",
-            ErrorKind::Api => "API",
-            ErrorKind::Unverified => "UNVERIFIED",
-            ErrorKind::RateLimited => "RATE_LIMITED",
-            ErrorKind::BadResponse => "BAD_RESPONSE",
-            ErrorKind::Internal => "INTERNAL",
-        }
-    }
-
-    /// The kind whose `code()` is `code`.
-    pub fn from_code(code: &str) -> Option<ErrorKind> {
-        ErrorKind::ALL.into_iter().find(|k| k.code() == code)
-    }
-
-    /// The kind's name as in messages (`"network error"`); its `Display`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "invalid argument",
-            ErrorKind::Config => "configuration error",
-            ErrorKind::Network => "network error",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Api => "API error",
-            ErrorKind::Unverified => "unverified response",
-            ErrorKind::RateLimited => "rate limited",
-            ErrorKind::BadResponse => "bad response",
-            ErrorKind::Internal => "internal error",
-        }
-    }
-}
+use crate::core::classify::{classify, Outcome, Subject, Verdict};
+pub use crate::core::kinds::ErrorKind;
+use crate::core::text;
 
 /// A failure with every detail a caller may need to log, alert on, or quote to WeChat Pay support.
 ///
@@ -128,7 +55,7 @@ impl Error {
             message,
             detail: None,
             request_id: None,
-            retry_safe: classify(kind, 0, Subject::Order).retry_safe,
+            retry_safe: classify(Outcome::of_error(kind, 0)).retry_safe,
             attempts: 0,
         }
     }
@@ -155,20 +82,23 @@ impl Error {
             self.request_id = ctx.request_id.clone();
         }
         self.attempts = self.attempts.max(ctx.attempts);
-        self.retry_safe = classify(self.kind, self.http_status, Subject::Order).retry_safe;
+        self.retry_safe = self.verdict().retry_safe;
         self
+    }
+
+    /// The classifier's verdict on this error as an order's outcome.
+    pub(crate) fn verdict(&self) -> Verdict {
+        classify(Outcome::of_error(self.kind, self.http_status))
     }
 
     /// The same error about a notification: never retry-safe.
     pub(crate) fn about_notification(mut self) -> Self {
-        self.retry_safe = classify(self.kind, self.http_status, Subject::Notification).retry_safe;
+        self.retry_safe = classify(Outcome {
+            subject: Subject::Notification,
+            ..Outcome::of_error(self.kind, self.http_status)
+        })
+        .retry_safe;
         self
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Configuration rules, each error naming its key.
 use super::*;
-use crate::error::ErrorKind;
+use crate::core::error::ErrorKind;
 use openssl::rsa::Rsa;
 
 fn pems() -> (String, String) {
@@ -117,7 +117,7 @@ fn defaults_and_errors_that_name_the_key() {
 
 #[test]
 fn the_configuration_reference_lists_exactly_the_accepted_keys() {
-    let doc = include_str!("../../docs/configuration.md");
+    let doc = include_str!("../../../docs/configuration.md");
     let mut documented = std::collections::BTreeSet::new();
     for line in doc.lines().filter(|l| l.starts_with("| `")) {
         let first_cell = line.split('|').nth(1).unwrap_or_default();

@@ -7,8 +7,8 @@ use std::time::Duration;
 use openssl::pkey::{PKey, Private, Public};
 use serde_json::Value;
 
-use crate::crypto;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::infra::crypto;
 
 mod build;
 #[cfg(test)]
@@ -161,7 +161,7 @@ impl Config {
         self.rate_limit_wait
     }
     /// The requests per minute allowed to one endpoint (0: no client-side limit).
-    pub fn rate_limit_for(&self, e: crate::stats::Endpoint) -> u32 {
+    pub fn rate_limit_for(&self, e: crate::core::kinds::Endpoint) -> u32 {
         self.rate_limits[e as usize]
     }
     /// `file:PATH` or `redis://HOST:PORT/DB`, when the buckets are shared.
@@ -231,20 +231,21 @@ impl Config {
     }
 
     fn parse(json: &str, base_dir: Option<&Path>) -> Result<Config> {
-        let mut value: Value = crate::json::parse_strict_at(json.as_bytes()).map_err(|e| {
-            // A duplicated key is named: "last one wins" would silently drop a setting.
-            let what = match e.classify() {
-                serde_json::error::Category::Data => {
-                    let msg = e.to_string();
-                    msg.split(" at line ").next().unwrap_or(&msg).to_string()
-                }
-                _ => "not valid JSON".to_string(),
-            };
-            Error::config(
-                "configuration",
-                format!("{what} (line {}, column {})", e.line(), e.column()),
-            )
-        })?;
+        let mut value: Value =
+            crate::core::json::parse_strict_at(json.as_bytes()).map_err(|e| {
+                // A duplicated key is named: "last one wins" would silently drop a setting.
+                let what = match e.classify() {
+                    serde_json::error::Category::Data => {
+                        let msg = e.to_string();
+                        msg.split(" at line ").next().unwrap_or(&msg).to_string()
+                    }
+                    _ => "not valid JSON".to_string(),
+                };
+                Error::config(
+                    "configuration",
+                    format!("{what} (line {}, column {})", e.line(), e.column()),
+                )
+            })?;
         let built = match value.as_object() {
             Some(obj) => Config::build(obj, base_dir),
             None => Err(Error::config("configuration", "must be a JSON object")),

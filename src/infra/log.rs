@@ -94,8 +94,8 @@ impl Logger {
         }
         // Every line is one bounded line, whatever network text it quotes.
         let mut line = line();
-        if !crate::text::is_clean(&line, crate::text::LOG_LINE_MAX_CHARS) {
-            line = crate::text::clean(&line, crate::text::LOG_LINE_MAX_CHARS);
+        if !crate::core::text::is_clean(&line, crate::core::text::LOG_LINE_MAX_CHARS) {
+            line = crate::core::text::clean(&line, crate::core::text::LOG_LINE_MAX_CHARS);
         }
         let own = self
             .sink

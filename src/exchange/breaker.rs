@@ -9,7 +9,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::stats::{BreakerState, Host};
+use crate::exchange::stats::{BreakerState, Host};
 
 #[derive(Debug, Clone, Copy)]
 struct Health {

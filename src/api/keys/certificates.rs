@@ -6,8 +6,8 @@ use openssl::pkey::{PKey, Public};
 use openssl::x509::X509;
 use serde_json::Value;
 
-use crate::crypto;
-use crate::error::{truncate, Error, ErrorKind, Result};
+use crate::core::error::{truncate, Error, ErrorKind, Result};
+use crate::infra::crypto;
 
 /// One decrypted platform certificate.
 #[derive(Clone, Debug)]
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn decrypts_and_picks_the_newest_valid() {
-        let now = crate::client::unix_now();
+        let now = crate::core::clock::unix_now();
         let old = cert("1A2B", now - 10 * 86_400, 365);
         let new = cert("3C4D", now - 86_400, 365);
         let future = cert("5E6F", now + 86_400, 365);
@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn wrong_key_mismatched_serial_and_shape_are_errors() {
-        let now = crate::client::unix_now();
+        let now = crate::core::clock::unix_now();
         let pem = cert("1A2B", now - 86_400, 30);
         let e = decrypt_all(&json!({"data": [entry("1A2B", &pem, KEY)]}), &[b'x'; 32]).unwrap_err();
         assert_eq!(e.kind, ErrorKind::BadResponse);

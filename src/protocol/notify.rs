@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::crypto;
-use crate::error::{truncate, Error, ErrorKind, Result};
+use crate::core::error::{truncate, Error, ErrorKind, Result};
+use crate::infra::crypto;
 
 /// A verified, decrypted notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +39,8 @@ pub const NOTIFICATION_FIELDS: [&str; 8] = [
 impl Notification {
     /// The decrypted resource as a recover order (its fields follow the query's
     /// `recover_order`).
-    pub fn order(&self) -> Result<crate::model::RecoverOrder> {
-        crate::model::RecoverOrder::parse(self.plaintext.as_bytes())
+    pub fn order(&self) -> Result<crate::protocol::model::RecoverOrder> {
+        crate::protocol::model::RecoverOrder::parse(self.plaintext.as_bytes())
             .map_err(|e| bad(format!("notification resource: {}", e.message)))
     }
 
@@ -62,7 +62,7 @@ impl Notification {
 
     /// The decrypted resource parsed as JSON.
     pub fn resource(&self) -> Result<Value> {
-        crate::json::parse_strict(self.plaintext.as_bytes())
+        crate::core::json::parse_strict(self.plaintext.as_bytes())
             .map_err(|_| bad("decrypted notification resource is not strict JSON"))
     }
 }
@@ -78,10 +78,10 @@ fn bad(why: impl Into<String>) -> Error {
 
 /// Checks the envelope of an already verified body and decrypts its resource.
 pub(crate) fn open(body: &[u8], apiv3_key: &[u8]) -> Result<Notification> {
-    let value: Value = crate::json::parse_strict(body).map_err(|why| {
+    let value: Value = crate::core::json::parse_strict(body).map_err(|why| {
         bad(format!(
             "notification: body is not valid JSON: {}",
-            crate::text::clean(&why, 120)
+            crate::core::text::clean(&why, 120)
         ))
     })?;
     let obj = value
@@ -118,7 +118,7 @@ pub(crate) fn open(body: &[u8], apiv3_key: &[u8]) -> Result<Notification> {
         .map_err(|e| bad(format!("notification: resource: {}", e.message)))?;
     let plaintext = String::from_utf8(plaintext)
         .map_err(|_| bad("notification: decrypted resource is not UTF-8 text"))?;
-    if crate::json::parse_strict(plaintext.as_bytes()).is_err() {
+    if crate::core::json::parse_strict(plaintext.as_bytes()).is_err() {
         // Never quote the plaintext: it is the caller's data (a duplicated key is refused too).
         return Err(bad(
             "notification: decrypted resource is not JSON, or repeats a key",
@@ -176,7 +176,10 @@ mod tests {
     fn known_vector_and_each_failure_is_distinct() {
         let body = envelope("ulwSiIajGClcvcOYvOQ7+l+0PAbzzwI=", "associatedData").to_string();
         let e = open(body.as_bytes(), KEY).unwrap_err();
-        assert_eq!(e.message, "notification: decrypted resource is not JSON");
+        assert_eq!(
+            e.message,
+            "notification: decrypted resource is not JSON, or repeats a key"
+        );
         assert!(!e.retry_safe);
 
         let body = envelope("ulwSiIajGClcvcOYvOQ7+l+0PAbzzwI=", "other").to_string();
@@ -188,7 +191,12 @@ mod tests {
         );
 
         let e = open(b"{not json", KEY).unwrap_err();
-        assert_eq!(e.message, "notification: body is not valid JSON");
+        assert!(
+            e.message
+                .starts_with("notification: body is not valid JSON: "),
+            "{}",
+            e.message
+        );
 
         let mut v = envelope("x", "");
         v.as_object_mut().unwrap().remove("event_type");

@@ -69,9 +69,29 @@ fn is_format_char(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
+/// `redis://user:secret@host:port/db` without the credentials.
+pub(crate) fn redact_url(spec: &str) -> String {
+    match spec.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
+            None => spec.to_string(),
+        },
+        None => spec.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_never_reach_a_message() {
+        assert_eq!(
+            redact_url("redis://u:pw@h:1/0"),
+            "redis://<credentials>@h:1/0"
+        );
+        assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
+    }
 
     #[test]
     fn control_characters_are_escaped_and_length_is_bounded() {

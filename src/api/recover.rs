@@ -1,0 +1,69 @@
+//! 解管 (`POST /v3/aggracct-bc/wb-channel/control-orders/recover`): the request body with
+//! `bal_account_no` encrypted, and what its verified answer must say. See the endpoint's page.
+
+use serde_json::{json, Value};
+
+use crate::api::call::Api;
+use crate::api::{parse_object, RECOVER};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::infra::crypto;
+use crate::protocol::model::{Accepted, RecoverRequest};
+
+/// The recover body with `bal_account_no` encrypted, and the `Wechatpay-Serial` of the key
+/// that encrypted it: one key for the whole call, so the serial names the key used.
+pub(crate) fn body(api: Api<'_>, request: &RecoverRequest) -> Result<(String, Vec<u8>)> {
+    let (serial, key) = api.keys.encryption_key(api.exec)?;
+    let encrypted = crypto::encrypt_oaep(&key, request.bal_account_no.as_bytes())?;
+    let mut body = json!({
+        "out_request_no": request.out_request_no,
+        "related_webank_punish_no": request.related_webank_punish_no,
+        "related_wxpay_punish_no": request.related_wxpay_punish_no,
+        "mchid": request.mchid,
+        "bal_account_no": encrypted,
+    });
+    if let Some(reason) = &request.recover_reason {
+        body["recover_reason"] = Value::String(reason.clone());
+    }
+    let body = serde_json::to_vec(&body)
+        .map_err(|e| Error::internal(format!("serialising the request: {e}")))?;
+    Ok((serial, body))
+}
+
+/// Submits a recover without a journal. Every attempt sends the same body bytes (same
+/// `out_request_no`), so a retry after an unknown outcome is re-entry, never a second recover.
+pub(crate) fn submit(api: Api<'_>, request: &RecoverRequest) -> Result<Accepted> {
+    let (serial, body) = body(api, request)?;
+    send(api, &request.out_request_no, &body, &serial)
+}
+
+/// Sends a recover body (new or stored) and checks its acceptance: it must name the order
+/// that was sent.
+pub(crate) fn send(
+    api: Api<'_>,
+    out_request_no: &str,
+    body: &[u8],
+    serial: &str,
+) -> Result<Accepted> {
+    let ex = api.send(&RECOVER, RECOVER.path, Some(body), Some(serial))?;
+    let parsed = parse_object(&ex)?;
+    let field = |name: &str| {
+        parsed
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let bad = |why: &str| ex.fail(Error::new(ErrorKind::BadResponse, why));
+    let wxpay_recover_no =
+        field("wxpay_recover_no").ok_or_else(|| bad("answer has no wxpay_recover_no"))?;
+    match field("out_request_no") {
+        Some(n) if n == out_request_no => {}
+        _ => return Err(bad("answer's out_request_no does not match the request")),
+    }
+    Ok(Accepted {
+        wxpay_recover_no,
+        out_request_no: out_request_no.to_string(),
+        request_id: ex.answer.request_id,
+        attempts: ex.attempts,
+    })
+}
