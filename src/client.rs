@@ -64,9 +64,12 @@ impl Client {
     }
 
     fn journal(&self) -> Result<&Journal> {
-        self.journal
+        let j = self
+            .journal
             .as_ref()
-            .ok_or_else(|| Error::config("journal", "is not configured for this client"))
+            .ok_or_else(|| Error::config("journal", "is not configured for this client"))?;
+        j.warn_mode_once(&self.exec.logger);
+        Ok(j)
     }
 
     /// Submits a recover. Every attempt sends the same body bytes (same `out_request_no`), so a
@@ -75,7 +78,7 @@ impl Client {
     pub fn submit(&self, request: &RecoverRequest) -> Result<Accepted> {
         request.validate()?;
         match &self.journal {
-            Some(j) => j.submit(self.api(), request),
+            Some(_) => self.journal()?.submit(self.api(), request),
             None => api::recover::submit(self.api(), request),
         }
     }

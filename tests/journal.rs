@@ -269,3 +269,49 @@ fn a_journal_written_by_0_2_is_read_and_migrated_to_stable_codes() {
         .unwrap();
     assert_eq!(stored, vec!["NETWORK".to_string(), "API".to_string()]);
 }
+
+/// Under the usual umask 022 a new journal and SQLite's `-wal` and `-shm` companions are
+/// owner-only; an existing journal that others may read is named once in a WARN line.
+#[test]
+fn a_new_journal_is_owner_only_and_a_readable_one_is_warned_about_once() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Mutex};
+    // SAFETY: umask only sets this process's file-creation mask.
+    let before = unsafe { libc::umask(0o022) };
+    let sb = sandbox("journal-mode");
+    let path = journal_path("j-mode");
+    let c = journaled(&sb, &path);
+    c.submit(&request(
+        &sb,
+        order_with_outcome(&sb, "SUCCESS"),
+        "J-MODE-1",
+    ))
+    .expect("accepted");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let side = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+    assert_eq!(mode(&path), 0o600, "journal");
+    assert_eq!(mode(&side("-wal")), 0o600, "-wal");
+    assert_eq!(mode(&side("-shm")), 0o600, "-shm");
+    drop(c);
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let c = journaled(&sb, &path);
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&lines);
+    c.set_logger(Some((
+        wx_recover::Level::Warn,
+        Arc::new(move |_, line: &str| seen.lock().unwrap().push(line.to_string())),
+    )));
+    c.pending().unwrap();
+    c.pending().unwrap();
+    let warned: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("lets other local users read it"))
+        .cloned()
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("0644"), "{}", warned[0]);
+    unsafe { libc::umask(before) };
+}

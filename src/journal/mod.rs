@@ -137,6 +137,8 @@ pub(crate) struct Journal {
     digest_key: [u8; 32],
     /// This process's lease name.
     owner: String,
+    /// Said once, at the first use with a logger: the file is readable by others.
+    mode_warning: std::sync::Mutex<Option<String>>,
 }
 
 impl Drop for Journal {
@@ -157,11 +159,31 @@ impl Journal {
         crate::infra::crypto::wipe(&mut seed);
         let mut digest_key = [0u8; 32];
         digest_key.copy_from_slice(&digest);
+        let store = Store::open(path)?;
+        let mode_warning = store::wide_mode(path).map(|mode| {
+            format!(
+                "journal {}: mode {mode:04o} lets other local users read it (merchant and order numbers, encrypted ledger ids); chmod 600 it and its -wal and -shm files (docs/journal.md)",
+                path.display()
+            )
+        });
         Ok(Journal {
-            store: Store::open(path)?,
+            store,
             digest_key,
             owner: crate::infra::crypto::instance_id()?,
+            mode_warning: std::sync::Mutex::new(mode_warning),
         })
+    }
+
+    /// Logs, once, that the journal file is readable by group or others.
+    pub(crate) fn warn_mode_once(&self, log: &Logger) {
+        let warning = self
+            .mode_warning
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(w) = warning {
+            log.log(Level::Warn, || w);
+        }
     }
 
     /// HMAC-SHA256 over the plaintext request, so the same content is recognised without the

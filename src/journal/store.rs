@@ -93,6 +93,31 @@ pub(crate) struct Store {
     conn: Mutex<Connection>,
 }
 
+/// A new journal file is created owner-only (0600), whatever the umask: it holds merchant and
+/// order numbers, encrypted ledger ids and keyed digests. SQLite gives its `-wal` and `-shm`
+/// companions the database file's mode. An existing file keeps its mode (`wide_mode` says when
+/// that lets others read it).
+fn create_owner_only(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::config("journal", format!("{}: {e}", path.display()))),
+    }
+}
+
+/// The file's permission bits when group or others may read or write it.
+pub(crate) fn wide_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o066 != 0).then_some(mode)
+}
+
 fn db_error(e: rusqlite::Error) -> Error {
     Error::new(
         ErrorKind::Internal,
@@ -102,6 +127,7 @@ fn db_error(e: rusqlite::Error) -> Error {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store> {
+        create_owner_only(path)?;
         let conn = Connection::open(path)
             .map_err(|e| Error::config("journal", format!("{}: {e}", path.display())))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
