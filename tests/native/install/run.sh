@@ -15,13 +15,13 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-sandbox_bin=${WX_SANDBOX_BIN:-$root/target/release/wx-sandbox}
+. "$root/scripts/sandbox.sh"   # the one shell launcher (sandbox_start, sandbox_get, sandbox_stop)
+sandbox_bin=$WX_SANDBOX_BIN
 tmp=$(mktemp -d /tmp/wx-install-test-XXXXXX)
 prefix="$tmp/prefix"
-sandbox_pid=
 
 cleanup() {
-  if [ -n "$sandbox_pid" ]; then kill -TERM "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
+  sandbox_stop
   if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -111,17 +111,9 @@ else
 
 fi
 # ---- sandbox --------------------------------------------------------------------------------
-"$sandbox_bin" --state-dir "$tmp/state" --orders 200 --rate-limit-per-minute 0 \
-  > "$tmp/sandbox.out" 2> "$tmp/sandbox.err" &
-sandbox_pid=$!
-for _ in $(seq 1 600); do
-  grep -q '^ready ' "$tmp/sandbox.out" 2>/dev/null && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$tmp/sandbox.err" >&2; fail "sandbox exited"; }
-  sleep 0.1
-done
-sandbox_json=$(sed -n 's/^ready //p' "$tmp/sandbox.out" | head -n 1)
-[ -n "$sandbox_json" ] || fail "sandbox not ready"
-config=$(sed -n 's/.*"client_config" *: *"\([^"]*\)".*/\1/p' "$sandbox_json" | head -n 1)
+sandbox_start --orders 200 --rate-limit-per-minute 0 || fail "sandbox did not start"
+sandbox_json=$SANDBOX_JSON
+config=$(sandbox_get client_config)
 [ -f "$config" ] || fail "no client_config in $sandbox_json"
 pass "sandbox ready ($sandbox_json)"
 
