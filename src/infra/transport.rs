@@ -70,7 +70,7 @@ impl Transport {
             .tcp_nodelay(true)
             .connect_timeout(config.connect_timeout())
             .timeout(config.timeout())
-            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_idle_timeout(config.pool_idle_timeout())
             // Whatever the system's (or a vendored) OpenSSL configuration allows.
             .min_tls_version(reqwest::tls::Version::TLS_1_2)
             .redirect(reqwest::redirect::Policy::none())

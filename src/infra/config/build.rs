@@ -153,6 +153,9 @@ impl Config {
             ca_cert_pem,
             proxy: r.str("proxy")?,
             connect_timeout: r.millis("connect_timeout_ms", 5_000, 1, 600_000)?,
+            // The platform closes a connection idle for about 8 s; the official Java SDK keeps
+            // idle connections 7 s for that reason.
+            pool_idle_timeout: r.millis("pool_idle_timeout_ms", 7_000, 100, 600_000)?,
             timeout: r.millis("timeout_ms", 10_000, 1, 600_000)?,
             max_attempts: r.int("max_attempts", 3, 1, 10)? as u32,
             deadline: r.millis("deadline_ms", 30_000, 1, 3_600_000)?,

@@ -35,6 +35,7 @@ const KNOWN_KEYS: &[&str] = &[
     "ca_cert",
     "proxy",
     "connect_timeout_ms",
+    "pool_idle_timeout_ms",
     "timeout_ms",
     "max_attempts",
     "deadline_ms",
@@ -85,6 +86,7 @@ pub struct Config {
     ca_cert_pem: Option<Vec<u8>>,
     proxy: Option<String>,
     connect_timeout: Duration,
+    pool_idle_timeout: Duration,
     timeout: Duration,
     max_attempts: u32,
     deadline: Duration,
@@ -144,6 +146,11 @@ impl Config {
     }
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
+    }
+    /// How long an idle pooled connection is kept: below the platform's own idle close (about
+    /// 8 s), so a call never picks a connection the server is closing.
+    pub fn pool_idle_timeout(&self) -> Duration {
+        self.pool_idle_timeout
     }
     pub fn timeout(&self) -> Duration {
         self.timeout
