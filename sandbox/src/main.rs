@@ -1,5 +1,7 @@
+//! `wx-sandbox`: runs the sandbox until SIGINT/SIGTERM, or drives a running one.
+//!
 //! `wx-sandbox --state-dir DIR [--env-file PATH] [--notify-url URL] [--recover-delay-ms N]
-//!             [--rate-limit-per-minute N] [--orders N]`
+//!             [--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]`
 //! `wx-sandbox fault KIND [COUNT] [--listener L] [--path P] [--ms N] --env-file PATH`
 //! `wx-sandbox reset --env-file PATH`
 //! `wx-sandbox orders [--count N] --env-file PATH`
@@ -11,174 +13,213 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
 
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use serde_json::{Map, Value};
 use wx_sandbox::{Options, Sandbox};
 
-const USAGE: &str = "usage: wx-sandbox --state-dir DIR [--env-file PATH] [--notify-url URL] \
-[--recover-delay-ms N] [--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]
-       wx-sandbox fault KIND [COUNT] [--listener primary|backup|both] [--path recover|query|certificates] [--ms N] --env-file PATH
-       wx-sandbox reset --env-file PATH
-       wx-sandbox orders [--count N] --env-file PATH
-       wx-sandbox rate-limit N [--api recover|query|certificates] --env-file PATH";
+/// Local HTTPS stand-in for the WeChat Pay recover, query, certificate and notification
+/// endpoints (see docs/sandbox.md).
+///
+/// Without a subcommand it starts a sandbox, prints `ready DIR/sandbox.json` once every
+/// listener accepts connections, and runs until SIGINT or SIGTERM. The subcommands drive a
+/// sandbox that is already running, found through the env file it wrote (DIR/sandbox.env).
+#[derive(Parser)]
+#[command(
+    name = "wx-sandbox",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
+    args_override_self = true
+)]
+struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-fn parse_args() -> Result<(Options, Option<PathBuf>), String> {
-    let mut opts = Options::default();
-    let mut env_file = None;
-    let mut have_dir = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        if name == "-h" || name == "--help" {
-            return Err(USAGE.to_string());
-        }
-        let mut value = || -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => args
-                    .next()
-                    .ok_or_else(|| format!("{name} needs a value\n{USAGE}")),
-            }
-        };
-        match name.as_str() {
-            "--state-dir" => {
-                opts.state_dir = PathBuf::from(value()?);
-                have_dir = true;
-            }
-            "--notify-url" => opts.notify_url = Some(value()?),
-            "--env-file" => env_file = Some(PathBuf::from(value()?)),
-            "--recover-delay-ms" => {
-                opts.recover_delay_ms = value()?
-                    .parse()
-                    .map_err(|_| "--recover-delay-ms needs an integer".to_string())?
-            }
-            "--rate-limit-per-minute" => {
-                opts.rate_limit_per_minute = value()?
-                    .parse()
-                    .map_err(|_| "--rate-limit-per-minute needs an integer".to_string())?
-            }
-            "--orders" => {
-                opts.orders = value()?
-                    .parse()
-                    .map_err(|_| "--orders needs an integer".to_string())?
-            }
-            "--certificates-signed-by-certificate" => {
-                opts.certificates_signed_by_certificate = true
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+#[derive(Args)]
+struct ServeArgs {
+    /// Directory for keys, certificates, sandbox.json and client.json, created if missing
+    /// (required)
+    #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
+    state_dir: Option<String>,
+    /// Also write sandbox.json as flat KEY=VALUE lines to PATH (DIR/sandbox.env is always
+    /// written)
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
+    env_file: Option<String>,
+    /// Plain http:// URL that receives result notifications
+    #[arg(long, value_name = "URL", allow_hyphen_values = true)]
+    notify_url: Option<String>,
+    /// Time from acceptance (EXECUTING) to the final state, in ms [default: 200]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = integer::<u64>("--recover-delay-ms needs an integer"))]
+    recover_delay_ms: Option<u64>,
+    /// Requests per minute per initiating merchant and endpoint; 0 = unlimited [default: 200]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = integer::<u32>("--rate-limit-per-minute needs an integer"))]
+    rate_limit_per_minute: Option<u32>,
+    /// Number of seeded control orders [default: 1000]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = integer::<usize>("--orders needs an integer"))]
+    orders: Option<usize>,
+    /// Sign a /v3/certificates answer to a request that names no known key with the newest
+    /// platform certificate, as the platform does
+    #[arg(long)]
+    certificates_signed_by_certificate: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install a fault in a running sandbox (admin API POST /faults)
+    #[command(args_override_self = true, allow_negative_numbers = true)]
+    Fault(FaultArgs),
+    /// Clear a running sandbox's faults, clock offset and rate limits, and bring its listeners
+    /// back up (admin API POST /reset)
+    #[command(args_override_self = true)]
+    Reset(EnvFileArg),
+    /// List the control orders a running sandbox seeded, as a tab-separated table
+    #[command(args_override_self = true)]
+    Orders(OrdersArgs),
+    /// Set a running sandbox's per-minute rate limit (admin API POST /rate-limit)
+    #[command(args_override_self = true, allow_negative_numbers = true)]
+    RateLimit(RateLimitArgs),
+}
+
+#[derive(Args)]
+struct EnvFileArg {
+    /// The env file of the running sandbox (DIR/sandbox.env) (required)
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
+    env_file: Option<String>,
+}
+
+#[derive(Args)]
+struct FaultArgs {
+    /// system_error, reset, reset_after_accept, delay, bad_signature, signtest,
+    /// stale_timestamp, wrong_serial, non_json, huge_body, rate_limited, down or blackhole
+    #[arg(value_name = "KIND")]
+    kind: String,
+    /// How many requests it applies to [default: 1]
+    #[arg(value_name = "COUNT", value_parser = integer::<u64>("COUNT must be an integer"))]
+    count: Option<u64>,
+    /// Only on this listener: primary, backup or both [default: both]
+    #[arg(long, value_name = "L", allow_hyphen_values = true)]
+    listener: Option<String>,
+    /// Only on this endpoint: recover, query or certificates [default: all]
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    path: Option<String>,
+    /// Milliseconds: how long `delay` holds the answer [default: 1000], or after how long a
+    /// `down` listener comes back up [default: only on reset]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = integer::<u64>("--ms needs an integer"))]
+    ms: Option<u64>,
+    #[command(flatten)]
+    env: EnvFileArg,
+}
+
+#[derive(Args)]
+struct OrdersArgs {
+    /// Show the first N orders; 0 = all
+    #[arg(long, value_name = "N", default_value_t = 10, allow_hyphen_values = true,
+          value_parser = integer::<usize>("--count needs an integer"))]
+    count: usize,
+    #[command(flatten)]
+    env: EnvFileArg,
+}
+
+#[derive(Args)]
+struct RateLimitArgs {
+    /// Requests per minute; 0 = unlimited
+    #[arg(value_name = "N", value_parser = integer::<u32>("N must be a non-negative integer"))]
+    per_minute: u32,
+    /// Only for this endpoint: recover, query or certificates [default: all]
+    #[arg(long, value_name = "API", allow_hyphen_values = true)]
+    api: Option<String>,
+    #[command(flatten)]
+    env: EnvFileArg,
+}
+
+/// A value parser for an integer flag or argument whose error says what was expected.
+fn integer<T: FromStr>(expected: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone {
+    move |s| s.parse().map_err(|_| expected.to_string())
+}
+
+/// A usage error (exit status 2), shown with the usage of `subcommand` (or the top level).
+fn usage_error(subcommand: Option<&str>, message: &str) -> clap::Error {
+    let mut top = Cli::command();
+    // Gives each subcommand its full name (`wx-sandbox orders`) for the usage line.
+    top.build();
+    let mut cmd = subcommand
+        .and_then(|s| top.find_subcommand(s).cloned())
+        .unwrap_or(top);
+    cmd.error(ErrorKind::MissingRequiredArgument, message)
+}
+
+impl EnvFileArg {
+    /// The env file, or the usage error every subcommand gives without one.
+    fn require(self, subcommand: &str) -> String {
+        match self.env_file {
+            Some(path) => path,
+            None => usage_error(Some(subcommand), "--env-file is required").exit(),
         }
     }
-    if !have_dir {
-        return Err(format!("--state-dir is required\n{USAGE}"));
-    }
-    Ok((opts, env_file))
 }
 
 /// `fault`, `reset` and `rate-limit`: one request to the admin URL named by an env file.
-fn admin_command(args: &[String]) -> Result<(), String> {
-    let mut positional = Vec::new();
-    // Options as JSON keys, checked against the subcommand below.
-    let mut fault = serde_json::Map::new();
-    let mut env_file = None;
-    let mut it = args[1..].iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--env-file" => env_file = Some(value()?),
-            "--listener" => {
-                fault.insert("listener".into(), value()?.into());
-            }
-            "--path" => {
-                fault.insert("path".into(), value()?.into());
-            }
-            "--api" => {
-                fault.insert("api".into(), value()?.into());
-            }
-            "--ms" => {
-                let ms: u64 = value()?
-                    .parse()
-                    .map_err(|_| "--ms needs an integer".to_string())?;
-                fault.insert("ms".into(), ms.into());
-            }
-            other if other.starts_with("--") => {
-                return Err(format!("unknown argument {other}\n{USAGE}"))
-            }
-            other => positional.push(other.to_string()),
-        }
-    }
-    let env_file = env_file.ok_or_else(|| format!("--env-file is required\n{USAGE}"))?;
-    let env = std::fs::read_to_string(&env_file).map_err(|e| format!("{env_file}: {e}"))?;
+fn admin_command(env_file: &str, path: &str, body: Value) -> Result<String, String> {
+    let env = std::fs::read_to_string(env_file).map_err(|e| format!("{env_file}: {e}"))?;
     let admin = env
         .lines()
         .find_map(|l| l.strip_prefix("ADMIN_URL="))
         .ok_or_else(|| format!("{env_file} has no ADMIN_URL"))?;
-    let allowed: &[&str] = match args[0].as_str() {
-        "fault" => &["listener", "path", "ms"],
-        "rate-limit" => &["api"],
-        _ => &[],
-    };
-    if let Some(k) = fault.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!("{} does not take --{k}\n{USAGE}", args[0]));
-    }
-    let (path, body) = match (args[0].as_str(), positional.as_slice()) {
-        ("reset", []) => ("/reset", "{}".to_string()),
-        ("rate-limit", [n]) => {
-            let n: u32 = n
-                .parse()
-                .map_err(|_| "N must be a non-negative integer".to_string())?;
-            fault.insert("per_minute".into(), n.into());
-            ("/rate-limit", serde_json::Value::Object(fault).to_string())
-        }
-        ("fault", [kind, rest @ ..]) if rest.len() <= 1 => {
-            fault.insert("kind".into(), kind.clone().into());
-            if let Some(n) = rest.first() {
-                let n: u64 = n
-                    .parse()
-                    .map_err(|_| "COUNT must be an integer".to_string())?;
-                fault.insert("count".into(), n.into());
-            }
-            ("/faults", serde_json::Value::Object(fault).to_string())
-        }
-        _ => return Err(USAGE.to_string()),
-    };
-    let (status, answer) =
-        wx_sandbox::admin_post(admin, path, &body).map_err(|e| format!("{admin}{path}: {e}"))?;
+    let (status, answer) = wx_sandbox::admin_post(admin, path, &body.to_string())
+        .map_err(|e| format!("{admin}{path}: {e}"))?;
     if status != 200 {
         return Err(format!("{admin}{path}: HTTP {status}: {answer}"));
     }
-    Ok(())
+    Ok(String::new())
+}
+
+impl FaultArgs {
+    /// `POST /faults` with the options given, for the sandbox of `--env-file`.
+    fn run(self) -> Result<String, String> {
+        let mut body = Map::new();
+        body.insert("kind".into(), self.kind.into());
+        let options = [
+            ("count", self.count.map(Value::from)),
+            ("listener", self.listener.map(Value::from)),
+            ("path", self.path.map(Value::from)),
+            ("ms", self.ms.map(Value::from)),
+        ];
+        body.extend(
+            options
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v?))),
+        );
+        let env_file = self.env.require("fault");
+        admin_command(&env_file, "/faults", Value::Object(body))
+    }
+}
+
+impl RateLimitArgs {
+    /// `POST /rate-limit` for the sandbox of `--env-file`.
+    fn run(self) -> Result<String, String> {
+        let mut body = Map::new();
+        body.insert("per_minute".into(), self.per_minute.into());
+        if let Some(api) = self.api {
+            body.insert("api".into(), api.into());
+        }
+        let env_file = self.env.require("rate-limit");
+        admin_command(&env_file, "/rate-limit", Value::Object(body))
+    }
 }
 
 /// `orders`: the seeded control orders, read from the env file the sandbox wrote, as a
 /// tab-separated table with a header line. `--count N` shows the first N (default 10; 0: all).
-fn orders_command(args: &[String]) -> Result<String, String> {
-    let mut env_file = None;
-    let mut count: usize = 10;
-    let mut it = args[1..].iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--env-file" => env_file = Some(value()?),
-            "--count" => {
-                count = value()?
-                    .parse()
-                    .map_err(|_| "--count needs an integer".to_string())?
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
-    }
-    let env_file = env_file.ok_or_else(|| format!("--env-file is required\n{USAGE}"))?;
-    let text = std::fs::read_to_string(&env_file).map_err(|e| format!("{env_file}: {e}"))?;
+fn orders_command(env_file: &str, count: usize) -> Result<String, String> {
+    let text = std::fs::read_to_string(env_file).map_err(|e| format!("{env_file}: {e}"))?;
     let env: std::collections::HashMap<&str, &str> =
         text.lines().filter_map(|l| l.split_once('=')).collect();
     let total: usize = env
@@ -209,39 +250,58 @@ fn orders_command(args: &[String]) -> Result<String, String> {
     Ok(out)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("orders") {
-        return match orders_command(&args) {
-            Ok(table) => {
-                print!("{table}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("wx-sandbox: {e}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    if matches!(
-        args.first().map(String::as_str),
-        Some("fault" | "reset" | "rate-limit")
-    ) {
-        return match admin_command(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("wx-sandbox: {e}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    let (opts, env_file) = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+/// A subcommand's outcome: its output on stdout, or `wx-sandbox: ERROR` and exit status 2.
+fn finish(r: Result<String, String>) -> ExitCode {
+    match r {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
         }
+        Err(e) => {
+            eprintln!("wx-sandbox: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Fault(a)) => finish(a.run()),
+        Some(Command::RateLimit(a)) => finish(a.run()),
+        Some(Command::Reset(env)) => {
+            let env_file = env.require("reset");
+            finish(admin_command(
+                &env_file,
+                "/reset",
+                Value::Object(Map::new()),
+            ))
+        }
+        Some(Command::Orders(a)) => {
+            let env_file = a.env.require("orders");
+            finish(orders_command(&env_file, a.count))
+        }
+    }
+}
+
+/// No subcommand: run a sandbox until SIGINT or SIGTERM.
+fn serve(args: ServeArgs) -> ExitCode {
+    let Some(state_dir) = args.state_dir else {
+        usage_error(None, "--state-dir is required").exit()
     };
+    let defaults = Options::default();
+    let opts = Options {
+        state_dir: PathBuf::from(state_dir),
+        notify_url: args.notify_url,
+        recover_delay_ms: args.recover_delay_ms.unwrap_or(defaults.recover_delay_ms),
+        rate_limit_per_minute: args
+            .rate_limit_per_minute
+            .unwrap_or(defaults.rate_limit_per_minute),
+        orders: args.orders.unwrap_or(defaults.orders),
+        certificates_signed_by_certificate: args.certificates_signed_by_certificate,
+    };
+    let env_file = args.env_file.map(PathBuf::from);
     // Signal handling runs on a small runtime of its own; handlers are installed before
     // "ready" is printed so that an immediate SIGTERM still exits cleanly.
     let rt = match tokio::runtime::Builder::new_current_thread()

@@ -378,16 +378,10 @@ fn signature_failures_are_401() {
         )
         .expect("io");
     assert!(r.expect_err(401, "SIGN_ERROR").contains("nonce"));
-    // Missing Authorization header entirely (raw request).
-    let mut conn = c.connect(&c.url("primary")).expect("conn");
-    let r = conn
-        .send_raw(
-            format!(
-                "GET /v3/certificates HTTP/1.1\r\nHost: {}\r\n\r\n",
-                conn.host
-            )
-            .as_bytes(),
-        )
+    // Missing Authorization header entirely.
+    let conn = c.connect(&c.url("primary"));
+    let r = c
+        .send_with_headers(&conn, "GET", "/v3/certificates", b"", Vec::new())
         .expect("io");
     r.expect_err(401, "SIGN_ERROR");
     assert_eq!(
@@ -507,12 +501,10 @@ fn rate_limit_per_minute() {
     assert_eq!(r.status, 200);
     // Off: well over 200 requests in a row (one keep-alive connection) are all served.
     let e = start_with("rate0", |o| o.rate_limit_per_minute = 0);
-    let mut conn = e.c.connect(&e.c.url("primary")).expect("conn");
+    let conn = e.c.connect(&e.c.url("primary"));
     for i in 0..205 {
         let pq = format!("{QUERY}N{i}?control_type=RECOVER&mchid=1");
-        let r =
-            e.c.send(&mut conn, "GET", &pq, b"", None, None)
-                .expect("io");
+        let r = e.c.send(&conn, "GET", &pq, b"", None, None).expect("io");
         assert_eq!(r.status, 404);
     }
     assert_eq!(e.sb.stats()["primary"]["connections"], 1);
@@ -654,10 +646,10 @@ fn rate_limit_changes_at_runtime() {
 fn keep_alive_counts_one_connection() {
     let e = start("keepalive");
     let c = &e.c;
-    let mut conn = c.connect(&c.url("primary")).expect("conn");
+    let conn = c.connect(&c.url("primary"));
     let b1 = serde_json::to_vec(&c.recover_body(0, "OUT-K1")).expect("json");
     let r1 = c
-        .send(&mut conn, "POST", RECOVER, &b1, None, Some(&c.pub_id))
+        .send(&conn, "POST", RECOVER, &b1, None, Some(&c.pub_id))
         .expect("io");
     assert_eq!(r1.status, 200);
     let pq = format!(
@@ -665,7 +657,7 @@ fn keep_alive_counts_one_connection() {
         c.order(0)["mchid"].as_str().expect("m")
     );
     let r2 = c
-        .send(&mut conn, "GET", &pq, b"", None, Some(&c.pub_id))
+        .send(&conn, "GET", &pq, b"", None, Some(&c.pub_id))
         .expect("io");
     assert_eq!(r2.status, 200);
     assert_ne!(r1.header("Request-ID"), r2.header("Request-ID"));
@@ -701,12 +693,12 @@ fn backup_shares_state() {
 fn request_ids_are_unique() {
     let e = start("rid");
     let c = &e.c;
-    let mut conn = c.connect(&c.url("backup")).expect("conn");
+    let conn = c.connect(&c.url("backup"));
     let mut seen = std::collections::HashSet::new();
     for i in 0..20 {
         let r = c
             .send(
-                &mut conn,
+                &conn,
                 "GET",
                 &format!("{QUERY}X{i}?control_type=RECOVER&mchid=1"),
                 b"",

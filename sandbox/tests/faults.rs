@@ -204,21 +204,22 @@ fn rate_limited_does_nothing() {
 fn down_refuses_and_drops_then_reset_restores() {
     let e = start("f-down");
     let c = &e.c;
-    let mut held = c.connect(&c.url("primary")).expect("conn");
+    let held = c.connect(&c.url("primary"));
     assert_eq!(
-        c.send(&mut held, "GET", "/v3/certificates", b"", None, None)
+        c.send(&held, "GET", "/v3/certificates", b"", None, None)
             .expect("io")
             .status,
         200
     );
     e.sb.inject(json!({"kind": "down", "listener": "primary", "count": 5}))
         .expect("inject");
-    let err = c.connect(&c.url("primary")).err().expect("refused");
+    let err = c.reachable("primary").expect_err("refused");
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
-    // The held keep-alive connection was dropped.
+    // The held keep-alive connection was dropped: a request on it needs a new connection,
+    // which is refused.
     std::thread::sleep(Duration::from_millis(50));
     assert!(c
-        .send(&mut held, "GET", "/v3/certificates", b"", None, None)
+        .send(&held, "GET", "/v3/certificates", b"", None, None)
         .is_err());
     // Backup is still there.
     assert_eq!(
@@ -247,11 +248,11 @@ fn down_with_ms_comes_back_by_itself() {
     let c = &e.c;
     e.sb.inject(json!({"kind": "down", "ms": 300}))
         .expect("inject");
-    assert!(c.connect(&c.url("primary")).is_err());
-    assert!(c.connect(&c.url("backup")).is_err());
+    assert!(c.reachable("primary").is_err());
+    assert!(c.reachable("backup").is_err());
     let t = Instant::now();
     loop {
-        if c.connect(&c.url("primary")).is_ok() && c.connect(&c.url("backup")).is_ok() {
+        if c.reachable("primary").is_ok() && c.reachable("backup").is_ok() {
             break;
         }
         assert!(
@@ -285,7 +286,7 @@ fn admin_http_api() {
         Some(&json!({"kind": "down", "listener": "backup"})),
     );
     assert_eq!(s, 200);
-    assert!(c.connect(&c.url("backup")).is_err());
+    assert!(c.reachable("backup").is_err());
     let (s, v) = admin(&info, "GET", "/stats", None);
     assert_eq!(s, 200);
     assert_eq!(v["faults_pending"], 1);
@@ -331,23 +332,24 @@ fn admin_http_api() {
 }
 
 /// Sends a recover on a fresh primary connection and expects no answer within `wait`.
-fn send_unanswered(e: &Env, out: &str, i: usize, wait: Duration) -> Conn {
+fn send_unanswered(e: &Env, out: &str, i: usize, wait: Duration) -> Pending {
     let c = &e.c;
-    let mut conn = c.connect(&c.url("primary")).expect("TCP and TLS accepted");
-    conn.set_read_timeout(wait).expect("timeout");
+    let conn = c.connect(&c.url("primary"));
     let body = serde_json::to_vec(&c.recover_body(i, out)).expect("json");
-    let t = Instant::now();
-    let r = c.send(&mut conn, "POST", RECOVER, &body, None, Some(&c.pub_id));
-    let err = r.expect_err("a blackholed request is never answered");
-    assert!(
-        matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "expected a read timeout, got {err}"
-    );
-    assert!(t.elapsed() >= wait);
-    conn
+    let headers = c.headers("POST", RECOVER, &body, None, Some(&c.pub_id));
+    let pending = conn.send_in_background("POST", RECOVER, headers, body);
+    if let Some(r) = pending.wait(wait) {
+        panic!("a blackholed request is never answered, got {r:?}");
+    }
+    pending
+}
+
+/// Expects `pending` to end within 5 s with its connection closed, not answered.
+fn expect_closed_unanswered(pending: &Pending) {
+    let r = pending.wait(Duration::from_secs(5)).expect("ended");
+    let err = r.expect_err("closed without an answer");
+    assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
+    assert_ne!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
 }
 
 #[test]
@@ -356,8 +358,8 @@ fn blackhole_holds_requests_until_reset() {
     let c = &e.c;
     e.sb.inject(json!({"kind": "blackhole", "listener": "primary", "count": 2}))
         .expect("inject");
-    let mut first = send_unanswered(&e, "OUT-BH1", 0, Duration::from_millis(700));
-    let mut second = send_unanswered(&e, "OUT-BH2", 1, Duration::from_millis(300));
+    let first = send_unanswered(&e, "OUT-BH1", 0, Duration::from_millis(700));
+    let second = send_unanswered(&e, "OUT-BH2", 1, Duration::from_millis(300));
     let st = e.sb.stats();
     assert_eq!(st["blackhole_held"], 2);
     assert_eq!(st["faults_pending"], 0, "the count is used up");
@@ -373,14 +375,10 @@ fn blackhole_holds_requests_until_reset() {
     // Still held a while later; reset closes both connections without an answer.
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(e.sb.stats()["blackhole_held"], 2);
+    assert!(first.wait(Duration::ZERO).is_none() && second.wait(Duration::ZERO).is_none());
     e.sb.reset();
-    for conn in [&mut first, &mut second] {
-        conn.set_read_timeout(Duration::from_secs(5))
-            .expect("timeout");
-        let err = conn.read_answer().expect_err("closed without an answer");
-        assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
-        assert_ne!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
-    }
+    expect_closed_unanswered(&first);
+    expect_closed_unanswered(&second);
     let t = Instant::now();
     while e.sb.stats()["blackhole_held"] != 0 {
         assert!(t.elapsed() < Duration::from_secs(5), "still held");
@@ -404,11 +402,14 @@ fn blackhole_filters_by_path_and_down_drops_what_it_holds() {
     e.sb.inject(json!({"kind": "blackhole", "path": "query", "count": 100}))
         .expect("inject");
     let c = &e.c;
-    let mut conn = c.connect(&c.url("backup")).expect("conn");
-    conn.set_read_timeout(Duration::from_millis(200))
-        .expect("timeout");
+    let conn = c.connect(&c.url("backup"));
     let pq = format!("{QUERY}X?control_type=RECOVER&mchid=1");
-    assert!(c.send(&mut conn, "GET", &pq, b"", None, None).is_err());
+    let headers = c.headers("GET", &pq, b"", None, None);
+    let held = conn.send_in_background("GET", &pq, headers, Vec::new());
+    assert!(
+        held.wait(Duration::from_millis(200)).is_none(),
+        "blackholed"
+    );
     // Other paths pass; the fault is still pending for the next 99 queries.
     assert_eq!(c.recover(&c.recover_body(0, "OUT-Q")).status, 200);
     assert_eq!(e.sb.stats()["faults_pending"], 1);
@@ -421,10 +422,7 @@ fn blackhole_filters_by_path_and_down_drops_what_it_holds() {
         assert!(t.elapsed() < Duration::from_secs(5), "still held");
         std::thread::sleep(Duration::from_millis(10));
     }
-    conn.set_read_timeout(Duration::from_secs(5))
-        .expect("timeout");
-    let err = conn.read_answer().expect_err("dropped");
-    assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
+    expect_closed_unanswered(&held);
     e.sb.reset();
     assert_eq!(e.sb.stats()["faults_pending"], 0);
     let m = c.order(0)["mchid"].as_str().expect("m").to_string();

@@ -1,11 +1,13 @@
-//! Test support: a tiny signing WeChat Pay client over blocking OpenSSL TLS (CA verification
-//! always on, trusting only the sandbox CA), plus helpers to start sandboxes in temp dirs.
+//! Test support: a signing WeChat Pay client on reqwest (the tests' one HTTP client; CA
+//! verification always on, trusting only the sandbox CA), plus helpers to start sandboxes in
+//! temp dirs.
 #![allow(dead_code)]
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openssl::encrypt::Encrypter;
@@ -13,7 +15,7 @@ use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private, Public};
 use openssl::rsa::{Padding, Rsa};
 use openssl::sign::{Signer, Verifier};
-use openssl::ssl::{SslConnector, SslMethod, SslStream, SslVerifyMode};
+use reqwest::blocking::Client as Http;
 use serde_json::{json, Value};
 use wx_sandbox::{Options, Sandbox};
 
@@ -133,77 +135,112 @@ impl Resp {
     }
 }
 
+/// One kept-alive connection to one listener: every request on it reuses the connection the
+/// first one opened (`/stats` counts one connection), and a request after the sandbox closed
+/// it needs a new one.
 pub struct Conn {
-    s: SslStream<TcpStream>,
-    buf: Vec<u8>,
-    pub host: String,
+    http: Http,
+    base: String,
 }
 
 impl Conn {
-    pub fn send_raw(&mut self, req: &[u8]) -> io::Result<Resp> {
-        self.s.write_all(req)?;
-        self.s.flush()?;
-        self.read_response()
+    /// Sends the request on a thread of its own and returns at once, for answers that come
+    /// late or never (`blackhole`). The request gives up after 30 s.
+    pub fn send_in_background(
+        &self,
+        method: &str,
+        pq: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Pending {
+        let (tx, rx) = mpsc::channel();
+        let http = self.http.clone();
+        let url = format!("{}{pq}", self.base);
+        let (method, pq) = (method.to_string(), pq.to_string());
+        std::thread::spawn(move || {
+            let _ = tx.send(exchange(&http, &method, &url, &pq, &headers, body));
+        });
+        Pending(rx)
     }
+}
 
-    /// How long a read waits before it fails with `WouldBlock` / `TimedOut` (30 s by default).
-    pub fn set_read_timeout(&self, d: Duration) -> io::Result<()> {
-        self.s.get_ref().set_read_timeout(Some(d))
-    }
+/// A request sent by `send_in_background`.
+pub struct Pending(mpsc::Receiver<io::Result<Resp>>);
 
-    /// Waits again for the answer to a request already sent (after a read timed out).
-    pub fn read_answer(&mut self) -> io::Result<Resp> {
-        self.read_response()
-    }
-
-    fn fill(&mut self) -> io::Result<()> {
-        let mut tmp = [0u8; 65536];
-        let n = self.s.read(&mut tmp)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed without a response",
-            ));
+impl Pending {
+    /// Its outcome if it arrives within `d`; `None` while the request is still unanswered.
+    pub fn wait(&self, d: Duration) -> Option<io::Result<Resp>> {
+        match self.0.recv_timeout(d) {
+            Ok(r) => Some(r),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(Err(io::Error::other(
+                "request thread ended without an outcome",
+            ))),
         }
-        self.buf.extend_from_slice(&tmp[..n]);
-        Ok(())
     }
+}
 
-    fn read_response(&mut self) -> io::Result<Resp> {
-        let end = loop {
-            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i;
-            }
-            self.fill()?;
-        };
-        let head = String::from_utf8_lossy(&self.buf[..end]).to_string();
-        self.buf.drain(..end + 4);
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or("");
-        let status: u16 = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad status line"))?;
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect();
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        while self.buf.len() < len {
-            self.fill()?;
+/// A reqwest error as the `io::Error` underneath it (so a refused connection reads as
+/// `ConnectionRefused`), `TimedOut` for a timeout, else `Other`.
+fn io_error(e: reqwest::Error) -> io::Error {
+    if e.is_timeout() {
+        return io::Error::new(io::ErrorKind::TimedOut, e);
+    }
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            return io::Error::new(io.kind(), e.to_string());
         }
-        let body: Vec<u8> = self.buf.drain(..len).collect();
-        Ok(Resp {
-            status,
-            headers,
-            body,
+        source = s.source();
+    }
+    io::Error::other(e)
+}
+
+/// One request; `pq` is the exact request target (path and query) to send.
+fn exchange(
+    http: &Http,
+    method: &str,
+    url: &str,
+    pq: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> io::Result<Resp> {
+    let bad = |m: String| io::Error::new(io::ErrorKind::InvalidInput, m);
+    let url = reqwest::Url::parse(url).map_err(|e| bad(format!("{url}: {e}")))?;
+    // The signature covers the request target byte for byte: refuse to send one the URL
+    // parser changed.
+    let sent = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    if sent != pq {
+        return Err(bad(format!("{pq:?} would be sent as {sent:?}")));
+    }
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let mut req = http.request(method, url);
+    if !body.is_empty() {
+        req = req.header("Content-Type", "application/json");
+    }
+    req = req.body(body);
+    for (k, v) in headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let r = req.send().map_err(io_error)?;
+    let status = r.status().as_u16();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (k.as_str().to_string(), v)
         })
-    }
+        .collect();
+    let body = r.bytes().map_err(io_error)?.to_vec();
+    Ok(Resp {
+        status,
+        headers,
+        body,
+    })
 }
 
 pub struct Client {
@@ -214,7 +251,8 @@ pub struct Client {
     pub serial: String,
     pub pub_id: String,
     pub cert_serial: String,
-    connector: SslConnector,
+    /// Keeps no idle connection: every `call` opens a fresh one.
+    fresh: Http,
 }
 
 pub fn read_pem(path: &Value) -> Vec<u8> {
@@ -227,10 +265,6 @@ impl Client {
             PKey::private_key_from_pem(&read_pem(&info["merchant_private_key"])).expect("key");
         let wx_pub =
             PKey::public_key_from_pem(&read_pem(&info["wechatpay_public_key"])).expect("pub");
-        let mut b = SslConnector::builder(SslMethod::tls_client()).expect("connector");
-        b.set_ca_file(info["ca_cert"].as_str().expect("ca"))
-            .expect("ca file");
-        b.set_verify(SslVerifyMode::PEER);
         Client {
             info: info.clone(),
             key,
@@ -242,7 +276,7 @@ impl Client {
                 .as_str()
                 .expect("cert serial")
                 .into(),
-            connector: b.build(),
+            fresh: http_client(info, 0),
         }
     }
 
@@ -257,25 +291,21 @@ impl Client {
         self.info["orders"][i].clone()
     }
 
-    /// TLS connect to `https://127.0.0.1:port`, verifying the certificate against the sandbox CA
-    /// and the host name.
-    pub fn connect(&self, url: &str) -> io::Result<Conn> {
-        let hostport = url.strip_prefix("https://").expect("https url").to_string();
-        let host = hostport
-            .rsplit_once(':')
-            .map(|(h, _)| h)
-            .unwrap_or(&hostport);
-        let tcp = TcpStream::connect(&hostport)?;
-        tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let s = self
-            .connector
-            .connect(host, tcp)
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        Ok(Conn {
-            s,
-            buf: Vec::new(),
-            host: hostport,
-        })
+    /// A kept-alive connection to `url` (`https://127.0.0.1:port`), opened by its first request,
+    /// with the certificate verified against the sandbox CA and the host name.
+    pub fn connect(&self, url: &str) -> Conn {
+        Conn {
+            http: http_client(&self.info, 1),
+            base: url.to_string(),
+        }
+    }
+
+    /// Whether `which` ("primary" / "backup") accepts connections: a plain TCP connect, so a
+    /// listener that is `down` answers `ConnectionRefused`.
+    pub fn reachable(&self, which: &str) -> io::Result<()> {
+        let url = self.url(which);
+        let hostport = url.strip_prefix("https://").expect("https url");
+        TcpStream::connect(hostport).map(drop)
     }
 
     pub fn sign(&self, key: &PKey<Private>, msg: &[u8]) -> String {
@@ -318,32 +348,51 @@ impl Client {
         )
     }
 
+    /// The headers of a request: the given Authorization (None = sign properly) and
+    /// Wechatpay-Serial (None = omit).
+    pub fn headers(
+        &self,
+        method: &str,
+        pq: &str,
+        body: &[u8],
+        auth: Option<String>,
+        wx_serial: Option<&str>,
+    ) -> Vec<(String, String)> {
+        let auth = auth.unwrap_or_else(|| self.auth(method, pq, body));
+        let mut h = vec![("Authorization".to_string(), auth)];
+        if let Some(s) = wx_serial {
+            h.push(("Wechatpay-Serial".to_string(), s.to_string()));
+        }
+        h
+    }
+
+    /// Sends one request on `conn` with exactly these headers besides `Accept`, `User-Agent`
+    /// and (with a body) `Content-Type`.
+    pub fn send_with_headers(
+        &self,
+        conn: &Conn,
+        method: &str,
+        pq: &str,
+        body: &[u8],
+        headers: Vec<(String, String)>,
+    ) -> io::Result<Resp> {
+        let url = format!("{}{pq}", conn.base);
+        exchange(&conn.http, method, &url, pq, &headers, body.to_vec())
+    }
+
     /// Sends one request on `conn` with the given Authorization (None = sign properly) and
     /// Wechatpay-Serial (None = omit).
     pub fn send(
         &self,
-        conn: &mut Conn,
+        conn: &Conn,
         method: &str,
         pq: &str,
         body: &[u8],
         auth: Option<String>,
         wx_serial: Option<&str>,
     ) -> io::Result<Resp> {
-        let auth = auth.unwrap_or_else(|| self.auth(method, pq, body));
-        let mut req = format!(
-            "{method} {pq} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nUser-Agent: wx-sandbox-tests\r\nAuthorization: {auth}\r\n",
-            conn.host
-        );
-        if let Some(s) = wx_serial {
-            req.push_str(&format!("Wechatpay-Serial: {s}\r\n"));
-        }
-        if !body.is_empty() {
-            req.push_str("Content-Type: application/json\r\n");
-        }
-        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        let mut bytes = req.into_bytes();
-        bytes.extend_from_slice(body);
-        conn.send_raw(&bytes)
+        let headers = self.headers(method, pq, body, auth, wx_serial);
+        self.send_with_headers(conn, method, pq, body, headers)
     }
 
     /// One request on a fresh connection to `which` ("primary" / "backup").
@@ -356,8 +405,11 @@ impl Client {
         auth: Option<String>,
         wx_serial: Option<&str>,
     ) -> io::Result<Resp> {
-        let mut conn = self.connect(&self.url(which))?;
-        self.send(&mut conn, method, pq, body, auth, wx_serial)
+        let conn = Conn {
+            http: self.fresh.clone(),
+            base: self.url(which),
+        };
+        self.send(&conn, method, pq, body, auth, wx_serial)
     }
 
     pub fn encrypt(&self, plain: &str) -> String {
@@ -457,32 +509,46 @@ pub fn other_key() -> PKey<Private> {
     PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey")
 }
 
-/// Minimal plain-HTTP request to the admin listener.
+/// A client for a sandbox's TLS listeners that trusts only its CA and keeps at most
+/// `idle` idle connections per listener.
+fn http_client(info: &Value, idle: usize) -> Http {
+    let ca = reqwest::Certificate::from_pem(&read_pem(&info["ca_cert"])).expect("CA certificate");
+    Http::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .pool_max_idle_per_host(idle)
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .default_headers(default_headers())
+        .build()
+        .expect("HTTP client")
+}
+
+fn default_headers() -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("Accept", "application/json".parse().expect("header"));
+    h.insert("User-Agent", "wx-sandbox-tests".parse().expect("header"));
+    h
+}
+
+/// One request to the admin listener (plain HTTP): status and JSON body (`Null` if none).
 pub fn admin(info: &Value, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     let base = info["admin_url"].as_str().expect("admin_url");
-    let hostport = base.strip_prefix("http://").expect("http");
-    let mut s = TcpStream::connect(hostport).expect("admin connect");
-    s.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
     let b = body
         .map(|v| serde_json::to_vec(v).expect("json"))
         .unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        b.len()
-    );
-    s.write_all(req.as_bytes()).expect("write");
-    s.write_all(&b).expect("write");
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).expect("read");
-    let text = String::from_utf8_lossy(&out).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let http = Http::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .default_headers(default_headers())
+        .build()
+        .expect("HTTP client");
+    let url = format!("{base}{path}");
+    let r = exchange(&http, method, &url, path, &[], b).expect("admin request");
+    (
+        r.status,
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+    )
 }
 
 /// Polls the query until the recover leaves EXECUTING.

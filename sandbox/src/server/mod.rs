@@ -1,0 +1,24 @@
+//! The sandbox's servers: the two TLS listeners playing the platform and the admin API.
+//!
+//! By job: `state` (what every request shares), `routes` (the route table), one handler module
+//! per endpoint (`recover`, `query`, `certificates`), `dispatch` (one request from arrival to
+//! answer), `auth` (request signatures and the named key), `rate` (per-minute limits),
+//! `faults` (fault injection), `answer` (answers and their signature headers), `listener` (TLS
+//! acceptor and accept loops) and `admin` (the plain-HTTP admin API).
+
+mod admin;
+mod answer;
+mod auth;
+mod certificates;
+mod dispatch;
+mod faults;
+mod listener;
+mod query;
+mod rate;
+mod recover;
+mod routes;
+mod state;
+
+pub use admin::admin_loop;
+pub use listener::{build_acceptor, listener_loop};
+pub use state::{Config, Shared};

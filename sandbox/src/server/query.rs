@@ -1,0 +1,54 @@
+//! `GET /v3/aggracct-bc/wb-channel/control-orders/{out_request_no}?control_type=RECOVER&mchid=`:
+//! the control-order query, answered from the recover records.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::answer::Answer;
+use super::routes::{Call, QUERY_PREFIX};
+use super::state::Shared;
+use crate::util::{parse_query, percent_decode};
+
+/// The route's handler.
+pub fn answer(sh: &Arc<Shared>, call: &Call<'_>) -> Answer {
+    let seg = call.path.strip_prefix(QUERY_PREFIX).unwrap_or_default();
+    let Some(out) = percent_decode(seg) else {
+        return Answer::param_field(
+            "out_request_no",
+            "out_request_no in the path is not valid percent-encoded UTF-8",
+        );
+    };
+    let Some(params) = parse_query(call.query) else {
+        return Answer::param("query string is not valid percent-encoded UTF-8");
+    };
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    match get("control_type") {
+        None | Some("") => {
+            return Answer::param_field("control_type", "missing query parameter control_type")
+        }
+        Some("RECOVER") => {}
+        Some(_) => {
+            return Answer::param_field(
+                "control_type",
+                "control_type must be RECOVER (the sandbox only serves recover orders)",
+            )
+        }
+    }
+    let mchid = match get("mchid") {
+        None | Some("") => return Answer::param_field("mchid", "missing query parameter mchid"),
+        Some(m) => m,
+    };
+    let st = sh.lock();
+    let Some(&ri) = st.by_out.get(&out) else {
+        return Answer::err(404, "NOT_FOUND", "control order not found");
+    };
+    let r = &st.recovers[ri];
+    if r.mchid != mchid {
+        return Answer::err(404, "NOT_FOUND", "control order not found");
+    }
+    Answer::ok(
+        json!({"control_scene": "RECOVER", "recover_order": sh.recover_order_json(r)}),
+        call.serial,
+    )
+}
