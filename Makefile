@@ -102,7 +102,7 @@ test-c: build
 test-python: build portable
 test-python: export WX_RECOVER_LIB := $(PORTABLE)/libwx_recover.so
 test-python:
-	python3 -m pytest -q bindings/python/tests sandbox/tests/test_peer_wechatpayv3.py
+	python3 -m pytest -q bindings/python/tests sandbox/tests/test_peer_wechatpayv3.py sandbox/py
 
 test-java: build portable
 	cd bindings/java && $(WX_JAVA_NATIVE_ENV) mvn -B --no-transfer-progress test $(WX_JAVA_NATIVE_ARGS)

@@ -24,14 +24,15 @@ import os
 import platform
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "sandbox" / "py"))
+import wx_sandbox_launcher as launcher  # noqa: E402
+
 B = ROOT / "build" / "bench"
 QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
 
@@ -72,26 +73,17 @@ def cmd_output(argv):
         return "not found"
 
 
-class Sandbox:
+class Sandbox(launcher.Sandbox):
     def __init__(self):
         state = B / "sandbox-state"
         shutil.rmtree(state, ignore_errors=True)
-        state.mkdir(parents=True)
-        self.log = open(B / "logs" / "sandbox.log", "wb")
-        self.proc = subprocess.Popen(
-            [str(ROOT / "target/release/wx-sandbox"), "--state-dir", str(state), "--rate-limit-per-minute", "0",
-             "--orders", "400"], stdout=subprocess.PIPE, stderr=self.log)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 120)
-        line = self.proc.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("ready "):
-            self.stop()
-            sys.exit(f"bench: wx-sandbox did not get ready (first line {line!r}); see {B / 'logs/sandbox.log'}")
-        self.json_path = line[len("ready "):]
-        self.info = json.loads(Path(self.json_path).read_text())
-        cfg = json.loads(Path(self.info["client_config"]).read_text())
-        cfg["rate_limit_per_minute"] = 0
+        try:
+            super().__init__(state_dir=state, log=B / "logs" / "sandbox.log", binary=ROOT / "target/release/wx-sandbox",
+                             rate_limit_per_minute=0, orders=400, ready_timeout=120)
+        except launcher.SandboxError as e:
+            sys.exit(f"bench: {e}")
         self.client_config = B / "client.json"
-        self.client_config.write_text(json.dumps(cfg, indent=1))
+        self.write_config(self.client_config, rate_limit_per_minute=0)
         self.next_order = 0
 
     def order(self, tag):
@@ -102,19 +94,8 @@ class Sandbox:
         return ",".join([out, o["related_webank_punish_no"], o["related_wxpay_punish_no"], o["mchid"],
                          o["bal_account_no"]])
 
-    def stats(self):
-        with urllib.request.urlopen(self.info["admin_url"] + "/stats", timeout=30) as r:
-            return json.loads(r.read())
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        return super().stop(timeout=20)
 
 
 class Driver:
@@ -224,7 +205,7 @@ def main():
                                               f"config={cfg}", f"order={sb.order('py')}"] + common("python"), env=pyenv)
         drivers["java"] = Driver("java", ["java", rusage_lib,
                                           f"-Dwx.recover.jni.path={B / 'java-binding/native/libwx_recover_jni.so'}",
-                                          "-cp", str(B / "java-binding/classes"), "BindingBench",
+                                          "-cp", str(B / "java-binding/classes") + os.pathsep + (B / "java-binding/runtime.classpath").read_text().strip(), "BindingBench",
                                           f"config={cfg}", f"order={sb.order('java')}"] + common("java"))
         drivers["wechatpayv3"] = Driver("wechatpayv3", [sys.executable, str(ROOT / "bench/python/driver_wechatpayv3.py"),
                                                         f"sandbox={sb.json_path}", f"order={sb.order('wxv3')}"]

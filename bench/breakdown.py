@@ -41,6 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 B = ROOT / "build" / "bench"
 REL = ROOT / "target" / "release"
+sys.path.insert(0, str(ROOT / "sandbox" / "py"))
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 # (category, regex on a frame's symbol), tried on each frame from the leaf up.
 CATEGORIES = [
@@ -203,15 +205,14 @@ def main() -> int:
     ap.add_argument("--out")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wx-breakdown-"))
-    sb = subprocess.Popen([str(REL / "wx-sandbox"), "--state-dir", str(work / "sb"), "--orders", "16",
-                           "--rate-limit-per-minute", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        sb = Sandbox(state_dir=work / "sb", binary=REL / "wx-sandbox", orders=16, rate_limit_per_minute=0)
+    except SandboxError as e:
+        sys.exit(f"breakdown: {e}")
     report = {"n": args.n, "perf_record": perf_ok(), "drivers": {}}
     try:
-        info = json.loads(Path(sb.stdout.readline().strip()[len("ready "):]).read_text())
-        cfg = json.loads(Path(info["client_config"]).read_text())
-        cfg["rate_limit_per_minute"] = 0
-        config = work / "client.json"
-        config.write_text(json.dumps(cfg))
+        info = sb.info
+        config = sb.write_config(work / "client.json", rate_limit_per_minute=0)
         orders = iter(info["orders"])
         stamp = int(time.time())
 
@@ -286,8 +287,7 @@ def main() -> int:
             Path(args.out).write_text(json.dumps(report, indent=1))
         return 0
     finally:
-        sb.terminate()
-        sb.wait()
+        sb.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 B = ROOT / "build" / "bench"
 REL = ROOT / "target" / "release"
+sys.path.insert(0, str(ROOT / "sandbox" / "py"))
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 
 def run_one(argv, env=None):
@@ -62,19 +64,15 @@ def main() -> int:
     stripped = work / "libwx_recover.so"
     subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(REL / "libwx_recover.so")], check=True)
     variants = ["python-cli", "c", "c-unstripped", "c-lazy-roots", "java", "wechatpayv3", "wechatpay-go"]
-    sb = subprocess.Popen([str(REL / "wx-sandbox"), "--state-dir", str(work / "sb"), "--orders",
-                           str(len(variants) * (args.rounds + 1) + 5), "--rate-limit-per-minute", "0"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        line = sb.stdout.readline().strip()
-        if not line.startswith("ready "):
-            sys.exit(f"coldstart: sandbox did not start ({line!r})")
-        sandbox_json = line[len("ready "):]
-        info = json.loads(Path(sandbox_json).read_text())
-        cfg = json.loads(Path(info["client_config"]).read_text())
-        cfg["rate_limit_per_minute"] = 0
-        config = work / "client.json"
-        config.write_text(json.dumps(cfg))
+        sb = Sandbox(state_dir=work / "sb", binary=REL / "wx-sandbox", orders=len(variants) * (args.rounds + 1) + 5,
+                     rate_limit_per_minute=0)
+    except SandboxError as e:
+        sys.exit(f"coldstart: {e}")
+    try:
+        sandbox_json = sb.json_path
+        info = sb.info
+        config = sb.write_config(work / "client.json", rate_limit_per_minute=0)
         orders = iter(info["orders"])
         stamp = int(time.time())
 
@@ -104,7 +102,7 @@ def main() -> int:
             if v == "c-unstripped":
                 return [str(B / "coldstart"), str(REL / "libwx_recover.so"), str(config), ",".join(o)], None
             if v == "java":
-                return ["java", f"-Dwx.recover.jni.path={jni}", "-cp", str(B / "java-binding" / "classes"),
+                return ["java", f"-Dwx.recover.jni.path={jni}", "-cp", str(B / "java-binding" / "classes") + os.pathsep + (B / "java-binding" / "runtime.classpath").read_text().strip(),
                         "ColdStart", str(config), ",".join(o)], None
             if v == "wechatpayv3":
                 return [py, str(ROOT / "bench" / "python" / "coldstart_wechatpayv3.py"), sandbox_json,
@@ -161,8 +159,7 @@ def main() -> int:
               file=sys.stderr)
         return 0
     finally:
-        sb.terminate()
-        sb.wait()
+        sb.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

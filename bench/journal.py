@@ -15,6 +15,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REL = os.path.join(ROOT, "target", "release")
+sys.path.insert(0, os.path.join(ROOT, "sandbox", "py"))
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 
 def main() -> int:
@@ -30,15 +32,15 @@ def main() -> int:
                     "-Wl,-rpath," + REL, "-lwx_recover"], check=True)
     per_run = args.n + 1
     total = per_run * (2 * args.rounds + 2)
-    sb = subprocess.Popen([os.path.join(REL, "wx-sandbox"), "--state-dir", os.path.join(work, "sb"), "--orders",
-                           str(total), "--rate-limit-per-minute", "0", "--recover-delay-ms", "100000"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        line = sb.stdout.readline().strip()
-        info = json.load(open(line[len("ready "):]))
-        base = json.load(open(info["client_config"]))
+        sb = Sandbox(state_dir=os.path.join(work, "sb"), binary=os.path.join(REL, "wx-sandbox"), orders=total,
+                     rate_limit_per_minute=0, recover_delay_ms=100000)
+    except SandboxError as e:
+        sys.exit(f"journal bench: {e}")
+    try:
+        base = sb.read_config()
         base["rate_limit_per_minute"] = 0
-        orders = info["orders"]
+        orders = sb.orders
         lines = [f"JB-{i} {o['related_webank_punish_no']} {o['related_wxpay_punish_no']} {o['mchid']} "
                  f"{o['bal_account_no']}" for i, o in enumerate(orders)]
         batch = 0
@@ -96,8 +98,7 @@ def main() -> int:
               f"{'met' if ok else 'MISSED'}", file=sys.stderr)
         return 0
     finally:
-        sb.terminate()
-        sb.wait()
+        sb.stop()
 
 
 if __name__ == "__main__":

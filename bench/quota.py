@@ -22,24 +22,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REL = os.path.join(ROOT, "target", "release")
 sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+sys.path.insert(0, os.path.join(ROOT, "sandbox", "py"))
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def admin(info, path, body=None):
-    req = urllib.request.Request(info["admin_url"] + path, method="POST" if body is not None else "GET",
-                                 data=None if body is None else json.dumps(body).encode())
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def pct(xs, p):
@@ -68,14 +62,16 @@ def main() -> int:
     rport = free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", work], stdout=subprocess.DEVNULL)
-    sb = subprocess.Popen([os.path.join(REL, "wx-sandbox"), "--state-dir", os.path.join(work, "sb"), "--orders",
-                           str(total), "--rate-limit-per-minute", "0", "--recover-delay-ms", "100000"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        line = sb.stdout.readline().strip()
-        info = json.load(open(line[len("ready "):]))
-        base = json.load(open(info["client_config"]))
-        orders = info["orders"]
+        sb = Sandbox(state_dir=os.path.join(work, "sb"), binary=os.path.join(REL, "wx-sandbox"), orders=total,
+                     rate_limit_per_minute=0, recover_delay_ms=100000)
+    except SandboxError as e:
+        redis.kill()
+        redis.wait()
+        sys.exit(f"quota bench: {e}")
+    try:
+        base = sb.read_config()
+        orders = sb.orders
         used = 0
 
         def take(n):
@@ -149,14 +145,14 @@ def main() -> int:
         for breaker in (True, False):
             c = client(breaker)
             submit(c, take(1)[0], f"QW-{breaker}")  # connections open before the outage
-            admin(info, "/faults", {"kind": "blackhole", "listener": "primary", "count": 100000})
+            sb.fault("blackhole", count=100000, listener="primary")
             calls = args.outage_calls if breaker else max(4, args.outage_calls // 10)
             lat = []
             for i, o in enumerate(take(calls)):
                 lat.append(submit(c, o, f"QO-{breaker}-{i}"))
                 if breaker:
                     normal.append(submit(backup_only, take(1)[0], f"QBK-{i}"))
-            admin(info, "/reset", {})
+            sb.reset()
             outage["breaker" if breaker else "no_breaker"] = {
                 "calls": calls, "first_ms": lat[0], "rest_p50_ms": statistics.median(lat[1:]),
                 "rest_p99_ms": pct(lat[1:], 99)}
@@ -167,15 +163,15 @@ def main() -> int:
         probe_ms = 2000
         c = client(True, probe_ms)
         submit(c, take(1)[0], "QR-warm")
-        admin(info, "/faults", {"kind": "blackhole", "listener": "primary", "count": 100000})
+        sb.fault("blackhole", count=100000, listener="primary")
         submit(c, take(1)[0], "QR-fail")
-        admin(info, "/reset", {})
+        sb.reset()
         back = time.perf_counter()
-        before = admin(info, "/stats")["primary"]["requests"]
+        before = sb.stats()["primary"]["requests"]
         returned = None
         for i, o in enumerate(take(150)):
             submit(c, o, f"QR-{i}")
-            if admin(info, "/stats")["primary"]["requests"] > before:
+            if sb.stats()["primary"]["requests"] > before:
                 returned = (time.perf_counter() - back) * 1000
                 break
             time.sleep(0.05)
@@ -199,8 +195,7 @@ def main() -> int:
               f"{'met' if t['return_within_one_probe_interval'] else 'MISSED'})", file=sys.stderr)
         return 0
     finally:
-        sb.terminate()
-        sb.wait()
+        sb.stop()
         redis.kill()
         redis.wait()
         shutil.rmtree(work, ignore_errors=True)

@@ -8,14 +8,14 @@ repository root). Nothing is skipped: a missing SDK or binary is a test failure.
 import base64
 import json
 import os
-import select
-import signal
-import subprocess
+import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 try:
     from wechatpayv3 import WeChatPay, WeChatPayType
@@ -25,7 +25,6 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only when the SDK is missing
     _SDK_IMPORT_ERROR = exc
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 RECOVER = "/v3/aggracct-bc/wb-channel/control-orders/recover"
 QUERY = "/v3/aggracct-bc/wb-channel/control-orders/"
 
@@ -39,59 +38,27 @@ def _require_sdk():
         )
 
 
-def _sandbox_bin():
-    env = os.environ.get("WX_SANDBOX_BIN")
-    if env:
-        if not Path(env).is_file():
-            pytest.fail(f"WX_SANDBOX_BIN={env} does not exist", pytrace=False)
-        return env
-    for profile in ("release", "debug"):
-        p = REPO_ROOT / "target" / profile / "wx-sandbox"
-        if p.is_file():
-            return str(p)
-    pytest.fail(
-        "wx-sandbox binary not found: set WX_SANDBOX_BIN or run `cargo build -p wx-sandbox`",
-        pytrace=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     _require_sdk()
-    binary = _sandbox_bin()
     state = tmp_path_factory.mktemp("wx-sandbox-state")
-    log = open(state / "sandbox.log", "wb")
-    proc = subprocess.Popen(
-        [binary, "--state-dir", str(state), "--orders", "20", "--recover-delay-ms", "100"],
-        stdout=subprocess.PIPE,
-        stderr=log,
-    )
     try:
-        ready, _, _ = select.select([proc.stdout], [], [], 60)
-        if not ready:
-            pytest.fail("wx-sandbox did not print its ready line within 60 s", pytrace=False)
-        line = proc.stdout.readline().decode().strip()
-        if not line.startswith("ready "):
-            pytest.fail(f"unexpected first line from wx-sandbox: {line!r}", pytrace=False)
-        info = json.loads(Path(line[len("ready "):]).read_text())
+        sb = Sandbox(state_dir=state, orders=20, recover_delay_ms=100, ready_timeout=60)
+    except SandboxError as e:
+        pytest.fail(str(e), pytrace=False)
+    try:
         old_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
-        os.environ["REQUESTS_CA_BUNDLE"] = info["ca_cert"]
-        yield info
+        os.environ["REQUESTS_CA_BUNDLE"] = sb.info["ca_cert"]
+        yield sb
         if old_bundle is None:
             os.environ.pop("REQUESTS_CA_BUNDLE", None)
         else:
             os.environ["REQUESTS_CA_BUNDLE"] = old_bundle
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                rc = None
+        if sb.running():
+            rc = sb.stop()
             assert rc == 0, f"wx-sandbox exited with {rc}"
-        log.close()
+        sb.stop()
 
 
 def _make_sdk(info, private_key_pem=None):
@@ -124,17 +91,9 @@ def _recover_data(wxpay, order, out_request_no):
     }
 
 
-def _admin(info, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(info["admin_url"] + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read() or b"null")
-
-
 def test_recover_and_query_with_sdk(sandbox):
-    wxpay = _make_sdk(sandbox)
-    order = sandbox["orders"][0]
+    wxpay = _make_sdk(sandbox.info)
+    order = sandbox.info["orders"][0]
     # cipher_data=True: the SDK adds Wechatpay-Serial (the public key id in public-key mode).
     code, text = wxpay._core.request(
         RECOVER, method=RequestType.POST, data=_recover_data(wxpay, order, "PY-OUT-1"), cipher_data=True
@@ -169,14 +128,14 @@ def test_recover_and_query_with_sdk(sandbox):
     assert ro["mchid"] == order["mchid"]
     assert ro["recover_reason"] == "peer conformance 解管"
 
-    recs = _admin(sandbox, "GET", "/recovers")
+    recs = sandbox.recovers()
     rec = [r for r in recs if r["out_request_no"] == "PY-OUT-1"][0]
     assert rec["accept_count"] == 2
 
 
 def test_business_error_passes_through(sandbox):
-    wxpay = _make_sdk(sandbox)
-    order = dict(sandbox["orders"][1])
+    wxpay = _make_sdk(sandbox.info)
+    order = dict(sandbox.info["orders"][1])
     order["related_wxpay_punish_no"] = "does-not-exist"
     code, text = wxpay._core.request(
         RECOVER, method=RequestType.POST, data=_recover_data(wxpay, order, "PY-OUT-404"), cipher_data=True
@@ -186,43 +145,43 @@ def test_business_error_passes_through(sandbox):
 
 
 def test_sdk_detects_bad_response_signature(sandbox):
-    wxpay = _make_sdk(sandbox)
-    _admin(sandbox, "POST", "/faults", {"kind": "bad_signature", "path": "query"})
+    wxpay = _make_sdk(sandbox.info)
+    sandbox.fault("bad_signature", path="query")
     try:
         with pytest.raises(Exception, match="verify the signature"):
             wxpay._core.request(
-                f"{QUERY}PY-OUT-1?control_type=RECOVER&mchid={sandbox['orders'][0]['mchid']}",
+                f"{QUERY}PY-OUT-1?control_type=RECOVER&mchid={sandbox.info['orders'][0]['mchid']}",
                 method=RequestType.GET,
             )
     finally:
-        _admin(sandbox, "POST", "/reset")
+        sandbox.reset()
 
 
 def test_wrong_private_key_gets_sign_error(sandbox):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    before = _admin(sandbox, "GET", "/stats")["signature_failures"]
+    before = sandbox.stats()["signature_failures"]
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    wxpay = _make_sdk(sandbox, private_key_pem=pem)
+    wxpay = _make_sdk(sandbox.info, private_key_pem=pem)
     code, text = wxpay._core.request(
         RECOVER,
         method=RequestType.POST,
-        data=_recover_data(wxpay, sandbox["orders"][2], "PY-OUT-BADKEY"),
+        data=_recover_data(wxpay, sandbox.info["orders"][2], "PY-OUT-BADKEY"),
         cipher_data=True,
     )
     assert code == 401, text
     assert json.loads(text)["code"] == "SIGN_ERROR"
-    assert _admin(sandbox, "GET", "/stats")["signature_failures"] == before + 1
+    assert sandbox.stats()["signature_failures"] == before + 1
 
 
 def test_certificate_download_decrypts_with_sdk_helper(sandbox):
     from wechatpayv3.utils import aes_decrypt, load_certificate
 
-    wxpay = _make_sdk(sandbox)
+    wxpay = _make_sdk(sandbox.info)
     code, text = wxpay._core.request("/v3/certificates", method=RequestType.GET)
     assert code == 200, text
     entry = json.loads(text)["data"][0]
@@ -231,10 +190,10 @@ def test_certificate_download_decrypts_with_sdk_helper(sandbox):
         nonce=ec["nonce"],
         ciphertext=ec["ciphertext"],
         associated_data=ec["associated_data"],
-        apiv3_key=sandbox["apiv3_key"],
+        apiv3_key=sandbox.info["apiv3_key"],
     )
     cert = load_certificate(pem)
     assert cert is not None
-    assert format(cert.serial_number, "X") == sandbox["platform_certificate_serial"] == entry["serial_no"]
+    assert format(cert.serial_number, "X") == sandbox.info["platform_certificate_serial"] == entry["serial_no"]
     # Sanity: the ciphertext carries a 16-byte tag.
     assert len(base64.b64decode(ec["ciphertext"])) == len(pem.encode()) + 16

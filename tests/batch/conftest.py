@@ -7,14 +7,10 @@ Run: make test-batch (or python3 -m pytest -q tests/batch after cargo build --re
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import threading
-import urllib.request
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
@@ -23,7 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PY_DIR = ROOT / "bindings" / "python"
 REL = ROOT / "target" / "release"
-SANDBOX_BIN = os.environ.get("WX_SANDBOX_BIN", str(REL / "wx-sandbox"))
+sys.path.insert(0, str(ROOT / "sandbox" / "py"))
+
+import wx_sandbox_launcher as launcher  # noqa: E402
+
 LIB = os.environ.get("WX_RECOVER_LIB", str(REL / "libwx_recover.so"))
 FIELDS = ["out_request_no", "related_webank_punish_no", "related_wxpay_punish_no", "mchid", "bal_account_no",
           "recover_reason"]
@@ -48,31 +47,16 @@ def start_cli(*args: str, **kw: Any) -> subprocess.Popen:
     return subprocess.Popen([*CLI, *args], env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 
-class Sandbox:
-    """A running wx-sandbox binary and its admin API."""
+class Sandbox(launcher.Sandbox):
+    """A running wx-sandbox binary and its admin API, with the orders a test module shares."""
 
     def __init__(self, orders: int, rate_per_minute: int = 0, recover_delay_ms: int = 100) -> None:
-        if not os.path.isfile(SANDBOX_BIN):
-            pytest.fail(f"wx-sandbox not found at {SANDBOX_BIN}: cargo build --release --workspace")
-        # Kept after the run (under $TMPDIR): `make test-secrets` reads each sandbox's secrets from it.
-        self.state_dir = tempfile.mkdtemp(prefix="wx-batch-sandbox-")
-        self.log = open(os.path.join(self.state_dir, "sandbox.log"), "wb")
-        self.proc = subprocess.Popen(
-            [SANDBOX_BIN, "--state-dir", self.state_dir, "--orders", str(orders),
-             "--rate-limit-per-minute", str(rate_per_minute), "--recover-delay-ms", str(recover_delay_ms)],
-            stdout=subprocess.PIPE, stderr=self.log)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().decode().strip()
-        if not line.startswith("ready "):
-            self.proc.kill()
-            pytest.fail(f"wx-sandbox did not start: {line!r}")
-        # Keep draining stdout so the sandbox never blocks on it.
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
-        with open(line[len("ready "):], encoding="utf-8") as f:
-            self.info: Dict[str, Any] = json.load(f)
-        self.orders: List[Dict[str, Any]] = self.info["orders"]
-        self.config_path: str = self.info["client_config"]
-        self.env_file = os.path.join(self.state_dir, "sandbox.env")
+        try:
+            # Kept after the run (under $TMPDIR): `make test-secrets` reads each sandbox's secrets from it.
+            super().__init__(orders=orders, rate_limit_per_minute=rate_per_minute,
+                             recover_delay_ms=recover_delay_ms, prefix="wx-batch-sandbox-")
+        except launcher.SandboxError as e:
+            pytest.fail(f"wx-sandbox did not start: {e} (cargo build --release --workspace)")
         self._used: set = set()
 
     def take(self, n: int, outcome: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -86,43 +70,12 @@ class Sandbox:
                     return got
         raise RuntimeError(f"the sandbox has fewer than {n} unused orders")
 
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.info["admin_url"].rstrip("/") + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-        return json.loads(raw) if raw else None
-
     def fault(self, kind: str, count: int = 1, **extra: Any) -> None:
-        self.admin("POST", "/faults", {"kind": kind, "count": count, "path": "recover", **extra})
-
-    def reset(self) -> None:
-        self.admin("POST", "/reset", {})
-
-    def recovers(self) -> List[Dict[str, Any]]:
-        return self.admin("GET", "/recovers")
+        super().fault(kind, count, **{"path": "recover", **extra})
 
     def requests(self) -> int:
-        s = self.admin("GET", "/stats")
+        s = self.stats()
         return s["primary"]["requests"] + s["backup"]["requests"]
-
-    def write_config(self, path: Path, **over: Any) -> str:
-        with open(self.config_path, encoding="utf-8") as f:
-            cfg = json.load(f)
-        cfg.update(over)
-        path.write_text(json.dumps(cfg), encoding="utf-8")
-        return str(path)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def row_for(order: Dict[str, Any], no: str, reason: Optional[str] = "batch test") -> Dict[str, Any]:

@@ -12,7 +12,6 @@ new process reconciles. At the end the journal and the sandbox must agree exactl
 Needs target/release/{libwx_recover.so,wx-sandbox}; builds the C child itself.
 """
 import argparse
-import json
 import os
 import random
 import signal
@@ -21,43 +20,24 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REL = os.path.join(ROOT, "target", "release")
 PY_CHILD = os.path.join(ROOT, "tests", "journal", "child.py")
-SANDBOX_BIN = os.environ.get("WX_SANDBOX_BIN", os.path.join(REL, "wx-sandbox"))
+sys.path.insert(0, os.path.join(ROOT, "sandbox", "py"))
+
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 
 def build_child(out_dir):
     exe = os.path.join(out_dir, "journal_child")
+    common = os.path.join(ROOT, "tests", "common")
     subprocess.run(
         ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-pthread",
-         "-I" + os.path.join(ROOT, "include"), os.path.join(ROOT, "tests", "journal", "child.c"),
-         "-o", exe, "-L" + REL, "-Wl,-rpath," + REL, "-lwx_recover"],
+         "-I" + os.path.join(ROOT, "include"), "-I" + common, os.path.join(ROOT, "tests", "journal", "child.c"),
+         os.path.join(common, "child_common.c"), "-o", exe, "-L" + REL, "-Wl,-rpath," + REL, "-lwx_recover"],
         check=True)
     return exe
-
-
-def start_sandbox(state_dir, orders):
-    proc = subprocess.Popen(
-        [SANDBOX_BIN, "--state-dir",
-         state_dir, "--orders", str(orders), "--recover-delay-ms", "50", "--rate-limit-per-minute", "0"],
-        stdout=subprocess.PIPE, stderr=open(os.path.join(state_dir + ".log"), "w"), text=True)
-    line = proc.stdout.readline().strip()
-    if not line.startswith("ready "):
-        proc.kill()
-        sys.exit(f"sandbox did not start: {line!r}")
-    with open(line[len("ready "):]) as f:
-        return proc, json.load(f)
-
-
-def admin(info, method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(info["admin_url"] + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def main():
@@ -75,21 +55,19 @@ def main():
 
     work = tempfile.mkdtemp(prefix="wx-journal-storm-")
     child = build_child(work)
-    sandbox, info = start_sandbox(os.path.join(work, "sandbox"), args.orders)
-    env_file = os.path.join(work, "sandbox", "sandbox.env")
+    try:
+        sandbox = Sandbox(state_dir=os.path.join(work, "sandbox"), log=os.path.join(work, "sandbox.log"),
+                          orders=args.orders, recover_delay_ms=50, rate_limit_per_minute=0)
+    except SandboxError as e:
+        sys.exit(f"sandbox did not start: {e}")
 
     def sandbox_cli(*argv):
-        subprocess.run([SANDBOX_BIN, *argv, "--env-file", env_file], check=True)
+        subprocess.run([sandbox.binary, *argv, "--env-file", sandbox.env_file], check=True)
     try:
-        with open(info["client_config"]) as f:
-            cfg = json.load(f)
         journal = os.path.join(work, "journal.sqlite")
-        cfg.update({"journal": journal, "rate_limit_per_minute": 0, "max_attempts": 2,
-                    "timeout_ms": 1500, "deadline_ms": 4000})
-        config = os.path.join(work, "client.json")
-        with open(config, "w") as f:
-            json.dump(cfg, f)
-        orders = info["orders"]
+        config = sandbox.write_config(os.path.join(work, "client.json"), journal=journal, rate_limit_per_minute=0,
+                                      max_attempts=2, timeout_ms=1500, deadline_ms=4000)
+        orders = sandbox.orders
         lines = [f"CS-{i} {o['related_webank_punish_no']} {o['related_wxpay_punish_no']} "
                  f"{o['mchid']} {o['bal_account_no']}" for i, o in enumerate(orders)]
         killed = 0
@@ -130,7 +108,7 @@ def main():
                 grew["c" if cycle % 2 == 0 else "python"] += now - seen
                 seen = now
 
-        records = admin(info, "GET", "/recovers")
+        records = sandbox.recovers()
         db = sqlite3.connect(journal)
         entries = {row[0]: row[1:] for row in db.execute(
             "SELECT out_request_no, state, wxpay_recover_no FROM entries")}
@@ -174,8 +152,7 @@ def main():
         print(f"journal-crash-storm: {0 if failures else 1} passed, {1 if failures else 0} failed")
         return 1 if failures else 0
     finally:
-        sandbox.terminate()
-        sandbox.wait()
+        sandbox.stop()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ Needs target/release/{libwx_recover.so,wx-sandbox}, a C compiler, a JDK with Mav
 redis-server (scripts/deps.sh installs it). Builds the C and Java children itself.
 """
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -40,16 +39,16 @@ import tempfile
 import threading
 import time
 import traceback
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 REL = os.path.join(ROOT, "target", "release")
-SANDBOX_BIN = os.environ.get("WX_SANDBOX_BIN", os.path.join(REL, "wx-sandbox"))
 JAVA_DIR = os.path.join(ROOT, "bindings", "java")
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "sandbox", "py"))
 
 from redis_server import RedisServer  # noqa: E402
+from wx_sandbox_launcher import Sandbox, SandboxError  # noqa: E402
 
 THREADS = 4
 RATE_LIMITED = 7  # wx_status WX_RATE_LIMITED
@@ -87,10 +86,11 @@ def build_c(work):
     soname = os.path.join(REL, "libwx_recover.so.0")
     if not os.path.exists(soname):
         os.symlink("libwx_recover.so", soname)
+    common = os.path.join(ROOT, "tests", "common")
     subprocess.run(
         ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-pthread",
-         "-I" + os.path.join(ROOT, "include"), os.path.join(HERE, "child.c"), "-o", exe,
-         "-L" + REL, "-Wl,-rpath," + REL, "-lwx_recover"],
+         "-I" + os.path.join(ROOT, "include"), "-I" + common, os.path.join(HERE, "child.c"),
+         os.path.join(common, "child_common.c"), "-o", exe, "-L" + REL, "-Wl,-rpath," + REL, "-lwx_recover"],
         check=True)
     return [exe]
 
@@ -104,6 +104,9 @@ def build_java(work):
         raise RuntimeError(f"mvn process-classes failed ({r.returncode}): "
                            f"{bounded((r.stdout + r.stderr)[-2000:], 2000)}")
     classes = os.path.join(JAVA_DIR, "target", "classes")
+    # The binding's run-time dependencies (slf4j-api), written by the same Maven build.
+    with open(os.path.join(JAVA_DIR, "target", "runtime-classpath.txt"), encoding="utf-8") as f:
+        classes += os.pathsep + f.read().strip()
     glue = os.path.join(JAVA_DIR, "target", "native", "libwx_recover_jni.so")
     out = os.path.join(work, "java")
     subprocess.run(["javac", "-Xlint:all", "-Werror", "-cp", classes, "-d", out,
@@ -114,40 +117,16 @@ def build_java(work):
 
 # ----- the sandbox -----
 
-class Sandbox:
-    def __init__(self, state_dir, orders, limit):
-        self.log = state_dir + ".log"
-        self.proc = spawn(
-            [SANDBOX_BIN, "--state-dir", state_dir, "--orders", str(orders),
-             "--recover-delay-ms", "50", "--rate-limit-per-minute", str(limit)],
-            stdout=subprocess.PIPE, stderr=open(self.log, "w"), text=True)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("ready "):
-            self.proc.kill()
-            raise RuntimeError(f"sandbox did not start: {bounded(line)!r}; log: {tail(self.log)}")
-        with open(line[len("ready "):]) as f:
-            self.info = json.load(f)
-        with open(self.info["client_config"]) as f:
-            self.client_config = json.load(f)
-
-    def admin(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.info["admin_url"] + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read(16 << 20) or b"null")
-
-    def rate(self, api="recover"):
-        return self.admin("GET", "/stats")["rate"][api]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def start_sandbox(state_dir, orders, limit):
+    """A sandbox enforcing `limit` recovers per minute, tracked with the other processes."""
+    try:
+        sb = Sandbox(state_dir=state_dir, log=state_dir + ".log", orders=orders, recover_delay_ms=50,
+                     rate_limit_per_minute=limit)
+    except SandboxError as e:
+        raise RuntimeError(f"sandbox did not start: {bounded(str(e), 2 * SHOWN)}") from None
+    with _procs_lock:
+        _procs.append(sb.proc)
+    return sb
 
 
 # ----- one scenario -----
@@ -162,7 +141,7 @@ class Scenario:
         os.makedirs(self.dir)
         self.children = children
         self.failures = []
-        self.sandbox = Sandbox(os.path.join(self.dir, "sandbox"), n_orders, sandbox_limit)
+        self.sandbox = start_sandbox(os.path.join(self.dir, "sandbox"), n_orders, sandbox_limit)
         self.limit = sandbox_limit
         self.orders = [
             (f"Q{name[:2].upper()}-{i}", o["related_webank_punish_no"], o["related_wxpay_punish_no"],
@@ -177,12 +156,7 @@ class Scenario:
         self.say("FAIL: " + msg)
 
     def config(self, extra, tag="client"):
-        cfg = dict(self.sandbox.client_config)
-        cfg.update(extra)
-        path = os.path.join(self.dir, f"{tag}.json")
-        with open(path, "w") as f:
-            json.dump(cfg, f)
-        return path
+        return self.sandbox.write_config(os.path.join(self.dir, f"{tag}.json"), **extra)
 
     def start(self, config, orders, tag="run"):
         """Starts one process of each kind on its share of `orders`; returns the runs."""
@@ -229,7 +203,7 @@ class Scenario:
         if bad:
             self.fail(f"{len(bad)} of {len(orders)} submits did not succeed, e.g. {bad[:3]}")
         records = {}
-        for rec in self.sandbox.admin("GET", "/recovers"):
+        for rec in self.sandbox.recovers():
             records.setdefault(rec["out_request_no"], []).append(rec)
         wanted = {no for no, *_ in orders}
         missing = sorted(wanted - set(records))

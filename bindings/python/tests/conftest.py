@@ -8,14 +8,11 @@ Run from the repo root:
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -25,23 +22,21 @@ import pytest
 PY_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = PY_DIR.parents[1]
 sys.path.insert(0, str(PY_DIR))  # tests run without `pip install`
+sys.path.insert(0, str(REPO_ROOT / "sandbox" / "py"))
 
 import wx_recover  # noqa: E402
+import wx_sandbox_launcher as launcher  # noqa: E402
 
 SANDBOX_ORDERS = 300
 
 
-class Sandbox:
+class Sandbox(launcher.Sandbox):
     """A running wx-sandbox plus the bookkeeping tests need (fresh orders, faults, configs)."""
 
-    def __init__(self, proc: subprocess.Popen, info: Dict[str, Any], state_dir: str) -> None:
-        self.proc = proc
-        self.info = info
-        self.state_dir = state_dir
-        self.config_path: str = info["client_config"]
-        with open(self.config_path, encoding="utf-8") as f:
-            self.base_config: Dict[str, Any] = json.load(f)
-        self._orders: List[Dict[str, Any]] = list(info["orders"])
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.base_config: Dict[str, Any] = self.read_config()
+        self._orders: List[Dict[str, Any]] = list(self.orders)
         self._lock = threading.Lock()
 
     # --- orders and numbers ---
@@ -81,100 +76,23 @@ class Sandbox:
     def client(self, **overrides: Any) -> wx_recover.Client:
         return wx_recover.Client(json.dumps(self.config(**overrides)))
 
-    # --- admin API ---
-
-    def _admin(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.info["admin_url"].rstrip("/") + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            raw = resp.read()
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            return raw
+    # --- admin API (admin, reset, stats: the launcher's) ---
 
     def fault(self, kind: str, count: int = 1, listener: str = "both", **extra: Any) -> None:
-        body: Dict[str, Any] = {"kind": kind, "count": count, "listener": listener}
-        body.update(extra)
-        self._admin("POST", "/faults", body)
-
-    def reset(self) -> None:
-        self._admin("POST", "/reset", {})
-
-    def stats(self) -> Any:
-        return self._admin("GET", "/stats")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def _die_with_parent() -> None:
-    """Linux: the sandbox gets SIGTERM if the test process dies (even by a crash)."""
-    try:
-        import ctypes
-        import signal
-
-        u = ctypes.c_ulong
-        ctypes.CDLL(None).prctl(1, u(int(signal.SIGTERM)), u(0), u(0), u(0))  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def _sandbox_bin() -> str:
-    env = os.environ.get("WX_SANDBOX_BIN")
-    return env if env else str(REPO_ROOT / "target" / "release" / "wx-sandbox")
+        super().fault(kind, count, listener=listener, **extra)
 
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    binary = _sandbox_bin()
-    if not os.path.isfile(binary):
-        pytest.fail(f"wx-sandbox binary not found at {binary} (build it: cargo build --release, or set WX_SANDBOX_BIN)")
-    state_dir = tempfile.mkdtemp(prefix="wx-py-sandbox-")
-    log = open(os.path.join(state_dir, "sandbox.log"), "wb")
-    proc = subprocess.Popen(
-        [binary, "--state-dir", state_dir, "--orders", str(SANDBOX_ORDERS), "--rate-limit-per-minute", "0"],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-    )
-    ready: List[str] = []
-    got = threading.Event()
-
-    def reader() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # keep draining so the sandbox never blocks on stdout
-            text = line.decode("utf-8", "replace").strip()
-            if not ready and text.startswith("ready "):
-                ready.append(text[len("ready "):])
-                got.set()
-        got.set()
-
-    threading.Thread(target=reader, daemon=True).start()
-    if not got.wait(60) or not ready:
-        proc.kill()
-        proc.wait()
-        log.close()
-        with open(os.path.join(state_dir, "sandbox.log"), "rb") as f:
-            tail = f.read()[-2000:].decode("utf-8", "replace")
-        pytest.fail(f"wx-sandbox did not print 'ready' (exit {proc.poll()}): {tail}")
-    with open(ready[0], encoding="utf-8") as f:
-        info = json.load(f)
-    sb = Sandbox(proc, info, state_dir)
+    try:
+        sb = Sandbox(state_dir=tempfile.mkdtemp(prefix="wx-py-sandbox-"), orders=SANDBOX_ORDERS, rate_limit_per_minute=0)
+    except launcher.SandboxError as e:
+        pytest.fail(str(e))
     try:
         yield sb
     finally:
         sb.stop()
-        log.close()
-        shutil.rmtree(state_dir, ignore_errors=True)
+        shutil.rmtree(sb.state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

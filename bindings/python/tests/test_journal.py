@@ -111,7 +111,7 @@ def test_two_processes_of_eight_threads_share_one_journal(sandbox: Any, tmp_path
         entries = {e.out_request_no: e for e in c.pending()}
     assert set(entries) == set(nos)
     assert all(e.state is JournalState.ACCEPTED and e.wxpay_recover_no for e in entries.values())
-    records = [r for r in sandbox._admin("GET", "/recovers") if r["out_request_no"] in set(nos)]
+    records = [r for r in sandbox.recovers() if r["out_request_no"] in set(nos)]
     assert sorted(r["out_request_no"] for r in records) == sorted(nos)
     assert {r["out_request_no"]: r["wxpay_recover_no"] for r in records} == {
         no: e.wxpay_recover_no for no, e in entries.items()}

@@ -13,7 +13,7 @@ PLAIN = {"wxpay_recover_no": "WXR-PY", "out_request_no": "PY-N-1", "recover_stat
 
 
 def signed(sandbox: Any, **request: Any) -> Tuple[Dict[str, str], bytes]:
-    v = sandbox._admin("POST", "/sign-notification", request)
+    v = sandbox.sign_notification(request)
     return dict(v["headers"]), v["body"].encode("utf-8")
 
 

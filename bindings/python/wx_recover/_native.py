@@ -83,6 +83,12 @@ class wx_stats(Structure):
     ]
 
 
+class wx_reconcile_options(Structure):
+    """Mirror of ``wx_reconcile_options`` (frozen layout: two ``uint32_t``)."""
+
+    _fields_ = [("max_orders", c_uint32), ("deadline_ms", c_uint32)]
+
+
 # Opaque handles are plain pointers; `wx_status` and `wx_recover_state` are C enums (int).
 _h = c_void_p
 _out_h = POINTER(c_void_p)  # T **out for every handle and every owned string
