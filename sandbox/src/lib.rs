@@ -45,6 +45,9 @@ pub struct Options {
     /// platform certificate (as the real platform does), so a client that knows no key yet
     /// can bootstrap. Default false: such answers name the public key id.
     pub certificates_signed_by_certificate: bool,
+    /// Close a connection left idle this long, as the platform does after about 8 s; 0 = keep
+    /// idle connections open. Default 0.
+    pub keep_alive_ms: u64,
 }
 
 impl Default for Options {
@@ -56,6 +59,7 @@ impl Default for Options {
             rate_limit_per_minute: 200,
             orders: 1000,
             certificates_signed_by_certificate: false,
+            keep_alive_ms: 0,
         }
     }
 }
@@ -152,6 +156,7 @@ impl Sandbox {
             recover_delay_ms: opts.recover_delay_ms,
             rate_limit_per_minute: opts.rate_limit_per_minute,
             certificates_signed_by_certificate: opts.certificates_signed_by_certificate,
+            keep_alive_ms: opts.keep_alive_ms,
         };
         let shared = Arc::new(Shared::new(
             mat,

@@ -61,6 +61,11 @@ struct ServeArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true,
           value_parser = integer::<u32>("--rate-limit-per-minute needs an integer"))]
     rate_limit_per_minute: Option<u32>,
+    /// Close a connection left idle this long, in ms, as the platform does after about 8 s;
+    /// 0 = never [default: 0]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = integer::<u64>("--keep-alive-ms needs an integer"))]
+    keep_alive_ms: Option<u64>,
     /// Number of seeded control orders [default: 1000]
     #[arg(long, value_name = "N", allow_hyphen_values = true,
           value_parser = integer::<usize>("--orders needs an integer"))]
@@ -300,6 +305,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             .unwrap_or(defaults.rate_limit_per_minute),
         orders: args.orders.unwrap_or(defaults.orders),
         certificates_signed_by_certificate: args.certificates_signed_by_certificate,
+        keep_alive_ms: args.keep_alive_ms.unwrap_or(defaults.keep_alive_ms),
     };
     let env_file = args.env_file.map(PathBuf::from);
     // Signal handling runs on a small runtime of its own; handlers are installed before

@@ -27,6 +27,7 @@ impl Shared {
             json!({
                 "connections": self.lstats[i].connections.load(Ordering::Relaxed),
                 "requests": self.lstats[i].requests.load(Ordering::Relaxed),
+                "idle_closed": self.lstats[i].idle_closed.load(Ordering::Relaxed),
             })
         };
         let st = self.lock();

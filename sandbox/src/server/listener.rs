@@ -1,9 +1,9 @@
 //! TLS plumbing of the two platform listeners: the acceptor, the accept loop that closes and
 //! re-opens its socket for `down` faults, and one HTTP/1.1 connection over TLS.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper_util::rt::TokioIo;
 use openssl::ssl::{Ssl, SslAcceptor, SslMethod};
@@ -50,17 +50,85 @@ async fn serve_tls(sh: Arc<Shared>, lid: usize, tcp: tokio::net::TcpStream) {
         _ => return,
     }
     sh.lstats[lid].connections.fetch_add(1, Ordering::Relaxed);
-    let sh2 = Arc::clone(&sh);
-    let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&sh2), lid, req));
+    let activity = Arc::new(Activity::default());
+    let (sh2, act) = (Arc::clone(&sh), Arc::clone(&activity));
+    let svc = hyper::service::service_fn(move |req| {
+        let (sh, act) = (Arc::clone(&sh2), Arc::clone(&act));
+        async move {
+            act.begin();
+            let answer = handle(sh, lid, req).await;
+            act.end();
+            answer
+        }
+    });
     // Title-Case header names on the wire, as the platform sends them: some clients look
     // `Wechatpay-Timestamp` up case-sensitively.
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .title_case_headers(true)
         .serve_connection(TokioIo::new(stream), svc);
-    tokio::select! {
-        _ = conn => {}
-        _ = wait_down(&mut rx) => {}
+    let mut conn = std::pin::pin!(conn);
+    let keep_alive = Duration::from_millis(sh.cfg.keep_alive_ms);
+    let mut closing = false;
+    loop {
+        // With a keep-alive limit, look again when the connection could first have been idle
+        // that long; a connection between requests for that long is closed, as the platform
+        // closes one left idle for about 8 s.
+        let check = if keep_alive.is_zero() || closing {
+            Duration::from_secs(3600)
+        } else {
+            keep_alive
+                .saturating_sub(activity.idle_for())
+                .max(Duration::from_millis(5))
+        };
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            _ = wait_down(&mut rx) => return,
+            _ = tokio::time::sleep(check) => {
+                if !keep_alive.is_zero() && !closing && activity.idle_for() >= keep_alive {
+                    sh.lstats[lid].idle_closed.fetch_add(1, Ordering::Relaxed);
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+            }
+        }
+    }
+}
+
+/// When a connection last finished a request, and how many are in flight on it.
+struct Activity {
+    in_flight: AtomicUsize,
+    /// Milliseconds since `since` when the last request finished (or the connection opened).
+    last_ms: AtomicU64,
+    since: Instant,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Activity {
+            in_flight: AtomicUsize::new(0),
+            last_ms: AtomicU64::new(0),
+            since: Instant::now(),
+        }
+    }
+}
+
+impl Activity {
+    fn begin(&self) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+    }
+    fn end(&self) {
+        self.last_ms
+            .store(self.since.elapsed().as_millis() as u64, Ordering::SeqCst);
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+    /// How long the connection has been idle; zero while a request is in flight.
+    fn idle_for(&self) -> Duration {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return Duration::ZERO;
+        }
+        let last = Duration::from_millis(self.last_ms.load(Ordering::SeqCst));
+        self.since.elapsed().saturating_sub(last)
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Config {
     pub recover_delay_ms: u64,
     pub rate_limit_per_minute: u32,
     pub certificates_signed_by_certificate: bool,
+    /// Idle connections are closed after this long; 0 = never.
+    pub keep_alive_ms: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -74,6 +76,8 @@ pub struct State {
 pub struct ListenerStats {
     pub connections: AtomicU64,
     pub requests: AtomicU64,
+    /// Connections closed because they stayed idle for `keep_alive_ms`.
+    pub idle_closed: AtomicU64,
 }
 
 pub struct ListenerCtl {
