@@ -34,6 +34,14 @@ if ! command -v c++ >/dev/null; then
     sudo_=(); [ "$(id -u)" = 0 ] || sudo_=(sudo)
     "${sudo_[@]}" apt-get update -qq && "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
 fi
+# Reproducible builds: the committed fuzz/Cargo.lock is used as it is. cargo-fuzz has no
+# --locked of its own, so a locked fetch comes first: a stale lockfile fails here instead of
+# drifting (update it with `cargo +nightly update -w` in fuzz/ and commit it).
+if ! "${CARGO[@]}" fetch --locked >"$root/build/fuzz-fetch.log" 2>&1; then
+    cat "$root/build/fuzz-fetch.log" >&2
+    echo "fuzz: fuzz/Cargo.lock is stale: update it in fuzz/ and commit it" >&2
+    exit 1
+fi
 # ASan needs the runtime shipped with the toolchain; if it cannot be used, fuzz without it.
 mkdir -p "$root/build/fuzz"
 SAN=(--sanitizer address)
