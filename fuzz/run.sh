@@ -37,8 +37,9 @@ fi
 # Reproducible builds: the committed fuzz/Cargo.lock is used as it is. cargo-fuzz has no
 # --locked of its own, so a locked fetch comes first: a stale lockfile fails here instead of
 # drifting (update it with `cargo +nightly update -w` in fuzz/ and commit it).
-if ! "${CARGO[@]}" fetch --locked >"$root/build/fuzz-fetch.log" 2>&1; then
-    cat "$root/build/fuzz-fetch.log" >&2
+mkdir -p "$root/build/fuzz"
+if ! "${CARGO[@]}" fetch --locked >"$root/build/fuzz/fetch.log" 2>&1; then
+    cat "$root/build/fuzz/fetch.log" >&2
     echo "fuzz: fuzz/Cargo.lock is stale: update it in fuzz/ and commit it" >&2
     exit 1
 fi
