@@ -28,6 +28,7 @@ impl Shared {
                 "connections": self.lstats[i].connections.load(Ordering::Relaxed),
                 "requests": self.lstats[i].requests.load(Ordering::Relaxed),
                 "idle_closed": self.lstats[i].idle_closed.load(Ordering::Relaxed),
+                "in_flight": self.lstats[i].in_flight.load(Ordering::Relaxed),
             })
         };
         let st = self.lock();

@@ -56,7 +56,9 @@ async fn serve_tls(sh: Arc<Shared>, lid: usize, tcp: tokio::net::TcpStream) {
         let (sh, act) = (Arc::clone(&sh2), Arc::clone(&act));
         async move {
             act.begin();
-            let answer = handle(sh, lid, req).await;
+            sh.lstats[lid].in_flight.fetch_add(1, Ordering::SeqCst);
+            let answer = handle(Arc::clone(&sh), lid, req).await;
+            sh.lstats[lid].in_flight.fetch_sub(1, Ordering::SeqCst);
             act.end();
             answer
         }

@@ -78,6 +78,9 @@ pub struct ListenerStats {
     pub requests: AtomicU64,
     /// Connections closed because they stayed idle for `keep_alive_ms`.
     pub idle_closed: AtomicU64,
+    /// Requests being handled now (arrived, not yet answered): right after a client dies, a
+    /// request still in flight was sent before it died.
+    pub in_flight: AtomicU64,
 }
 
 pub struct ListenerCtl {
