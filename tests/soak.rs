@@ -1,5 +1,9 @@
 //! Exactly-once under faults: thousands of recovers from eight threads through one client while
-//! the sandbox misbehaves at random, then a reconciliation against the sandbox's own records.
+//! the sandbox misbehaves at random on whichever host the traffic goes to, then a
+//! reconciliation against the sandbox's own records. The soak also checks that it really
+//! tested something: at least 2% of the requests met a fault, every fault kind fired, and the
+//! breaker moved traffic away from a host and back many times. `WX_SOAK_FAULTS=0` turns the
+//! storm off, and the soak then fails.
 
 mod common;
 
@@ -10,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
-use wx_recover::{Error, ErrorKind};
+use wx_recover::{BreakerState, Error, ErrorKind, Host};
 
 /// 2,000 in `make test`; `make soak` sets WX_SOAK_RECOVERS for a longer run.
 fn recovers() -> usize {
@@ -21,7 +25,22 @@ fn recovers() -> usize {
         .unwrap_or(2000)
 }
 const THREADS: usize = 8;
-const LISTENERS: [&str; 2] = ["primary", "both"];
+/// The share of requests that must meet a fault for the run to count.
+const MIN_FAULT_SHARE: f64 = 0.02;
+const KINDS: [&str; 12] = [
+    "system_error",
+    "reset",
+    "reset_after_accept",
+    "delay",
+    "bad_signature",
+    "signtest",
+    "stale_timestamp",
+    "wrong_serial",
+    "non_json",
+    "huge_body",
+    "rate_limited",
+    "down",
+];
 
 struct Rng(u64);
 
@@ -52,10 +71,13 @@ fn soak_every_recover_lands_exactly_once() {
         o.orders = recovers;
         o.recover_delay_ms = 50;
     });
+    // A short probe interval, so the breaker moves traffic away and back many times a run.
     let c = client(
         &sb,
-        json!({"timeout_ms": 800, "max_attempts": 3, "deadline_ms": 5000}),
+        json!({"timeout_ms": 800, "max_attempts": 3, "deadline_ms": 5000,
+               "breaker_probe_interval_ms": 200}),
     );
+    let storm_on = std::env::var("WX_SOAK_FAULTS").map_or(true, |v| v != "0");
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -64,6 +86,8 @@ fn soak_every_recover_lands_exactly_once() {
     println!("soak seed {seed}");
 
     let storm = AtomicBool::new(true);
+    // (away from the primary, back to it, probes), seen by polling the client's stats.
+    let moves: Mutex<(usize, usize, usize)> = Mutex::new((0, 0, 0));
     let injected = std::sync::atomic::AtomicUsize::new(0);
     // out_request_no -> wxpay_recover_no the client reported (first try or after settlement).
     let reported: Mutex<HashMap<String, String>> = Mutex::new(HashMap::new());
@@ -81,44 +105,59 @@ fn soak_every_recover_lands_exactly_once() {
     };
 
     std::thread::scope(|s| {
-        // The storm: a random fault every few milliseconds while the workers run.
+        // The storm: a fault every few milliseconds while the workers run, aimed where the
+        // traffic goes. A fault for "both" listeners is taken by the next request to either
+        // host, so none waits for traffic that went elsewhere; `down` alternates between the
+        // hosts, which makes the breaker move the traffic.
         s.spawn(|| {
             let mut rng = Rng(seed);
-            let kinds = [
-                "system_error",
-                "reset",
-                "reset_after_accept",
-                "delay",
-                "bad_signature",
-                "signtest",
-                "stale_timestamp",
-                "wrong_serial",
-                "non_json",
-                "huge_body",
-                "rate_limited",
-                "down",
-            ];
             let mut n = 0usize;
-            while storm.load(Ordering::SeqCst) {
-                // Keep a few faults pending, not a backlog: most calls should meet calm weather.
-                if sb.stats()["faults_pending"].as_u64().unwrap_or(0) >= 2 {
-                    std::thread::sleep(Duration::from_millis(5));
+            let mut next_at = 0u64;
+            while storm.load(Ordering::SeqCst) && storm_on {
+                // One fault at a time, about one request in sixteen: most calls still meet calm
+                // weather, and the share stays well above the 2% the run must reach.
+                let st = sb.stats();
+                let requests = st["primary"]["requests"].as_u64().unwrap_or(0)
+                    + st["backup"]["requests"].as_u64().unwrap_or(0);
+                if st["faults_pending"].as_u64().unwrap_or(0) > 0 || requests < next_at {
+                    std::thread::sleep(Duration::from_millis(2));
                     continue;
                 }
-                // Every kind in turn, so each is injected; listener and timing at random.
-                // Backup-only faults would wait for a failover that may never come, so faults
-                // meet the primary or both listeners.
-                let kind = kinds[n % kinds.len()];
+                next_at = requests + 8 + rng.below(16);
+                let kind = KINDS[n % KINDS.len()];
+                let host = ["primary", "backup"][(n / KINDS.len()) % 2];
                 n += 1;
                 let f = match kind {
-                    "down" => json!({"kind": "down", "listener": "primary", "ms": 150}),
-                    "delay" => json!({"kind": "delay", "ms": 1200, "count": 1}),
-                    _ => json!({"kind": kind, "count": 1, "listener": LISTENERS[rng.below(2) as usize]}),
+                    "down" => json!({"kind": "down", "listener": host, "ms": 100 + rng.below(200)}),
+                    "delay" => json!({"kind": "delay", "ms": 1200, "count": 1, "listener": "both"}),
+                    _ => json!({"kind": kind, "count": 1, "listener": "both"}),
                 };
                 sb.inject(f).expect("fault accepted");
-                std::thread::sleep(Duration::from_millis(10 + rng.below(30)));
             }
             injected.store(n, Ordering::SeqCst);
+        });
+
+        // The breaker's moves, as a caller sees them: traffic away from a host, back, probes.
+        s.spawn(|| {
+            let mut last = c.stats();
+            let mut m = moves.lock().unwrap();
+            while storm.load(Ordering::SeqCst) {
+                let now = c.stats();
+                if now.active_host != last.active_host {
+                    if now.active_host == Host::Backup {
+                        m.0 += 1;
+                    } else {
+                        m.1 += 1;
+                    }
+                }
+                if now.breaker == BreakerState::HalfOpen && last.breaker != BreakerState::HalfOpen {
+                    m.2 += 1;
+                }
+                last = now;
+                drop(m);
+                std::thread::sleep(Duration::from_millis(1));
+                m = moves.lock().unwrap();
+            }
         });
 
         let workers: Vec<_> = (0..THREADS)
@@ -156,6 +195,10 @@ fn soak_every_recover_lands_exactly_once() {
         }
         storm.store(false, Ordering::SeqCst);
     });
+
+    // What the storm did, read before calm weather returns.
+    let during = sb.stats();
+    let client_stats = c.stats();
 
     // Calm weather: settle every unknown outcome by re-submitting the same out_request_no.
     sb.reset();
@@ -257,10 +300,45 @@ fn soak_every_recover_lands_exactly_once() {
         sb.stats()
     );
     let injected = injected.load(Ordering::SeqCst);
-    println!("soak: {injected} faults injected");
+    let (away, back, probes) = *moves.lock().unwrap();
+    let fired = |host: &str, kind: &str| during["faults_fired"][host][kind].as_u64().unwrap_or(0);
+    let requests = during["primary"]["requests"].as_u64().unwrap_or(0)
+        + during["backup"]["requests"].as_u64().unwrap_or(0);
+    println!("soak fault table (fired per host):");
+    println!("  {:<20} {:>8} {:>8}", "kind", "primary", "backup");
+    let mut met = 0u64;
+    let mut never = Vec::new();
+    for kind in KINDS {
+        let (p, b) = (fired("primary", kind), fired("backup", kind));
+        println!("  {kind:<20} {p:>8} {b:>8}");
+        met += p + b;
+        if p + b == 0 {
+            never.push(kind);
+        }
+    }
+    let share = met as f64 / requests.max(1) as f64;
+    println!(
+        "soak: {injected} faults injected, {met} fired on {requests} requests ({:.1}%); {} re-entries settled; \
+         failovers {} (recover {}, query {}); breaker moved away {away} times, back {back} times, {probes} probes",
+        share * 100.0,
+        t.settled_by_reentry,
+        client_stats.recover.failovers + client_stats.query.failovers,
+        client_stats.recover.failovers,
+        client_stats.query.failovers,
+    );
     assert!(
-        injected >= 12,
-        "every fault kind must be injected at least once ({injected} injected)"
+        never.is_empty(),
+        "fault kinds that never fired: {never:?}: the storm no longer reaches the traffic"
+    );
+    assert!(
+        share >= MIN_FAULT_SHARE,
+        "only {:.2}% of requests met a fault (at least {:.0}% wanted): the soak tested calm weather",
+        share * 100.0,
+        MIN_FAULT_SHARE * 100.0
+    );
+    assert!(
+        away >= 3 && back >= 3,
+        "the breaker moved traffic away {away} and back {back} times: too few to test failover under load"
     );
     assert!(
         t.settled_by_reentry > 0,

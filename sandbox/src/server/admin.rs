@@ -40,6 +40,10 @@ impl Shared {
             "signature_failures": self.signature_failures.load(Ordering::Relaxed),
             "notifications_delivered": self.notifications_delivered.load(Ordering::Relaxed),
             "faults_pending": st.faults.len(),
+            "faults_fired": {
+                "primary": st.faults_fired[0],
+                "backup": st.faults_fired[1],
+            },
             "blackhole_held": self.blackhole_held.load(Ordering::SeqCst),
             "rate": self.rate_json(&st),
             "listeners_up": {

@@ -34,23 +34,42 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    const ALL: [FaultKind; 13] = [
+        FaultKind::SystemError,
+        FaultKind::Reset,
+        FaultKind::ResetAfterAccept,
+        FaultKind::Delay,
+        FaultKind::BadSignature,
+        FaultKind::SignTest,
+        FaultKind::StaleTimestamp,
+        FaultKind::WrongSerial,
+        FaultKind::NonJson,
+        FaultKind::HugeBody,
+        FaultKind::RateLimited,
+        FaultKind::Down,
+        FaultKind::Blackhole,
+    ];
+
     fn parse(s: &str) -> Option<FaultKind> {
-        Some(match s {
-            "system_error" => FaultKind::SystemError,
-            "reset" => FaultKind::Reset,
-            "reset_after_accept" => FaultKind::ResetAfterAccept,
-            "delay" => FaultKind::Delay,
-            "bad_signature" => FaultKind::BadSignature,
-            "signtest" => FaultKind::SignTest,
-            "stale_timestamp" => FaultKind::StaleTimestamp,
-            "wrong_serial" => FaultKind::WrongSerial,
-            "non_json" => FaultKind::NonJson,
-            "huge_body" => FaultKind::HugeBody,
-            "rate_limited" => FaultKind::RateLimited,
-            "down" => FaultKind::Down,
-            "blackhole" => FaultKind::Blackhole,
-            _ => return None,
-        })
+        FaultKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::SystemError => "system_error",
+            FaultKind::Reset => "reset",
+            FaultKind::ResetAfterAccept => "reset_after_accept",
+            FaultKind::Delay => "delay",
+            FaultKind::BadSignature => "bad_signature",
+            FaultKind::SignTest => "signtest",
+            FaultKind::StaleTimestamp => "stale_timestamp",
+            FaultKind::WrongSerial => "wrong_serial",
+            FaultKind::NonJson => "non_json",
+            FaultKind::HugeBody => "huge_body",
+            FaultKind::RateLimited => "rate_limited",
+            FaultKind::Down => "down",
+            FaultKind::Blackhole => "blackhole",
+        }
     }
 
     /// Faults that spoil a 2xx answer's signature headers.
@@ -125,6 +144,9 @@ impl Shared {
                 if !on {
                     continue;
                 }
+                *self.lock().faults_fired[i]
+                    .entry(kind.as_str())
+                    .or_default() += 1;
                 let ctl = &self.listeners[i];
                 let epoch = ctl.down_epoch.fetch_add(1, Ordering::SeqCst) + 1;
                 ctl.up.send_replace(false);
@@ -208,6 +230,7 @@ impl Shared {
         if f.remaining == 0 {
             st.faults.remove(pos);
         }
+        *st.faults_fired[lid].entry(out.kind.as_str()).or_default() += 1;
         Some(out)
     }
 

@@ -66,6 +66,9 @@ pub struct State {
     pub recovers: Vec<RecoverRecord>,
     pub by_out: HashMap<String, usize>,
     pub faults: Vec<Fault>,
+    /// Faults that acted, per listener (primary, backup) and kind, since the start: what a
+    /// soak reports, and how it knows its storm reached the traffic.
+    pub faults_fired: [std::collections::BTreeMap<&'static str, u64>; 2],
     pub nonces: HashMap<String, i64>,
     pub last_prune: i64,
     pub rate: HashMap<(String, Api), VecDeque<Instant>>,
