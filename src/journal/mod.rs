@@ -227,6 +227,7 @@ impl Journal {
             &digest,
             unix_now(),
         )?;
+        let counted = matches!(recorded, Recorded::New);
         match recorded {
             Recorded::New => {}
             Recorded::Conflict => {
@@ -244,14 +245,25 @@ impl Journal {
                 serial = stored_serial;
             }
         }
-        self.resend(api, no, &body, &serial)
+        self.resend(api, no, &body, &serial, counted)
     }
 
-    /// Sends a journaled body and records what came of it.
-    fn resend(&self, api: Api<'_>, no: &str, body: &[u8], serial: &str) -> Result<Accepted> {
+    /// Sends a journaled body and records what came of it. The first attempt is counted before
+    /// its bytes go out: by the record itself for a new entry (`counted`), else here.
+    fn resend(
+        &self,
+        api: Api<'_>,
+        no: &str,
+        body: &[u8],
+        serial: &str,
+        counted: bool,
+    ) -> Result<Accepted> {
         // Two durable writes per new submit: the record before sending (which also stamps the
         // attempt) and the outcome after it.
         let j = self;
+        if !counted {
+            j.store.begin_attempt(no, unix_now())?;
+        }
         let outcome = api::recover::send(api, no, body, serial);
         let (state, err) = match &outcome {
             Ok(_) => (JournalState::Accepted, None),
@@ -273,7 +285,7 @@ impl Journal {
             state,
             wxpay_no,
             request_id,
-            attempts,
+            Some(i64::from(attempts) - 1),
             err.as_ref(),
             unix_now(),
         ) {
@@ -332,7 +344,7 @@ impl Journal {
             // ACCEPTED does not move back from a final state, nor is a final one rewritten.
             Some(e) if !(e.state.is_final() || to == JournalState::Accepted && e.state == to) => j
                 .store
-                .settle(no, to, wxpay_no, request_id, 0, None, unix_now()),
+                .settle(no, to, wxpay_no, request_id, None, None, unix_now()),
             _ => Ok(()),
         });
         if let Err(e) = result {
@@ -396,11 +408,18 @@ impl Journal {
         let j = self;
         let no = entry.out_request_no.as_str();
         if unix_now() - entry.created_at >= EXPIRY_SECS {
-            j.store
-                .settle(no, JournalState::Expired, None, None, 0, None, unix_now())?;
+            j.store.settle(
+                no,
+                JournalState::Expired,
+                None,
+                None,
+                None,
+                None,
+                unix_now(),
+            )?;
         } else if entry.state == JournalState::InDoubt {
             if let Some((body, serial)) = j.store.request(no)? {
-                let _ = self.resend(api, no, &body, &serial);
+                let _ = self.resend(api, no, &body, &serial, false);
             }
         } else {
             match api::query::recover(api, no, &entry.mchid) {
@@ -411,7 +430,7 @@ impl Journal {
                         JournalState::Accepted,
                         None,
                         e.request_id.as_deref(),
-                        e.attempts,
+                        Some(i64::from(e.attempts)),
                         Some(&LastError::of(&e)),
                         unix_now(),
                     )?;

@@ -216,8 +216,8 @@ impl Store {
             .execute(
                 "INSERT OR IGNORE INTO entries (out_request_no, related_webank_punish_no,
                  related_wxpay_punish_no, mchid, recover_reason, body, wechatpay_serial, digest,
-                 state, created_at, updated_at, last_attempt_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9)",
+                 state, created_at, updated_at, last_attempt_at, attempts)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9,1)",
                 params![
                     out_request_no,
                     related_webank_punish_no,
@@ -272,7 +272,22 @@ impl Store {
         Ok(())
     }
 
+    /// Counts an attempt before its bytes go out (a re-entry of an entry already recorded), so
+    /// a process killed mid-request leaves the attempt on record.
+    pub fn begin_attempt(&self, out_request_no: &str, now: i64) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE entries SET attempts = attempts + 1, last_attempt_at = ?2, updated_at = ?2
+                 WHERE out_request_no = ?1 AND state IN ('IN_DOUBT', 'ACCEPTED')",
+                params![out_request_no, now],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     /// Moves an entry to `state`, keeping what is known. A final entry never moves back.
+    /// `more_attempts`, when a call ended, is what it made beyond the attempt counted before
+    /// it was sent (negative when it sent nothing); `None` for outcomes learnt otherwise.
     #[allow(clippy::too_many_arguments)]
     pub fn settle(
         &self,
@@ -280,7 +295,7 @@ impl Store {
         state: JournalState,
         wxpay_recover_no: Option<&str>,
         request_id: Option<&str>,
-        attempts: u32,
+        more_attempts: Option<i64>,
         error: Option<&LastError>,
         now: i64,
     ) -> Result<()> {
@@ -299,11 +314,11 @@ impl Store {
                    state = ?2,
                    wxpay_recover_no = COALESCE(?3, wxpay_recover_no),
                    request_id = COALESCE(?4, request_id),
-                   attempts = attempts + ?5,
+                   attempts = MAX(0, attempts + COALESCE(?5, 0)),
                    error_status = ?6, error_http_status = ?7, error_code = ?8, error_message = ?9,
                    accepted_at = COALESCE(accepted_at, ?10),
                    finished_at = COALESCE(finished_at, ?11),
-                   last_attempt_at = CASE WHEN ?5 > 0 THEN ?12 ELSE last_attempt_at END,
+                   last_attempt_at = CASE WHEN ?5 IS NOT NULL THEN ?12 ELSE last_attempt_at END,
                    updated_at = ?12
                  WHERE out_request_no = ?1
                    AND state NOT IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')",
@@ -312,7 +327,7 @@ impl Store {
                     state.as_str(),
                     wxpay_recover_no,
                     request_id,
-                    attempts,
+                    more_attempts,
                     error.map(|e| e.status.code()),
                     error.map(|e| e.http_status),
                     error.and_then(|e| e.code.as_deref()),
