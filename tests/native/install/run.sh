@@ -110,6 +110,13 @@ else
 
 
 fi
+# What ships carries no debug sections: the shared library is stripped, the archive has its
+# debug info removed (cargo's release profile keeps line tables for developers; docs/cpp.md).
+for lib in "$prefix/lib/libwx_recover.so.$ver" "$prefix/lib/libwx_recover.a"; do
+  ! readelf -S -W "$lib" 2>/dev/null | grep -q '\.debug_' || fail "$(basename "$lib") carries debug sections"
+done
+pass "no debug sections: libwx_recover.so.$ver $(du -k "$prefix/lib/libwx_recover.so.$ver" | cut -f1) KiB, libwx_recover.a $(du -k "$prefix/lib/libwx_recover.a" | cut -f1) KiB"
+
 # ---- sandbox --------------------------------------------------------------------------------
 sandbox_start --orders 200 --rate-limit-per-minute 0 || fail "sandbox did not start"
 sandbox_json=$SANDBOX_JSON
@@ -143,7 +150,7 @@ run_cpp_example() {  # $1 shared|static, $2 first order index
     { cat "$tmp/cpp-$kind.out" >&2; fail "recover_threads ($kind)"; }
   [ "$(grep -cE '^thread [0-7]: .* -> .* (SUCCESS|FAILED)' "$tmp/cpp-$kind.out")" = 8 ] ||
     { cat "$tmp/cpp-$kind.out" >&2; fail "recover_threads ($kind) did not report 8 final states"; }
-  pass "examples-c/cpp ($kind, find_package from the prefix): 8 threads, one client, 8 final"
+  pass "examples-c/cpp ($kind, find_package from the prefix): 8 threads, one client, 8 final ($(du -k "$b/recover_threads" | cut -f1) KiB)"
 }
 cp -r "$root/examples-c/cpp" "$tmp/cpp-example"
 run_cpp_example shared 0
