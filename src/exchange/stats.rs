@@ -7,17 +7,53 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use crate::core::kinds::{BreakerState, Endpoint, Host, StoreKind};
 
-#[derive(Default)]
-pub(crate) struct EndpointCounters {
-    pub requests: AtomicU64,
-    pub attempts: AtomicU64,
-    pub retries: AtomicU64,
-    pub failovers: AtomicU64,
-    pub limiter_waits: AtomicU64,
-    pub limiter_refusals: AtomicU64,
-    pub limiter_waiting: AtomicU64,
-    pub throttled: AtomicU64,
-    pub verification_failures: AtomicU64,
+/// The per-endpoint counters, listed once: the atomics a client counts in, the snapshot type
+/// and the copy between them all come from this list. The C ABI's `wx_endpoint_stats` mirrors
+/// it field by field (`src/ffi/stats.rs`; the compiler checks the copy) and every binding's
+/// copy is generated from the header (`make header`).
+macro_rules! endpoint_counters {
+    ($($(#[doc = $doc:literal])* $name:ident,)*) => {
+        #[derive(Default)]
+        pub(crate) struct EndpointCounters {
+            $(pub $name: AtomicU64,)*
+        }
+
+        /// One endpoint's counters since the client was created. `limiter_waiting` is a
+        /// gauge: the calls waiting for a slot right now.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct EndpointStats {
+            $($(#[doc = $doc])* pub $name: u64,)*
+        }
+
+        impl EndpointCounters {
+            fn snapshot(&self) -> EndpointStats {
+                EndpointStats {
+                    $($name: self.$name.load(Ordering::Relaxed),)*
+                }
+            }
+        }
+    };
+}
+
+endpoint_counters! {
+    /// Calls (one call may make several attempts).
+    requests,
+    /// Requests sent, retries included.
+    attempts,
+    /// Attempts after the first of a call.
+    retries,
+    /// Attempts that went to the other host than the call's previous attempt.
+    failovers,
+    /// Attempts that had to wait for a slot.
+    limiter_waits,
+    /// Calls refused because no slot freed in time (`RateLimited`; nothing sent).
+    limiter_refusals,
+    /// Calls waiting for a slot now.
+    limiter_waiting,
+    /// 429 answers (`FREQUENCY_LIMITED`) from the platform.
+    throttled,
+    /// 2xx answers whose signature or headers failed verification.
+    verification_failures,
 }
 
 #[derive(Default)]
@@ -31,44 +67,8 @@ impl Counters {
     }
 
     pub fn snapshot(&self, e: Endpoint) -> EndpointStats {
-        let c = self.endpoint(e);
-        let r = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        EndpointStats {
-            requests: r(&c.requests),
-            attempts: r(&c.attempts),
-            retries: r(&c.retries),
-            failovers: r(&c.failovers),
-            limiter_waits: r(&c.limiter_waits),
-            limiter_refusals: r(&c.limiter_refusals),
-            limiter_waiting: r(&c.limiter_waiting),
-            throttled: r(&c.throttled),
-            verification_failures: r(&c.verification_failures),
-        }
+        self.endpoint(e).snapshot()
     }
-}
-
-/// One endpoint's counters since the client was created. `limiter_waiting` is a gauge: the
-/// calls waiting for a slot right now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EndpointStats {
-    /// Calls (one call may make several attempts).
-    pub requests: u64,
-    /// Requests sent, retries included.
-    pub attempts: u64,
-    /// Attempts after the first of a call.
-    pub retries: u64,
-    /// Attempts that went to the other host than the call's previous attempt.
-    pub failovers: u64,
-    /// Attempts that had to wait for a slot.
-    pub limiter_waits: u64,
-    /// Calls refused because no slot freed in time (`RateLimited`; nothing sent).
-    pub limiter_refusals: u64,
-    /// Calls waiting for a slot now.
-    pub limiter_waiting: u64,
-    /// 429 answers (`FREQUENCY_LIMITED`) from the platform.
-    pub throttled: u64,
-    /// 2xx answers whose signature or headers failed verification.
-    pub verification_failures: u64,
 }
 
 /// A snapshot of a client's counters and state.

@@ -82,6 +82,29 @@ impl<T> Out<T> {
     }
 }
 
+impl Out<*mut c_char> {
+    /// Hands out an owned copy of `s`, which the caller frees with wx_free().
+    pub(super) fn write_string(self, s: &str) {
+        self.write(super::cstring(s).into_raw())
+    }
+}
+
+/// The four `Wechatpay-*` header values a caller passes as C strings, each required.
+pub(super) fn signed_headers(
+    timestamp: *const c_char,
+    nonce: *const c_char,
+    signature: *const c_char,
+    serial: *const c_char,
+) -> Result<crate::SignedHeaders> {
+    Ok(crate::SignedHeaders {
+        timestamp: req_str(timestamp, "timestamp")?.to_string(),
+        nonce: req_str(nonce, "nonce")?.to_string(),
+        signature: req_str(signature, "signature")?.to_string(),
+        serial: req_str(serial, "serial")?.to_string(),
+        signature_type: None,
+    })
+}
+
 pub(super) fn out_ptr<T>(p: *mut T, name: &str) -> Result<Out<T>> {
     if p.is_null() {
         return Err(Error::invalid(name, "output pointer must not be NULL"));

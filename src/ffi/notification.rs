@@ -8,7 +8,6 @@ use std::ptr;
 use super::boundary::{self, call, out_ptr, req_bytes, req_str};
 use super::*;
 use crate::Notification;
-use crate::SignedHeaders;
 
 /// A verified, decrypted result notification (opaque). Owned by the caller; free with
 /// wx_notification_free().
@@ -61,17 +60,9 @@ pub unsafe extern "C" fn wx_recover_parse_notification(
     call(err, || {
         let client = boundary::handle(client, "client")?;
         let out = out_ptr(out, "out")?;
-        let headers = SignedHeaders {
-            timestamp: req_str(timestamp, "timestamp")?.to_string(),
-            nonce: req_str(nonce, "nonce")?.to_string(),
-            signature: req_str(signature, "signature")?.to_string(),
-            serial: req_str(serial, "serial")?.to_string(),
-            signature_type: None,
-        };
+        let headers = boundary::signed_headers(timestamp, nonce, signature, serial)?;
         let body = req_bytes(body, body_len, "body")?;
-        let n = client.inner.parse_notification(&headers, body)?;
-        out.write(Box::into_raw(Box::new(notification_handle(n))));
-        Ok(())
+        deliver(out, client.inner.parse_notification(&headers, body))
     })
 }
 
@@ -103,10 +94,17 @@ pub unsafe extern "C" fn wx_recover_parse_notification_headers(
             pairs.push((req_str(*n, "names")?, req_str(*v, "values")?.as_bytes()));
         }
         let body = req_bytes(body, body_len, "body")?;
-        let n = client.inner.parse_notification_pairs(pairs, body)?;
-        out.write(Box::into_raw(Box::new(notification_handle(n))));
-        Ok(())
+        deliver(out, client.inner.parse_notification_pairs(pairs, body))
     })
+}
+
+/// A parsed notification handed out as a handle the caller frees with wx_notification_free().
+fn deliver(
+    out: boundary::Out<*mut wx_notification>,
+    parsed: crate::Result<crate::Notification>,
+) -> crate::Result<()> {
+    out.write(Box::into_raw(Box::new(notification_handle(parsed?))));
+    Ok(())
 }
 
 /// The notification's decrypted resource as a recover order (free with wx_order_free()),

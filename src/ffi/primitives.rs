@@ -6,7 +6,6 @@ use std::ffi::{c_char, CString};
 
 use super::boundary::{self, call, out_ptr, req_bytes, req_str};
 use super::*;
-use crate::SignedHeaders;
 
 /// Builds an `Authorization` header value for a request sent by the caller's own HTTP stack.
 /// `url` is the path and query exactly as sent (e.g. "/v3/...?a=1"); `body`/`body_len` are the
@@ -32,8 +31,7 @@ pub unsafe extern "C" fn wx_recover_authorization(
         let method = req_str(method, "method")?;
         let url = req_str(url, "url")?;
         let body = req_bytes(body, body_len, "body")?;
-        let value = client.inner.authorization(method, url, body)?;
-        out.write(cstring(&value).into_raw());
+        out.write_string(&client.inner.authorization(method, url, body)?);
         Ok(())
     })
 }
@@ -55,8 +53,7 @@ pub unsafe extern "C" fn wx_recover_encrypt(
         let client = boundary::handle(client, "client")?;
         let out = out_ptr(out, "out")?;
         let plaintext = req_str(plaintext, "plaintext")?;
-        let ct = client.inner.encrypt(plaintext)?;
-        out.write(cstring(&ct).into_raw());
+        out.write_string(&client.inner.encrypt(plaintext)?);
         Ok(())
     })
 }
@@ -81,13 +78,7 @@ pub unsafe extern "C" fn wx_recover_verify(
 ) -> wx_status {
     call(err, || {
         let client = boundary::handle(client, "client")?;
-        let headers = SignedHeaders {
-            timestamp: req_str(timestamp, "timestamp")?.to_string(),
-            nonce: req_str(nonce, "nonce")?.to_string(),
-            signature: req_str(signature, "signature")?.to_string(),
-            serial: req_str(serial, "serial")?.to_string(),
-            signature_type: None,
-        };
+        let headers = boundary::signed_headers(timestamp, nonce, signature, serial)?;
         let body = req_bytes(body, body_len, "body")?;
         client.inner.verify(&headers, body)
     })
