@@ -5,8 +5,8 @@
 #   2. the installed jar: the JNI glue for this platform under io/wxrecover/native/, one
 #      stripped .so with libwx_recover linked in (no RUNPATH, no NEEDED libwx_recover, only JNI
 #      entry points exported), and no examples;
-#   3. a fresh Maven project under build/maven-consumer that depends on io.wxrecover:wx-recover
-#      and holds the README's Java quickstart, compiled by Maven;
+#   3. a fresh Maven project under build/maven-consumer made of the README's pom.xml and App.java,
+#      built with the README's mvn line;
 #   4. run with `java -cp` from a folder under /tmp against a sandbox, with a copy of the jar and
 #      the dependencies Maven resolved for the project (slf4j-api, transitively, and no SLF4J
 #      provider), no -D flag and no library path: a recover goes through, and the library prints
@@ -67,78 +67,36 @@ nm -D --defined-only "$so" | awk '{print $NF}' | grep -Ev '^(Java_io_wxrecover_N
   fail "the glue exports more than its JNI entry points: $(head -n 5 "$run/stray" | tr '\n' ' ')"
 pass "the jar: $entry ($(du -k "$so" | cut -f1) KiB, stripped, no RUNPATH, libwx_recover inside, only JNI exports), no examples"
 
-# ---- 3. a fresh consumer project --------------------------------------------------------------
+# ---- 3. a fresh consumer project: the README's pom.xml and App.java, as they stand ----------------
 rm -rf "$proj"
 mkdir -p "$proj/src/main/java"
-cat > "$proj/pom.xml" <<POM
-<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>com.example</groupId>
-  <artifactId>recover-app</artifactId>
-  <version>1.0</version>
-  <properties>
-    <maven.compiler.release>17</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <dependencies>
-    <dependency>
-      <groupId>io.wxrecover</groupId>
-      <artifactId>wx-recover</artifactId>
-      <version>$ver</version>
-    </dependency>
-  </dependencies>
-  <build>
-    <plugins>
-      <plugin>
-        <groupId>org.apache.maven.plugins</groupId>
-        <artifactId>maven-compiler-plugin</artifactId>
-        <version>3.13.0</version>
-      </plugin>
-      <plugin>
-        <groupId>org.apache.maven.plugins</groupId>
-        <artifactId>maven-resources-plugin</artifactId>
-        <version>3.3.1</version>
-      </plugin>
-      <plugin>
-        <groupId>org.apache.maven.plugins</groupId>
-        <artifactId>maven-dependency-plugin</artifactId>
-        <version>3.6.1</version>
-      </plugin>
-    </plugins>
-  </build>
-</project>
-POM
-snippet=$(sed -n '/^## Java quickstart/,/^## /p' "$root/README.md" | sed -n '/^```java$/,/^```$/p' | sed '1d;$d')
-echo "$snippet" | grep -q 'WxRecoverClient.fromConfigFile(Path.of("client.json"))' || fail "README has no Java quickstart block"
-{
-  echo 'import io.wxrecover.*;'
-  echo 'import java.nio.file.Path;'
-  echo 'public class App {'
-  echo '  public static void main(String[] args) throws Exception {'
-  echo "$snippet"
-  echo '  }'
-  echo '}'
-} > "$proj/src/main/java/App.java"
-(cd "$proj" && "${mvn[@]}" compile) > "$run/compile.log" 2>&1 || { cat "$run/compile.log" >&2; fail "consumer compile"; }
-pass "fresh project $proj (depends on io.wxrecover:wx-recover:$ver; the README quickstart as App.java) compiles"
-# The runtime class path Maven gives the project: wx-recover and what it brings (slf4j-api).
-(cd "$proj" && "${mvn[@]}" dependency:build-classpath -Dmdep.includeScope=runtime \
-  -Dmdep.outputFile="$run/deps.classpath") > "$run/classpath.log" 2>&1 ||
-  { cat "$run/classpath.log" >&2; fail "consumer dependency:build-classpath"; }
-deps=$(tr ':' '\n' < "$run/deps.classpath" | grep -v '/io/wxrecover/wx-recover/' | paste -sd: -)
+java_section=$(sed -n '/^## Java quickstart/,/^## Use from C++/p' "$root/README.md")
+block() { echo "$java_section" | sed -n "/^\`\`\`$1\$/,/^\`\`\`\$/p" | sed '1d;$d'; }
+block xml > "$proj/pom.xml"
+grep -q "<version>$ver</version>" "$proj/pom.xml" || fail "README's pom.xml does not depend on wx-recover $ver"
+block java > "$proj/src/main/java/App.java"
+grep -q 'WxRecoverClient.fromConfigFile' "$proj/src/main/java/App.java" || fail "README has no Java App.java block"
+run_lines=$(block sh | sed -n '/^mvn -q compile/,$p')
+[ -n "$run_lines" ] || fail "README has no build-and-run block for the Java project"
+echo "$run_lines" | grep -q '^java -cp ' || fail "README's run block has no java line"
+(cd "$proj" && eval "$(echo "$run_lines" | grep '^mvn ' | sed "s|^mvn |${mvn[*]} |")") > "$run/compile.log" 2>&1 ||
+  { cat "$run/compile.log" >&2; fail "the README's mvn line in the consumer project"; }
+deps=$(tr ':' '\n' < "$proj/cp.txt" | grep -v '/io/wxrecover/wx-recover/' | paste -sd: -)
 echo "$deps" | grep -q '/org/slf4j/slf4j-api/' || fail "slf4j-api is not on the project's runtime class path: $deps"
-pass "the project's runtime class path brings slf4j-api transitively: $deps"
+pass "fresh project $proj: the README's pom.xml and App.java compile; its class path brings slf4j-api transitively"
 
 # ---- 4. run it: java -cp, no -D, no library path ------------------------------------------------
 sandbox_start --orders 20 --rate-limit-per-minute 0
 cp "$(sandbox_get client_config)" "$run/client.json"
 cp "$jar" "$run/wx-recover.jar"
 before=$(ls -d /tmp/wx-recover-jni-* 2>/dev/null || true)
-out=$(cd "$run" && java -cp "$proj/target/classes:$run/wx-recover.jar:$deps" App 2>"$run/app.err") ||
-  { echo "$out" >&2; cat "$run/app.err" >&2; fail "App"; }
+# The README's java line as it stands, run in the project with the sandbox's client.json.
+cp "$run/client.json" "$proj/client.json"
+java_line=$(echo "$run_lines" | grep '^java -cp ')
+out=$(cd "$proj" && eval "$java_line" 2>"$run/app.err") ||
+  { echo "$out" >&2; cat "$run/app.err" >&2; fail "App (the README's java line)"; }
 echo "$out" | grep -Eq '^[0-9A-Za-z_-]+ (EXECUTING|SUCCESS|FAILED)$' || { echo "$out" >&2; fail "App printed no acceptance and state"; }
-pass "java -cp classes:wx-recover.jar:slf4j-api App from $run, no flags: $out"
+pass "the README's java line ($java_line), no flags: $out"
 # No SLF4J provider: no library line anywhere; stderr may hold SLF4J's own notice, nothing else.
 ! grep -v '^SLF4J: ' "$run/app.err" > "$run/app.err.other" ||
   fail "App wrote more than SLF4J's notice to stderr: $(head -n 5 "$run/app.err.other")"
