@@ -78,11 +78,13 @@ GENERATED_HEADER = $$(ls -t $(REL)/build/wx-recover-*/out/wx_recover.h | head -1
 header: build
 	@cp "$(GENERATED_HEADER)" include/wx_recover.h && echo "include/wx_recover.h updated"
 	@python3 scripts/c_api_docs.py --write
+	@python3 scripts/gen_tables.py --write
 
 check-header: build
 	@diff -u include/wx_recover.h "$(GENERATED_HEADER)" \
 	  || { echo "include/wx_recover.h differs from a fresh cbindgen run: run make header and commit it"; exit 1; }
 	@python3 scripts/c_api_docs.py --check
+	@python3 scripts/gen_tables.py --check
 
 lint: build
 	python3 scripts/check_layers.py --self-test

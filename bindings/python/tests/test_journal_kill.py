@@ -27,17 +27,20 @@ def _in_flight(sandbox):
     return st["primary"]["in_flight"] + st["backup"]["in_flight"]
 
 
-def test_pending_after_a_kill_mid_request_counts_the_attempt_that_reached_the_platform(sandbox, tmp_path):
+def test_pending_after_a_kill_mid_request_counts_the_attempt_that_reached_the_platform(faults, tmp_path):
+    sandbox = faults
     journal = tmp_path / "journal.sqlite"
     cfg = sandbox.config(journal=str(journal), max_attempts=1, timeout_ms=30000, deadline_ms=60000)
     req = sandbox.request_for(sandbox.take_order())
-    # The platform holds the request: it has arrived and is never answered.
+    # The platform holds the request: it has arrived and is never answered. Other tests'
+    # requests may be in flight too: wait for ours (recorded first, then one more in flight).
+    before = _in_flight(sandbox)
     sandbox.fault("blackhole", 1)
     child = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(cfg), json.dumps(req)],
                              env=dict(os.environ, PYTHONPATH=str(PY_DIR)))
     try:
         deadline = time.monotonic() + 30
-        while _in_flight(sandbox) == 0:
+        while not journal.exists() or _in_flight(sandbox) <= before:
             assert child.poll() is None, "the child ended before its request arrived"
             assert time.monotonic() < deadline, "the request never reached the sandbox"
             time.sleep(0.02)

@@ -27,6 +27,8 @@ from ctypes import (
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from ._tables import ENDPOINT_STATS, ENUMS, STATS
+
 __all__ = ["LibraryError", "Native", "WX_LOG_FN", "load_library", "library_candidates"]
 
 LIB_NAME = "libwx_recover.so"
@@ -51,36 +53,27 @@ class wx_recover_request(Structure):
 
 
 class wx_endpoint_stats(Structure):
-    """Mirror of ``wx_endpoint_stats`` (frozen layout: nine ``uint64_t``)."""
+    """Mirror of ``wx_endpoint_stats`` (frozen layout: ``uint64_t`` counters), field by field
+    as the header lists them (_tables.ENDPOINT_STATS)."""
 
-    _fields_ = [
-        ("requests", c_uint64),
-        ("attempts", c_uint64),
-        ("retries", c_uint64),
-        ("failovers", c_uint64),
-        ("limiter_waits", c_uint64),
-        ("limiter_refusals", c_uint64),
-        ("limiter_waiting", c_uint64),
-        ("throttled", c_uint64),
-        ("verification_failures", c_uint64),
-    ]
+    _fields_ = [(name, getattr(ctypes, ctype)) for name, ctype, _, _ in ENDPOINT_STATS]
+
+
+def _stats_field_type(ctype: str) -> Any:
+    """The ctypes type of a wx_stats field's C type: its struct, an enum (a C int), a scalar."""
+    if ctype == "wx_endpoint_stats":
+        return wx_endpoint_stats
+    if ctype in ENUMS:
+        return c_int
+    return {"uint8_t": c_uint8, "uint64_t": c_uint64}[ctype]
 
 
 class wx_stats(Structure):
-    """Mirror of ``wx_stats`` (frozen layout). The enums ``wx_host``, ``wx_breaker_state`` and
-    ``wx_quota_store`` are C ints; ctypes inserts the same padding as the C compiler."""
+    """Mirror of ``wx_stats`` (frozen layout), field by field as the header lists them
+    (_tables.STATS). The enums ``wx_host``, ``wx_breaker_state`` and ``wx_quota_store`` are C
+    ints; ctypes inserts the same padding as the C compiler."""
 
-    _fields_ = [
-        ("recover", wx_endpoint_stats),
-        ("query", wx_endpoint_stats),
-        ("certificates", wx_endpoint_stats),
-        ("active_host", c_int),
-        ("breaker", c_int),
-        ("backup_down", c_uint8),
-        ("quota_store_healthy", c_uint8),
-        ("quota_store", c_int),
-        ("quota_store_errors", c_uint64),
-    ]
+    _fields_ = [(name, _stats_field_type(ctype)) for name, ctype, _, _ in STATS]
 
 
 class wx_reconcile_options(Structure):

@@ -14,9 +14,9 @@ import java.util.Set;
 
 /**
  * The JNI surface: one native method per C ABI function, strings as UTF-8 {@code byte[]}
- * (never JNI's modified UTF-8), handles as {@code long}. The glue in
- * {@code src/main/native/wx_recover_jni.c} only converts; ownership is handled by the callers
- * in this package (every handle returned here is freed in a {@code finally}).
+ * (never JNI's modified UTF-8), handles as {@code long}. The glue in {@code src/main/native/}
+ * (one C file per family of calls) only converts; ownership is handled by the callers in this
+ * package (every handle returned here is freed in a {@code finally}).
  *
  * <p>Fallible calls throw {@link WxRecoverException}, built by the glue from the C error
  * object through {@link WxRecoverException#fromNative}.
@@ -289,11 +289,12 @@ final class Native {
     // ----- stats -----
 
     /**
-     * Length of the array {@link #stats} returns: the nine counters of wx_endpoint_stats (in
-     * their C order) for recover, query and certificates, then active_host, breaker,
-     * backup_down, quota_store_healthy, quota_store and quota_store_errors.
+     * Length of the array {@link #stats} returns: wx_stats field by field in C order, each
+     * wx_endpoint_stats as its counters in C order (both orders are written from the header by
+     * scripts/gen_tables.py, into WxStats.java and the glue's wx_tables.h). javac -h copies it
+     * into the glue's header, where jni_stats.c checks it against its own count.
      */
-    static final int STATS_LENGTH = 3 * 9 + 6;
+    static final int STATS_LENGTH = WxStats.LENGTH;
 
     /** A copy of wx_recover_stats' snapshot, laid out as {@link #STATS_LENGTH} says. */
     static native long[] stats(long client) throws WxRecoverException;

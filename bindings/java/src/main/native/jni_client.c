@@ -1,0 +1,165 @@
+/* JNI glue, the client and its calls: create, free, serial, submit and its acceptance, query. */
+#include <stdlib.h>
+
+#include "jni_glue.h"
+
+/* Both constructors: copy the argument, call `make`, wipe the copy (it may hold an inline
+ * private key or the APIv3 key), throw on failure. */
+static jlong client_new(JNIEnv *env, jbyteArray arg,
+                        wx_status (*make)(const char *, wx_recover **, wx_error **)) {
+    char *c_arg;
+    wx_recover *client = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    if (jni_copy_cstr(env, arg, &c_arg) != 0) {
+        return 0;
+    }
+    st = make(c_arg, &client, &err);
+    jni_free_secret(c_arg);
+    if (st != WX_OK) {
+        jni_throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(client);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNew(JNIEnv *env, jclass cls,
+                                                           jbyteArray json) {
+    (void)cls;
+    return client_new(env, json, wx_recover_new);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNewFromFile(JNIEnv *env, jclass cls,
+                                                                   jbyteArray path) {
+    (void)cls;
+    return client_new(env, path, wx_recover_new_from_file);
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_clientFree(JNIEnv *env, jclass cls,
+                                                           jlong client) {
+    (void)env;
+    (void)cls;
+    wx_recover_free((wx_recover *)handle_ptr(client));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientWechatpaySerial(JNIEnv *env,
+                                                                            jclass cls,
+                                                                            jlong client) {
+    (void)cls;
+    return jni_to_jbytes(env,
+                         wx_recover_wechatpay_serial((const wx_recover *)handle_ptr(client)));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientGetWechatpaySerial(JNIEnv *env,
+                                                                               jclass cls,
+                                                                               jlong client) {
+    const char *serial = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_get_wechatpay_serial((const wx_recover *)handle_ptr(client), &serial, &err);
+    if (st != WX_OK) {
+        jni_throw_wx(env, st, err, NULL);
+        return NULL;
+    }
+    return jni_to_jbytes(env, serial);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls, jlong client,
+                                                        jbyteArray out_request_no,
+                                                        jbyteArray webank_no,
+                                                        jbyteArray wxpay_no, jbyteArray mchid,
+                                                        jbyteArray bal_account_no,
+                                                        jbyteArray reason) {
+    jbyteArray src[6];
+    char *f[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    wx_recover_request req;
+    wx_accepted *accepted = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    int i, ok = 1;
+    (void)cls;
+    src[0] = out_request_no;
+    src[1] = webank_no;
+    src[2] = wxpay_no;
+    src[3] = mchid;
+    src[4] = bal_account_no;
+    src[5] = reason;
+    for (i = 0; i < 6 && ok; i++) {
+        ok = jni_copy_cstr(env, src[i], &f[i]) == 0;
+    }
+    if (ok) {
+        req.out_request_no = f[0];
+        req.related_webank_punish_no = f[1];
+        req.related_wxpay_punish_no = f[2];
+        req.mchid = f[3];
+        req.bal_account_no = f[4];
+        req.recover_reason = f[5];
+        st = wx_recover_submit((const wx_recover *)handle_ptr(client), &req, &accepted, &err);
+        if (st != WX_OK) {
+            jni_throw_wx(env, st, err, NULL);
+            accepted = NULL;
+        }
+    }
+    for (i = 0; i < 6; i++) {
+        if (i == 4) {
+            jni_free_secret(f[i]);
+        } else {
+            free(f[i]);
+        }
+    }
+    return handle_long(accepted);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_acceptedString(JNIEnv *env, jclass cls,
+                                                                     jlong accepted,
+                                                                     jint which) {
+    const wx_accepted *a = (const wx_accepted *)handle_ptr(accepted);
+    (void)cls;
+    switch (which) {
+    case io_wxrecover_Native_ACCEPTED_WXPAY_RECOVER_NO:
+        return jni_to_jbytes(env, wx_accepted_wxpay_recover_no(a));
+    case io_wxrecover_Native_ACCEPTED_OUT_REQUEST_NO:
+        return jni_to_jbytes(env, wx_accepted_out_request_no(a));
+    case io_wxrecover_Native_ACCEPTED_REQUEST_ID:
+        return jni_to_jbytes(env, wx_accepted_request_id(a));
+    default:
+        return NULL;
+    }
+}
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_acceptedAttempts(JNIEnv *env, jclass cls,
+                                                                 jlong accepted) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_accepted_attempts((const wx_accepted *)handle_ptr(accepted));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_acceptedFree(JNIEnv *env, jclass cls,
+                                                             jlong accepted) {
+    (void)env;
+    (void)cls;
+    wx_accepted_free((wx_accepted *)handle_ptr(accepted));
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_query(JNIEnv *env, jclass cls, jlong client,
+                                                       jbyteArray out_request_no,
+                                                       jbyteArray mchid) {
+    char *c_no = NULL, *c_mchid = NULL;
+    wx_order *order = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    if (jni_copy_cstr(env, out_request_no, &c_no) == 0 &&
+        jni_copy_cstr(env, mchid, &c_mchid) == 0) {
+        st = wx_recover_query((const wx_recover *)handle_ptr(client), c_no, c_mchid, &order,
+                              &err);
+        if (st != WX_OK) {
+            jni_throw_wx(env, st, err, NULL);
+            order = NULL;
+        }
+    }
+    free(c_no);
+    free(c_mchid);
+    return handle_long(order);
+}

@@ -1,0 +1,167 @@
+/* JNI glue, the journal: pending entries, one entry, reconcile and its report, prune. */
+#include <stdlib.h>
+
+#include "jni_glue.h"
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_pending(JNIEnv *env, jclass cls, jlong client) {
+    wx_journal_list *list = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_pending((const wx_recover *)handle_ptr(client), &list, &err);
+    if (st != WX_OK) {
+        jni_throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(list);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntry(JNIEnv *env, jclass cls,
+                                                              jlong client,
+                                                              jbyteArray out_request_no) {
+    char *c_no = NULL;
+    wx_journal_entry *entry = NULL;
+    wx_error *err = NULL;
+    (void)cls;
+    if (jni_copy_cstr(env, out_request_no, &c_no) == 0) {
+        wx_status st = wx_recover_journal_entry((const wx_recover *)handle_ptr(client), c_no,
+                                                &entry, &err);
+        if (st != WX_OK) {
+            jni_throw_wx(env, st, err, NULL);
+            entry = NULL;
+        }
+    }
+    free(c_no);
+    return handle_long(entry);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reconcile(JNIEnv *env, jclass cls,
+                                                           jlong client, jint max_orders,
+                                                           jint deadline_ms) {
+    wx_reconcile_options opts = {(uint32_t)(max_orders < 0 ? 0 : max_orders),
+                                 (uint32_t)(deadline_ms < 0 ? 0 : deadline_ms)};
+    wx_reconcile_report *report = NULL;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_reconcile((const wx_recover *)handle_ptr(client), &opts, &report, &err);
+    if (st != WX_OK) {
+        jni_throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return handle_long(report);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_prune(JNIEnv *env, jclass cls, jlong client,
+                                                       jint older_than_days) {
+    size_t deleted = 0;
+    wx_error *err = NULL;
+    wx_status st;
+    (void)cls;
+    st = wx_recover_journal_prune((const wx_recover *)handle_ptr(client),
+                                  (uint32_t)(older_than_days < 0 ? 0 : older_than_days), &deleted,
+                                  &err);
+    if (st != WX_OK) {
+        jni_throw_wx(env, st, err, NULL);
+        return 0;
+    }
+    return (jlong)deleted;
+}
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_journalListLen(JNIEnv *env, jclass cls,
+                                                               jlong list) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_journal_list_len((const wx_journal_list *)handle_ptr(list));
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalListGet(JNIEnv *env, jclass cls,
+                                                                jlong list, jint index) {
+    (void)env;
+    (void)cls;
+    if (index < 0) return 0;
+    return handle_long(wx_journal_list_get((const wx_journal_list *)handle_ptr(list), (size_t)index));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_journalListFree(JNIEnv *env, jclass cls,
+                                                                jlong list) {
+    (void)env;
+    (void)cls;
+    wx_journal_list_free((wx_journal_list *)handle_ptr(list));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_journalEntryFree(JNIEnv *env, jclass cls,
+                                                                 jlong entry) {
+    (void)env;
+    (void)cls;
+    wx_journal_entry_free((wx_journal_entry *)handle_ptr(entry));
+}
+
+JNIEXPORT jint JNICALL Java_io_wxrecover_Native_journalEntryState(JNIEnv *env, jclass cls,
+                                                                  jlong entry) {
+    (void)env;
+    (void)cls;
+    return (jint)wx_journal_entry_state((const wx_journal_entry *)handle_ptr(entry));
+}
+
+static const char *journal_entry_get(const void *e, const char *field) {
+    return wx_journal_entry_get(e, field);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_journalEntryGet(JNIEnv *env, jclass cls,
+                                                                      jlong entry,
+                                                                      jbyteArray field) {
+    (void)cls;
+    return jni_string_by_name(env, handle_ptr(entry), field, journal_entry_get);
+}
+
+/* attempts, error status, error HTTP status, created_at, updated_at: `which` is Native.ENTRY_*. */
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntryNumber(JNIEnv *env, jclass cls,
+                                                                    jlong entry, jint which) {
+    const wx_journal_entry *e = (const wx_journal_entry *)handle_ptr(entry);
+    (void)env;
+    (void)cls;
+    switch (which) {
+    case io_wxrecover_Native_ENTRY_ATTEMPTS:
+        return (jlong)wx_journal_entry_attempts(e);
+    case io_wxrecover_Native_ENTRY_ERROR_STATUS:
+        return (jlong)wx_journal_entry_error_status(e);
+    case io_wxrecover_Native_ENTRY_ERROR_HTTP_STATUS:
+        return (jlong)wx_journal_entry_error_http_status(e);
+    case io_wxrecover_Native_ENTRY_CREATED_AT:
+        return (jlong)wx_journal_entry_created_at(e);
+    case io_wxrecover_Native_ENTRY_UPDATED_AT:
+        return (jlong)wx_journal_entry_updated_at(e);
+    default:
+        return 0;
+    }
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportCount(JNIEnv *env, jclass cls,
+                                                             jlong report, jint state) {
+    (void)env;
+    (void)cls;
+    return (jlong)wx_reconcile_report_count((const wx_reconcile_report *)handle_ptr(report),
+                                            (wx_journal_state)state);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportBusy(JNIEnv *env, jclass cls,
+                                                            jlong report) {
+    (void)env;
+    (void)cls;
+    return (jlong)wx_reconcile_report_busy((const wx_reconcile_report *)handle_ptr(report));
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportPending(JNIEnv *env, jclass cls,
+                                                               jlong report) {
+    (void)env;
+    (void)cls;
+    return handle_long(wx_reconcile_report_pending((const wx_reconcile_report *)handle_ptr(report)));
+}
+
+JNIEXPORT void JNICALL Java_io_wxrecover_Native_reportFree(JNIEnv *env, jclass cls,
+                                                           jlong report) {
+    (void)env;
+    (void)cls;
+    wx_reconcile_report_free((wx_reconcile_report *)handle_ptr(report));
+}
