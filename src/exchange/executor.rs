@@ -4,6 +4,11 @@
 //! between attempts; and counts what happened. What is retried, what moves to the other host
 //! and what marks a host down is the classifier's verdict (`core/classify.rs`); this file only
 //! carries it out.
+//!
+//! Logging: what the caller receives as an error is logged at DEBUG only (the caller decides
+//! whether it is worth a WARN; a library that also logged it would print every error twice);
+//! an attempt that failed and was retried is INFO; what the caller cannot see otherwise, the
+//! breaker moving traffic between hosts, is WARN.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -145,7 +150,7 @@ impl Executor {
                             .after(&so_far)
                         });
                         self.logger
-                            .log(Level::Error, || format!("{method} {path}: {e}"));
+                            .log(Level::Debug, || format!("{method} {path}: {e}"));
                         return Err(e);
                     }
                 }
@@ -215,7 +220,7 @@ impl Executor {
                                 .verification_failures
                                 .fetch_add(1, Ordering::Relaxed);
                             self.logger
-                                .log(Level::Error, || format!("{method} {path}: {e}"));
+                                .log(Level::Debug, || format!("{method} {path}: {e}"));
                             return Err(e);
                         }
                         Err(e) => e,
@@ -226,7 +231,7 @@ impl Executor {
                         attempts,
                         ..Context::default()
                     });
-                    self.logger.log(Level::Warn, || {
+                    self.logger.log(Level::Info, || {
                         format!("{method} {path} attempt={attempts} {took} ms: {e}")
                     });
                     e
@@ -238,7 +243,7 @@ impl Executor {
             });
             if !verdict.retry {
                 self.logger
-                    .log(Level::Warn, || format!("{method} {path}: {err}"));
+                    .log(Level::Debug, || format!("{method} {path}: {err}"));
                 return Err(err);
             }
             if !self.breaker.enabled() && verdict.failover && fixed_host + 1 < hosts.len() {
@@ -247,7 +252,7 @@ impl Executor {
             // The platform's Retry-After, when it sent one, is the least pause before the next.
             let pause = backoff(attempts).max(retry_after.unwrap_or_default());
             if attempts >= config.max_attempts() || Instant::now() + pause >= deadline {
-                self.logger.log(Level::Error, || {
+                self.logger.log(Level::Debug, || {
                     format!(
                         "{method} {path} gave up after {attempts} attempts, {} ms: {err}",
                         started.elapsed().as_millis()
