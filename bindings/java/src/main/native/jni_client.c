@@ -16,11 +16,7 @@ static jlong client_new(JNIEnv *env, jbyteArray arg,
     }
     st = make(c_arg, &client, &err);
     jni_free_secret(c_arg);
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
-        return 0;
-    }
-    return handle_long(client);
+    return jni_check(env, st, err) ? handle_long(client) : 0;
 }
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNew(JNIEnv *env, jclass cls,
@@ -35,34 +31,17 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_clientNewFromFile(JNIEnv *env, 
     return client_new(env, path, wx_recover_new_from_file);
 }
 
-JNIEXPORT void JNICALL Java_io_wxrecover_Native_clientFree(JNIEnv *env, jclass cls,
-                                                           jlong client) {
-    (void)env;
-    (void)cls;
-    wx_recover_free((wx_recover *)handle_ptr(client));
-}
-
-JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientWechatpaySerial(JNIEnv *env,
-                                                                            jclass cls,
-                                                                            jlong client) {
-    (void)cls;
-    return jni_to_jbytes(env,
-                         wx_recover_wechatpay_serial((const wx_recover *)handle_ptr(client)));
-}
+JNI_FREE(clientFree, wx_recover_free)
+JNI_GETTER(jbyteArray, clientWechatpaySerial, jni_to_jbytes(env, wx_recover_wechatpay_serial(h)))
 
 JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientGetWechatpaySerial(JNIEnv *env,
                                                                                jclass cls,
                                                                                jlong client) {
     const char *serial = NULL;
     wx_error *err = NULL;
-    wx_status st;
+    wx_status st = wx_recover_get_wechatpay_serial(client_ptr(client), &serial, &err);
     (void)cls;
-    st = wx_recover_get_wechatpay_serial((const wx_recover *)handle_ptr(client), &serial, &err);
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
-        return NULL;
-    }
-    return jni_to_jbytes(env, serial);
+    return jni_check(env, st, err) ? jni_to_jbytes(env, serial) : NULL;
 }
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls, jlong client,
@@ -76,7 +55,6 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls,
     wx_recover_request req;
     wx_accepted *accepted = NULL;
     wx_error *err = NULL;
-    wx_status st;
     int i, ok = 1;
     (void)cls;
     src[0] = out_request_no;
@@ -95,11 +73,8 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls,
         req.mchid = f[3];
         req.bal_account_no = f[4];
         req.recover_reason = f[5];
-        st = wx_recover_submit((const wx_recover *)handle_ptr(client), &req, &accepted, &err);
-        if (st != WX_OK) {
-            jni_throw_wx(env, st, err, NULL);
-            accepted = NULL;
-        }
+        wx_status st = wx_recover_submit(client_ptr(client), &req, &accepted, &err);
+        jni_check(env, st, err);
     }
     for (i = 0; i < 6; i++) {
         if (i == 4) {
@@ -128,19 +103,8 @@ JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_acceptedString(JNIEnv *env
     }
 }
 
-JNIEXPORT jint JNICALL Java_io_wxrecover_Native_acceptedAttempts(JNIEnv *env, jclass cls,
-                                                                 jlong accepted) {
-    (void)env;
-    (void)cls;
-    return (jint)wx_accepted_attempts((const wx_accepted *)handle_ptr(accepted));
-}
-
-JNIEXPORT void JNICALL Java_io_wxrecover_Native_acceptedFree(JNIEnv *env, jclass cls,
-                                                             jlong accepted) {
-    (void)env;
-    (void)cls;
-    wx_accepted_free((wx_accepted *)handle_ptr(accepted));
-}
+JNI_GETTER(jint, acceptedAttempts, wx_accepted_attempts(h))
+JNI_FREE(acceptedFree, wx_accepted_free)
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_query(JNIEnv *env, jclass cls, jlong client,
                                                        jbyteArray out_request_no,
@@ -148,16 +112,11 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_query(JNIEnv *env, jclass cls, 
     char *c_no = NULL, *c_mchid = NULL;
     wx_order *order = NULL;
     wx_error *err = NULL;
-    wx_status st;
     (void)cls;
     if (jni_copy_cstr(env, out_request_no, &c_no) == 0 &&
         jni_copy_cstr(env, mchid, &c_mchid) == 0) {
-        st = wx_recover_query((const wx_recover *)handle_ptr(client), c_no, c_mchid, &order,
-                              &err);
-        if (st != WX_OK) {
-            jni_throw_wx(env, st, err, NULL);
-            order = NULL;
-        }
+        wx_status st = wx_recover_query(client_ptr(client), c_no, c_mchid, &order, &err);
+        jni_check(env, st, err);
     }
     free(c_no);
     free(c_mchid);

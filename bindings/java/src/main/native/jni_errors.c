@@ -8,24 +8,18 @@ static jclass g_exc_class;      /* global ref, set by jni_errors_load() */
 static jmethodID g_exc_factory; /* WxRecoverException.fromNative */
 
 int jni_errors_load(JNIEnv *env) {
-    jclass local = (*env)->FindClass(env, EXC_CLASS);
-    if (local == NULL) {
-        return -1;
-    }
-    g_exc_class = (jclass)(*env)->NewGlobalRef(env, local);
-    (*env)->DeleteLocalRef(env, local);
-    if (g_exc_class == NULL) {
-        return -1;
-    }
-    g_exc_factory = (*env)->GetStaticMethodID(env, g_exc_class, "fromNative", EXC_FACTORY_SIG);
-    return g_exc_factory == NULL ? -1 : 0;
+    return jni_load_static_method(env, EXC_CLASS, "fromNative", EXC_FACTORY_SIG, &g_exc_class,
+                                  &g_exc_factory);
 }
 
-void jni_errors_unload(JNIEnv *env) {
-    if (g_exc_class != NULL) {
-        (*env)->DeleteGlobalRef(env, g_exc_class);
-        g_exc_class = NULL;
+void jni_errors_unload(JNIEnv *env) { jni_unload_class(env, &g_exc_class); }
+
+int jni_check(JNIEnv *env, wx_status status, wx_error *err) {
+    if (status == WX_OK) {
+        return 1;
     }
+    jni_throw_wx(env, status, err, NULL);
+    return 0;
 }
 
 void jni_throw_wx(JNIEnv *env, wx_status status, wx_error *err, const char *fallback) {

@@ -3,7 +3,7 @@
  * The glue sits between io.wxrecover.Native and the wx-recover C ABI (include/wx_recover.h),
  * one C file per job, all linked into one libwx_recover_jni.so (Makefile):
  *
- *   jni_library.c        JNI_OnLoad/JNI_OnUnload, version, build info, status names
+ *   jni_library.c        JNI_OnLoad/JNI_OnUnload, class lookups, version, build info, status names
  *   jni_conversions.c    Java byte[] <-> C strings and buffers, wiping secrets
  *   jni_errors.c         WxRecoverException built from a wx_error
  *   jni_logging.c        the log callback into WxRecoverClient.nativeLog, set per client
@@ -44,6 +44,9 @@
 static inline void *handle_ptr(jlong h) { return (void *)(intptr_t)h; }
 
 static inline jlong handle_long(const void *p) { return (jlong)(intptr_t)p; }
+
+/* The client handle, as the C ABI's calls on a client take it. */
+static inline const wx_recover *client_ptr(jlong h) { return (const wx_recover *)handle_ptr(h); }
 
 /* ----- conversions (jni_conversions.c) ----- */
 
@@ -91,12 +94,31 @@ int jni_copy_signed(JNIEnv *env, jbyteArray timestamp, jbyteArray nonce, jbyteAr
 
 void jni_free_signed(jni_signed *s);
 
+/* ----- loading (jni_library.c) ----- */
+
+/*
+ * A global reference to class `name` in *cls and its static method `method` (JNI signature
+ * `sig`) in *id: 0 on success, -1 with an exception pending when either is missing.
+ */
+int jni_load_static_method(JNIEnv *env, const char *name, const char *method, const char *sig,
+                           jclass *cls, jmethodID *id);
+
+/* Deletes the global reference in *cls, if any, and clears it. */
+void jni_unload_class(JNIEnv *env, jclass *cls);
+
 /* ----- errors (jni_errors.c) ----- */
 
 /* Looks up WxRecoverException.fromNative once; 0 on success, -1 when it is missing. */
 int jni_errors_load(JNIEnv *env);
 
 void jni_errors_unload(JNIEnv *env);
+
+/*
+ * Ends a C call that returned `status`: WX_OK gives 1; any other status throws
+ * WxRecoverException from `err` (freeing it) and gives 0. The C ABI leaves a failed call's
+ * out-parameter untouched, so a result initialised to NULL is still NULL after a failure.
+ */
+int jni_check(JNIEnv *env, wx_status status, wx_error *err);
 
 /*
  * Throws WxRecoverException from a C error and frees the error. Without an error object the
@@ -111,5 +133,46 @@ void jni_throw_wx(JNIEnv *env, wx_status status, wx_error *err, const char *fall
 int jni_logging_load(JavaVM *vm, JNIEnv *env);
 
 void jni_logging_unload(JNIEnv *env);
+
+/* ----- one-line entry points ----- */
+
+/*
+ * The Native methods that read one value off the handle they are given, or free it, are one
+ * line each: nothing in them can fail and cls is unused. In JNI_GETTER's `expr`, `h` is the
+ * handle as a pointer and `env` the JNIEnv:
+ *
+ *   JNI_GETTER(jint, orderState, wx_order_state(h))     int Native.orderState(long order)
+ *   JNI_FREE(orderFree, wx_order_free)                  void Native.orderFree(long order)
+ *   JNI_STRING_BY_NAME(orderGet, wx_order_get)          byte[] Native.orderGet(long, byte[])
+ *
+ * javac -h declares every entry point in io_wxrecover_Native.h, so one that differs from its
+ * native method fails the build.
+ */
+#define JNI_GETTER(jtype, method, expr)                                                        \
+    JNIEXPORT jtype JNICALL Java_io_wxrecover_Native_##method(JNIEnv *env, jclass cls,         \
+                                                              jlong handle) {                  \
+        const void *h = handle_ptr(handle);                                                    \
+        (void)env;                                                                             \
+        (void)cls;                                                                             \
+        return (jtype)(expr);                                                                  \
+    }
+
+#define JNI_FREE(method, free_fn)                                                              \
+    JNIEXPORT void JNICALL Java_io_wxrecover_Native_##method(JNIEnv *env, jclass cls,          \
+                                                             jlong handle) {                   \
+        (void)env;                                                                             \
+        (void)cls;                                                                             \
+        free_fn(handle_ptr(handle));                                                           \
+    }
+
+/* `get` takes the handle's own type; jni_string_by_name() a const void *: hence the adapter. */
+#define JNI_STRING_BY_NAME(method, get)                                                        \
+    static const char *method##_field(const void *h, const char *name) { return get(h, name); } \
+    JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_##method(JNIEnv *env, jclass cls,    \
+                                                                   jlong handle,               \
+                                                                   jbyteArray name) {          \
+        (void)cls;                                                                             \
+        return jni_string_by_name(env, handle_ptr(handle), name, method##_field);              \
+    }
 
 #endif /* WX_JNI_GLUE_H */

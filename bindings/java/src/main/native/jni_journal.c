@@ -6,14 +6,9 @@
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_pending(JNIEnv *env, jclass cls, jlong client) {
     wx_journal_list *list = NULL;
     wx_error *err = NULL;
-    wx_status st;
+    wx_status st = wx_recover_pending(client_ptr(client), &list, &err);
     (void)cls;
-    st = wx_recover_pending((const wx_recover *)handle_ptr(client), &list, &err);
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
-        return 0;
-    }
-    return handle_long(list);
+    return jni_check(env, st, err) ? handle_long(list) : 0;
 }
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntry(JNIEnv *env, jclass cls,
@@ -24,12 +19,8 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntry(JNIEnv *env, jclas
     wx_error *err = NULL;
     (void)cls;
     if (jni_copy_cstr(env, out_request_no, &c_no) == 0) {
-        wx_status st = wx_recover_journal_entry((const wx_recover *)handle_ptr(client), c_no,
-                                                &entry, &err);
-        if (st != WX_OK) {
-            jni_throw_wx(env, st, err, NULL);
-            entry = NULL;
-        }
+        wx_status st = wx_recover_journal_entry(client_ptr(client), c_no, &entry, &err);
+        jni_check(env, st, err);
     }
     free(c_no);
     return handle_long(entry);
@@ -42,38 +33,22 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reconcile(JNIEnv *env, jclass c
                                  (uint32_t)(deadline_ms < 0 ? 0 : deadline_ms)};
     wx_reconcile_report *report = NULL;
     wx_error *err = NULL;
-    wx_status st;
+    wx_status st = wx_recover_reconcile(client_ptr(client), &opts, &report, &err);
     (void)cls;
-    st = wx_recover_reconcile((const wx_recover *)handle_ptr(client), &opts, &report, &err);
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
-        return 0;
-    }
-    return handle_long(report);
+    return jni_check(env, st, err) ? handle_long(report) : 0;
 }
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_prune(JNIEnv *env, jclass cls, jlong client,
                                                        jint older_than_days) {
     size_t deleted = 0;
     wx_error *err = NULL;
-    wx_status st;
+    wx_status st = wx_recover_journal_prune(
+        client_ptr(client), (uint32_t)(older_than_days < 0 ? 0 : older_than_days), &deleted, &err);
     (void)cls;
-    st = wx_recover_journal_prune((const wx_recover *)handle_ptr(client),
-                                  (uint32_t)(older_than_days < 0 ? 0 : older_than_days), &deleted,
-                                  &err);
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
-        return 0;
-    }
-    return (jlong)deleted;
+    return jni_check(env, st, err) ? (jlong)deleted : 0;
 }
 
-JNIEXPORT jint JNICALL Java_io_wxrecover_Native_journalListLen(JNIEnv *env, jclass cls,
-                                                               jlong list) {
-    (void)env;
-    (void)cls;
-    return (jint)wx_journal_list_len((const wx_journal_list *)handle_ptr(list));
-}
+JNI_GETTER(jint, journalListLen, wx_journal_list_len(h))
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalListGet(JNIEnv *env, jclass cls,
                                                                 jlong list, jint index) {
@@ -83,37 +58,10 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalListGet(JNIEnv *env, jcl
     return handle_long(wx_journal_list_get((const wx_journal_list *)handle_ptr(list), (size_t)index));
 }
 
-JNIEXPORT void JNICALL Java_io_wxrecover_Native_journalListFree(JNIEnv *env, jclass cls,
-                                                                jlong list) {
-    (void)env;
-    (void)cls;
-    wx_journal_list_free((wx_journal_list *)handle_ptr(list));
-}
-
-JNIEXPORT void JNICALL Java_io_wxrecover_Native_journalEntryFree(JNIEnv *env, jclass cls,
-                                                                 jlong entry) {
-    (void)env;
-    (void)cls;
-    wx_journal_entry_free((wx_journal_entry *)handle_ptr(entry));
-}
-
-JNIEXPORT jint JNICALL Java_io_wxrecover_Native_journalEntryState(JNIEnv *env, jclass cls,
-                                                                  jlong entry) {
-    (void)env;
-    (void)cls;
-    return (jint)wx_journal_entry_state((const wx_journal_entry *)handle_ptr(entry));
-}
-
-static const char *journal_entry_get(const void *e, const char *field) {
-    return wx_journal_entry_get(e, field);
-}
-
-JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_journalEntryGet(JNIEnv *env, jclass cls,
-                                                                      jlong entry,
-                                                                      jbyteArray field) {
-    (void)cls;
-    return jni_string_by_name(env, handle_ptr(entry), field, journal_entry_get);
-}
+JNI_FREE(journalListFree, wx_journal_list_free)
+JNI_FREE(journalEntryFree, wx_journal_entry_free)
+JNI_GETTER(jint, journalEntryState, wx_journal_entry_state(h))
+JNI_STRING_BY_NAME(journalEntryGet, wx_journal_entry_get)
 
 /* attempts, error status, error HTTP status, created_at, updated_at: `which` is Native.ENTRY_*. */
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntryNumber(JNIEnv *env, jclass cls,
@@ -145,23 +93,6 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportCount(JNIEnv *env, jclass
                                             (wx_journal_state)state);
 }
 
-JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportBusy(JNIEnv *env, jclass cls,
-                                                            jlong report) {
-    (void)env;
-    (void)cls;
-    return (jlong)wx_reconcile_report_busy((const wx_reconcile_report *)handle_ptr(report));
-}
-
-JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reportPending(JNIEnv *env, jclass cls,
-                                                               jlong report) {
-    (void)env;
-    (void)cls;
-    return handle_long(wx_reconcile_report_pending((const wx_reconcile_report *)handle_ptr(report)));
-}
-
-JNIEXPORT void JNICALL Java_io_wxrecover_Native_reportFree(JNIEnv *env, jclass cls,
-                                                           jlong report) {
-    (void)env;
-    (void)cls;
-    wx_reconcile_report_free((wx_reconcile_report *)handle_ptr(report));
-}
+JNI_GETTER(jlong, reportBusy, wx_reconcile_report_busy(h))
+JNI_GETTER(jlong, reportPending, handle_long(wx_reconcile_report_pending(h)))
+JNI_FREE(reportFree, wx_reconcile_report_free)

@@ -1,5 +1,28 @@
-/* JNI glue, the library itself: loading and unloading, version, build info, status names. */
+/* JNI glue, the library itself: loading and unloading (and the class lookups they make), version,
+ * build info, status names. */
 #include "jni_glue.h"
+
+int jni_load_static_method(JNIEnv *env, const char *name, const char *method, const char *sig,
+                           jclass *cls, jmethodID *id) {
+    jclass local = (*env)->FindClass(env, name);
+    if (local == NULL) {
+        return -1;
+    }
+    *cls = (jclass)(*env)->NewGlobalRef(env, local);
+    (*env)->DeleteLocalRef(env, local);
+    if (*cls == NULL) {
+        return -1;
+    }
+    *id = (*env)->GetStaticMethodID(env, *cls, method, sig);
+    return *id == NULL ? -1 : 0;
+}
+
+void jni_unload_class(JNIEnv *env, jclass *cls) {
+    if (*cls != NULL) {
+        (*env)->DeleteGlobalRef(env, *cls);
+        *cls = NULL;
+    }
+}
 
 /* Looks up, once, the Java classes and methods the glue calls back into. */
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {

@@ -10,26 +10,12 @@ static jclass g_log_class;     /* global ref: WxRecoverClient */
 static jmethodID g_log_method; /* WxRecoverClient.nativeLog(int level, byte[] utf8) */
 
 int jni_logging_load(JavaVM *vm, JNIEnv *env) {
-    jclass local = (*env)->FindClass(env, LOG_CLASS);
     g_vm = vm;
-    if (local == NULL) {
-        return -1;
-    }
-    g_log_class = (jclass)(*env)->NewGlobalRef(env, local);
-    (*env)->DeleteLocalRef(env, local);
-    if (g_log_class == NULL) {
-        return -1;
-    }
-    g_log_method = (*env)->GetStaticMethodID(env, g_log_class, LOG_METHOD, LOG_METHOD_SIG);
-    return g_log_method == NULL ? -1 : 0;
+    return jni_load_static_method(env, LOG_CLASS, LOG_METHOD, LOG_METHOD_SIG, &g_log_class,
+                                  &g_log_method);
 }
 
-void jni_logging_unload(JNIEnv *env) {
-    if (g_log_class != NULL) {
-        (*env)->DeleteGlobalRef(env, g_log_class);
-        g_log_class = NULL;
-    }
-}
+void jni_logging_unload(JNIEnv *env) { jni_unload_class(env, &g_log_class); }
 
 /*
  * The wx_log_fn given to every client: forwards the line to WxRecoverClient.nativeLog(level,
@@ -82,12 +68,9 @@ JNIEXPORT void JNICALL Java_io_wxrecover_Native_clientSetLogger(JNIEnv *env, jcl
     wx_status st;
     (void)cls;
     if (max_level >= WX_LOG_ERROR && max_level <= WX_LOG_TRACE) {
-        st = wx_recover_set_logger((const wx_recover *)handle_ptr(client), log_upcall, NULL,
-                                   (int)max_level, &err);
+        st = wx_recover_set_logger(client_ptr(client), log_upcall, NULL, (int)max_level, &err);
     } else {
-        st = wx_recover_set_logger((const wx_recover *)handle_ptr(client), NULL, NULL, 0, &err);
+        st = wx_recover_set_logger(client_ptr(client), NULL, NULL, 0, &err);
     }
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
-    }
+    jni_check(env, st, err);
 }

@@ -9,16 +9,12 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_parseNotification(
     jni_signed m;
     wx_notification *n = NULL;
     wx_error *err = NULL;
-    wx_status st;
     (void)cls;
     if (jni_copy_signed(env, timestamp, nonce, signature, serial, body, &m) == 0) {
-        st = wx_recover_parse_notification((const wx_recover *)handle_ptr(client), m.timestamp,
-                                           m.nonce, m.signature, m.serial,
-                                           (const uint8_t *)m.body, m.body_len, &n, &err);
-        if (st != WX_OK) {
-            jni_throw_wx(env, st, err, NULL);
-            n = NULL;
-        }
+        wx_status st = wx_recover_parse_notification(client_ptr(client), m.timestamp, m.nonce,
+                                                     m.signature, m.serial,
+                                                     (const uint8_t *)m.body, m.body_len, &n, &err);
+        jni_check(env, st, err);
     }
     jni_free_signed(&m);
     return handle_long(n);
@@ -57,13 +53,9 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_parseNotificationHeaders(
     }
     if (ok && jni_copy_bytes(env, body, &c_body, &body_len) == 0) {
         wx_status st = wx_recover_parse_notification_headers(
-            (const wx_recover *)handle_ptr(client), (const char *const *)c_names,
-            (const char *const *)c_values, (size_t)n, (const uint8_t *)c_body, body_len, &out,
-            &err);
-        if (st != WX_OK) {
-            jni_throw_wx(env, st, err, NULL);
-            out = NULL;
-        }
+            client_ptr(client), (const char *const *)c_names, (const char *const *)c_values,
+            (size_t)n, (const uint8_t *)c_body, body_len, &out, &err);
+        jni_check(env, st, err);
     }
     for (jsize i = 0; c_names && c_values && i < n; i++) {
         free(c_names[i]);
@@ -75,24 +67,8 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_parseNotificationHeaders(
     return handle_long(out);
 }
 
-static const char *notification_get(const void *n, const char *field) {
-    return wx_notification_get(n, field);
-}
-
-JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_notificationGet(JNIEnv *env, jclass cls,
-                                                                      jlong notification,
-                                                                      jbyteArray field) {
-    (void)cls;
-    return jni_string_by_name(env, handle_ptr(notification), field, notification_get);
-}
-
-JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_notificationPlaintext(JNIEnv *env,
-                                                                            jclass cls,
-                                                                            jlong notification) {
-    (void)cls;
-    return jni_to_jbytes(
-        env, wx_notification_plaintext((const wx_notification *)handle_ptr(notification)));
-}
+JNI_STRING_BY_NAME(notificationGet, wx_notification_get)
+JNI_GETTER(jbyteArray, notificationPlaintext, jni_to_jbytes(env, wx_notification_plaintext(h)))
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_notificationOrder(JNIEnv *env, jclass cls,
                                                                    jlong notification) {
@@ -110,9 +86,4 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_notificationOrder(JNIEnv *env, 
     return handle_long(order);
 }
 
-JNIEXPORT void JNICALL Java_io_wxrecover_Native_notificationFree(JNIEnv *env, jclass cls,
-                                                                 jlong notification) {
-    (void)env;
-    (void)cls;
-    wx_notification_free((wx_notification *)handle_ptr(notification));
-}
+JNI_FREE(notificationFree, wx_notification_free)

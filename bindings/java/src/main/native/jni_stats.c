@@ -24,11 +24,9 @@ JNIEXPORT jlongArray JNICALL Java_io_wxrecover_Native_stats(JNIEnv *env, jclass 
     jlong values[WX_STATS_LONGS];
     jlong *out = values;
     jlongArray arr;
-    wx_status st;
+    wx_status st = wx_recover_stats(client_ptr(client), &s, &err);
     (void)cls;
-    st = wx_recover_stats((const wx_recover *)handle_ptr(client), &s, &err);
-    if (st != WX_OK) {
-        jni_throw_wx(env, st, err, NULL);
+    if (!jni_check(env, st, err)) {
         return NULL;
     }
     /* Enums and flags as their C values: WxStats names the enums' and tests the flags (!= 0). */

@@ -1,13 +1,11 @@
 package io.wxrecover;
 
-import java.util.Objects;
-
 /**
  * One journaled order, as the library recorded it. Never holds the plaintext
  * {@code bal_account_no}. {@code lastErrorStatus} is null when the order met no error; times are
  * Unix seconds. Immutable; equal when every field is equal.
  */
-public final class JournalEntry {
+public final class JournalEntry extends Value {
     private final String outRequestNo;
     private final JournalState state;
     private final String wxpayRecoverNo;
@@ -44,6 +42,17 @@ public final class JournalEntry {
         this.relatedWxpayPunishNo = relatedWxpayPunishNo;
     }
 
+    @Override
+    Object[] fields() {
+        return new Object[] {"outRequestNo", outRequestNo, "state", state,
+                "wxpayRecoverNo", wxpayRecoverNo, "attempts", attempts,
+                "lastErrorStatus", lastErrorStatus, "lastErrorHttpStatus", lastErrorHttpStatus,
+                "lastErrorCode", lastErrorCode, "lastErrorMessage", lastErrorMessage,
+                "requestId", requestId, "createdAt", createdAt, "updatedAt", updatedAt,
+                "mchid", mchid, "relatedWebankPunishNo", relatedWebankPunishNo,
+                "relatedWxpayPunishNo", relatedWxpayPunishNo};
+    }
+
     static JournalEntry fromHandle(long e) {
         int status = (int) Native.journalEntryNumber(e, Native.ENTRY_ERROR_STATUS);
         return new JournalEntry(get(e, "out_request_no"),
@@ -67,8 +76,7 @@ public final class JournalEntry {
     }
 
     private static String get(long e, String field) {
-        return WxRecoverClient.str(
-                Native.journalEntryGet(e, field.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        return WxRecoverClient.str(Native.journalEntryGet(e, WxRecoverClient.ascii(field)));
     }
 
     /** The merchant-side recover number. */
@@ -139,45 +147,5 @@ public final class JournalEntry {
     /** The WeChat Pay-side control order number. */
     public String relatedWxpayPunishNo() {
         return relatedWxpayPunishNo;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof JournalEntry)) {
-            return false;
-        }
-        JournalEntry e = (JournalEntry) o;
-        return attempts == e.attempts && lastErrorHttpStatus == e.lastErrorHttpStatus
-                && createdAt == e.createdAt && updatedAt == e.updatedAt
-                && Objects.equals(outRequestNo, e.outRequestNo) && state == e.state
-                && Objects.equals(wxpayRecoverNo, e.wxpayRecoverNo)
-                && lastErrorStatus == e.lastErrorStatus
-                && Objects.equals(lastErrorCode, e.lastErrorCode)
-                && Objects.equals(lastErrorMessage, e.lastErrorMessage)
-                && Objects.equals(requestId, e.requestId) && Objects.equals(mchid, e.mchid)
-                && Objects.equals(relatedWebankPunishNo, e.relatedWebankPunishNo)
-                && Objects.equals(relatedWxpayPunishNo, e.relatedWxpayPunishNo);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(outRequestNo, state, wxpayRecoverNo, attempts, lastErrorStatus,
-                lastErrorHttpStatus, lastErrorCode, lastErrorMessage, requestId, createdAt,
-                updatedAt, mchid, relatedWebankPunishNo, relatedWxpayPunishNo);
-    }
-
-    @Override
-    public String toString() {
-        return "JournalEntry[outRequestNo=" + outRequestNo + ", state=" + state
-                + ", wxpayRecoverNo=" + wxpayRecoverNo + ", attempts=" + attempts
-                + ", lastErrorStatus=" + lastErrorStatus + ", lastErrorHttpStatus="
-                + lastErrorHttpStatus + ", lastErrorCode=" + lastErrorCode
-                + ", lastErrorMessage=" + lastErrorMessage + ", requestId=" + requestId
-                + ", createdAt=" + createdAt + ", updatedAt=" + updatedAt + ", mchid=" + mchid
-                + ", relatedWebankPunishNo=" + relatedWebankPunishNo
-                + ", relatedWxpayPunishNo=" + relatedWxpayPunishNo + "]";
     }
 }

@@ -2,14 +2,13 @@ package io.wxrecover;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * What {@link WxRecoverClient#reconcile(int, int)} did: how many worked entries ended in each
  * state, the entries still pending (oldest first), and how many were skipped because another
  * caller held them. Immutable as built by the client; equal when every field is equal.
  */
-public final class ReconcileReport {
+public final class ReconcileReport extends Value {
     private final Map<JournalState, Long> counts;
     private final List<JournalEntry> pending;
     private final long busy;
@@ -26,6 +25,11 @@ public final class ReconcileReport {
         this.busy = busy;
     }
 
+    @Override
+    Object[] fields() {
+        return new Object[] {"counts", counts, "pending", pending, "busy", busy};
+    }
+
     /** How many worked entries ended in each state (states with none are absent). */
     public Map<JournalState, Long> counts() {
         return counts;
@@ -39,29 +43,5 @@ public final class ReconcileReport {
     /** How many entries were skipped because another caller held them. */
     public long busy() {
         return busy;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof ReconcileReport)) {
-            return false;
-        }
-        ReconcileReport r = (ReconcileReport) o;
-        return busy == r.busy && Objects.equals(counts, r.counts)
-                && Objects.equals(pending, r.pending);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(counts, pending, busy);
-    }
-
-    @Override
-    public String toString() {
-        return "ReconcileReport[counts=" + counts + ", pending=" + pending + ", busy=" + busy
-                + "]";
     }
 }

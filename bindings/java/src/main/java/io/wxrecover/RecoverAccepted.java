@@ -1,13 +1,11 @@
 package io.wxrecover;
 
-import java.util.Objects;
-
 /**
  * An accepted recover. Acceptance is not the outcome: query it with
  * {@link WxRecoverClient#query(String, String)} until {@link RecoverState#isFinal()}.
  * Immutable; equal when every field is equal.
  */
-public final class RecoverAccepted {
+public final class RecoverAccepted extends Value {
     private final String wxpayRecoverNo;
     private final String outRequestNo;
     private final String requestId;
@@ -25,6 +23,12 @@ public final class RecoverAccepted {
         this.outRequestNo = outRequestNo;
         this.requestId = requestId;
         this.attempts = attempts;
+    }
+
+    @Override
+    Object[] fields() {
+        return new Object[] {"wxpayRecoverNo", wxpayRecoverNo, "outRequestNo", outRequestNo,
+                "requestId", requestId, "attempts", attempts};
     }
 
     /** The {@code wxpay_recover_no} the platform assigned. */
@@ -45,30 +49,5 @@ public final class RecoverAccepted {
     /** How many HTTP attempts the submit made (1 without retries). */
     public int attempts() {
         return attempts;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof RecoverAccepted)) {
-            return false;
-        }
-        RecoverAccepted a = (RecoverAccepted) o;
-        return attempts == a.attempts && Objects.equals(wxpayRecoverNo, a.wxpayRecoverNo)
-                && Objects.equals(outRequestNo, a.outRequestNo)
-                && Objects.equals(requestId, a.requestId);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(wxpayRecoverNo, outRequestNo, requestId, attempts);
-    }
-
-    @Override
-    public String toString() {
-        return "RecoverAccepted[wxpayRecoverNo=" + wxpayRecoverNo + ", outRequestNo="
-                + outRequestNo + ", requestId=" + requestId + ", attempts=" + attempts + "]";
     }
 }

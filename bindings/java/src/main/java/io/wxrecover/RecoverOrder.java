@@ -7,18 +7,8 @@ package io.wxrecover;
  * {@link #rawJson()} is the whole {@code recover_order} object.
  */
 public final class RecoverOrder {
-    private final String wxpayRecoverNo;
-    private final String outRequestNo;
-    private final String relatedWxpayPunishNo;
-    private final String mchid;
-    private final String punishScene;
-    private final String punishRuleVersion;
-    private final String recoverAcceptTime;
-    private final String recoverFinishTime;
-    private final String recoverState;
-    private final String recoverReason;
-    private final String errorCode;
-    private final String errorMessage;
+    /** The documented fields the order has, as text, by JSON name. */
+    private final java.util.Map<String, String> documented;
     private final RecoverState state;
     private final String requestId;
     private final String rawJson;
@@ -28,7 +18,7 @@ public final class RecoverOrder {
      * One field as the library gives it: name, text, and whether the API documents it.
      * Immutable; equal when every part is equal.
      */
-    public static final class Field {
+    public static final class Field extends Value {
         private final String name;
         private final String value;
         private final boolean documented;
@@ -37,6 +27,11 @@ public final class RecoverOrder {
             this.name = name;
             this.value = value;
             this.documented = documented;
+        }
+
+        @Override
+        Object[] fields() {
+            return new Object[] {"name", name, "value", value, "documented", documented};
         }
 
         /** The field's JSON name, e.g. {@code recover_state}. */
@@ -53,105 +48,74 @@ public final class RecoverOrder {
         public boolean documented() {
             return documented;
         }
-
-        @Override
-        public boolean equals(Object o) {
-            if (this == o) {
-                return true;
-            }
-            if (!(o instanceof Field)) {
-                return false;
-            }
-            Field f = (Field) o;
-            return documented == f.documented && java.util.Objects.equals(name, f.name)
-                    && java.util.Objects.equals(value, f.value);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(name, value, documented);
-        }
-
-        @Override
-        public String toString() {
-            return "Field[name=" + name + ", value=" + value + ", documented=" + documented + "]";
-        }
     }
 
-    RecoverOrder(String wxpayRecoverNo, String outRequestNo, String relatedWxpayPunishNo,
-            String mchid, String punishScene, String punishRuleVersion, String recoverAcceptTime,
-            String recoverFinishTime, String recoverState, String recoverReason, String errorCode,
-            String errorMessage, RecoverState state, String requestId, String rawJson,
-            java.util.List<Field> fields) {
+    private RecoverOrder(java.util.List<Field> fields, RecoverState state, String requestId,
+            String rawJson) {
         this.fields = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(fields));
-        this.wxpayRecoverNo = wxpayRecoverNo;
-        this.outRequestNo = outRequestNo;
-        this.relatedWxpayPunishNo = relatedWxpayPunishNo;
-        this.mchid = mchid;
-        this.punishScene = punishScene;
-        this.punishRuleVersion = punishRuleVersion;
-        this.recoverAcceptTime = recoverAcceptTime;
-        this.recoverFinishTime = recoverFinishTime;
-        this.recoverState = recoverState;
-        this.recoverReason = recoverReason;
-        this.errorCode = errorCode;
-        this.errorMessage = errorMessage;
+        java.util.Map<String, String> doc = new java.util.HashMap<>();
+        for (Field f : fields) {
+            if (f.documented()) {
+                doc.put(f.name(), f.value());
+            }
+        }
+        this.documented = doc;
         this.state = state;
         this.requestId = requestId;
         this.rawJson = rawJson;
     }
 
     public String wxpayRecoverNo() {
-        return wxpayRecoverNo;
+        return documented.get("wxpay_recover_no");
     }
 
     public String outRequestNo() {
-        return outRequestNo;
+        return documented.get("out_request_no");
     }
 
     public String relatedWxpayPunishNo() {
-        return relatedWxpayPunishNo;
+        return documented.get("related_wxpay_punish_no");
     }
 
     public String mchid() {
-        return mchid;
+        return documented.get("mchid");
     }
 
     public String punishScene() {
-        return punishScene;
+        return documented.get("punish_scene");
     }
 
     public String punishRuleVersion() {
-        return punishRuleVersion;
+        return documented.get("punish_rule_version");
     }
 
     /** RFC 3339 time of acceptance, as the platform sent it. */
     public String recoverAcceptTime() {
-        return recoverAcceptTime;
+        return documented.get("recover_accept_time");
     }
 
     /** RFC 3339 time of the final state; while executing, empty when the platform sends it
      *  empty (as documented) and null when it leaves it out. */
     public String recoverFinishTime() {
-        return recoverFinishTime;
+        return documented.get("recover_finish_time");
     }
 
     /** The state exactly as sent ("EXECUTING", "SUCCESS", "FAILED", or a newer value). */
     public String recoverState() {
-        return recoverState;
+        return documented.get("recover_state");
     }
 
     public String recoverReason() {
-        return recoverReason;
+        return documented.get("recover_reason");
     }
 
     /** Why a FAILED recover failed, or null. */
     public String errorCode() {
-        return errorCode;
+        return documented.get("error_code");
     }
 
     public String errorMessage() {
-        return errorMessage;
+        return documented.get("error_message");
     }
 
     /** The state as an enum; {@link RecoverState#UNKNOWN} for a value this version does not know. */
@@ -204,31 +168,21 @@ public final class RecoverOrder {
     /** Reads an order handle through the library's field list; the caller frees it. */
     static RecoverOrder fromHandle(long o) {
         java.util.List<Field> list = new java.util.ArrayList<>();
-        java.util.Map<String, String> doc = new java.util.HashMap<>();
         int n = Native.orderFieldCount(o);
         for (int i = 0; i < n; i++) {
-            String name = WxRecoverClient.str(Native.orderFieldName(o, i));
-            String value = WxRecoverClient.str(Native.orderFieldValue(o, i));
-            boolean documented = Native.orderFieldDocumented(o, i);
-            list.add(new Field(name, value, documented));
-            if (documented) {
-                doc.put(name, value);
-            }
+            list.add(new Field(WxRecoverClient.str(Native.orderFieldName(o, i)),
+                    WxRecoverClient.str(Native.orderFieldValue(o, i)),
+                    Native.orderFieldDocumented(o, i)));
         }
-        return new RecoverOrder(doc.get("wxpay_recover_no"), doc.get("out_request_no"),
-                doc.get("related_wxpay_punish_no"), doc.get("mchid"), doc.get("punish_scene"),
-                doc.get("punish_rule_version"), doc.get("recover_accept_time"),
-                doc.get("recover_finish_time"), doc.get("recover_state"),
-                doc.get("recover_reason"), doc.get("error_code"), doc.get("error_message"),
-                RecoverState.fromCode(Native.orderState(o)),
+        return new RecoverOrder(list, RecoverState.fromCode(Native.orderState(o)),
                 WxRecoverClient.str(Native.orderRequestId(o)),
-                WxRecoverClient.str(Native.orderJson(o)), list);
+                WxRecoverClient.str(Native.orderJson(o)));
     }
 
     @Override
     public String toString() {
-        return "RecoverOrder{wxpayRecoverNo=" + wxpayRecoverNo + ", outRequestNo=" + outRequestNo
-                + ", state=" + state + ", recoverState=" + recoverState
-                + ", errorCode=" + errorCode + ", requestId=" + requestId + "}";
+        return "RecoverOrder{wxpayRecoverNo=" + wxpayRecoverNo() + ", outRequestNo="
+                + outRequestNo() + ", state=" + state + ", recoverState=" + recoverState()
+                + ", errorCode=" + errorCode() + ", requestId=" + requestId + "}";
     }
 }

@@ -7,7 +7,7 @@ import java.util.Objects;
  * validate: the library checks every rule before any I/O and names the offending field.
  * {@link #toString()} never shows {@code balAccountNo}.
  */
-public final class RecoverRequest {
+public final class RecoverRequest extends Value {
     private final String outRequestNo;
     private final String relatedWebankPunishNo;
     private final String relatedWxpayPunishNo;
@@ -22,6 +22,15 @@ public final class RecoverRequest {
         this.mchid = b.mchid;
         this.balAccountNo = b.balAccountNo;
         this.recoverReason = b.recoverReason;
+    }
+
+    /** Equality compares every field; hashCode and toString leave {@code balAccountNo} out. */
+    @Override
+    Object[] fields() {
+        return new Object[] {"outRequestNo", outRequestNo,
+                "relatedWebankPunishNo", relatedWebankPunishNo,
+                "relatedWxpayPunishNo", relatedWxpayPunishNo, "mchid", mchid,
+                "balAccountNo", balAccountNo, "recoverReason", recoverReason};
     }
 
     public static Builder builder() {
@@ -63,23 +72,6 @@ public final class RecoverRequest {
     /** Optional reason (at most 256 characters), or null. */
     public String recoverReason() {
         return recoverReason;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof RecoverRequest)) {
-            return false;
-        }
-        RecoverRequest r = (RecoverRequest) o;
-        return Objects.equals(outRequestNo, r.outRequestNo)
-                && Objects.equals(relatedWebankPunishNo, r.relatedWebankPunishNo)
-                && Objects.equals(relatedWxpayPunishNo, r.relatedWxpayPunishNo)
-                && Objects.equals(mchid, r.mchid)
-                && Objects.equals(balAccountNo, r.balAccountNo)
-                && Objects.equals(recoverReason, r.recoverReason);
     }
 
     @Override

@@ -6,64 +6,64 @@ package io.wxrecover;
  * Immutable. Built by {@link WxRecoverClient#parseNotification}.
  */
 public final class WxNotification {
-    private final String id;
-    private final String createTime;
-    private final String eventType;
-    private final String resourceType;
-    private final String summary;
-    private final String algorithm;
-    private final String originalType;
-    private final String associatedData;
+    /** The envelope's fields, by JSON name, as {@code wx_notification_get} reads them. */
+    private static final String[] ENVELOPE = {"id", "create_time", "event_type", "resource_type",
+        "summary", "algorithm", "original_type", "associated_data"};
+
+    private final java.util.Map<String, String> envelope;
     private final String plaintext;
     private final RecoverOrder order;
 
-    WxNotification(String id, String createTime, String eventType, String resourceType,
-            String summary, String algorithm, String originalType, String associatedData,
-            String plaintext, RecoverOrder order) {
-        this.order = order;
-        this.id = id;
-        this.createTime = createTime;
-        this.eventType = eventType;
-        this.resourceType = resourceType;
-        this.summary = summary;
-        this.algorithm = algorithm;
-        this.originalType = originalType;
-        this.associatedData = associatedData;
+    private WxNotification(java.util.Map<String, String> envelope, String plaintext,
+            RecoverOrder order) {
+        this.envelope = envelope;
         this.plaintext = plaintext;
+        this.order = order;
+    }
+
+    /** Reads a notification handle, which the caller frees; {@code order} is its order or null. */
+    static WxNotification fromHandle(long n, RecoverOrder order) {
+        java.util.Map<String, String> envelope = new java.util.HashMap<>();
+        for (String field : ENVELOPE) {
+            byte[] value = Native.notificationGet(n, WxRecoverClient.ascii(field));
+            envelope.put(field, WxRecoverClient.str(value));
+        }
+        return new WxNotification(envelope, WxRecoverClient.str(Native.notificationPlaintext(n)),
+                order);
     }
 
     public String id() {
-        return id;
+        return envelope.get("id");
     }
 
     public String createTime() {
-        return createTime;
+        return envelope.get("create_time");
     }
 
     public String eventType() {
-        return eventType;
+        return envelope.get("event_type");
     }
 
     public String resourceType() {
-        return resourceType;
+        return envelope.get("resource_type");
     }
 
     /** Empty when the envelope has none. */
     public String summary() {
-        return summary;
+        return envelope.get("summary");
     }
 
     public String algorithm() {
-        return algorithm;
+        return envelope.get("algorithm");
     }
 
     /** May be null. */
     public String originalType() {
-        return originalType;
+        return envelope.get("original_type");
     }
 
     public String associatedData() {
-        return associatedData;
+        return envelope.get("associated_data");
     }
 
     /** The decrypted resource as JSON text. It is the caller's data: do not log it carelessly. */
@@ -73,8 +73,8 @@ public final class WxNotification {
 
     @Override
     public String toString() {
-        return "WxNotification{id=" + id + ", eventType=" + eventType + ", createTime="
-                + createTime + "}";
+        return "WxNotification{id=" + id() + ", eventType=" + eventType() + ", createTime="
+                + createTime() + "}";
     }
 
     /** The decrypted resource read as a recover order by the library, or null when it is not one. */

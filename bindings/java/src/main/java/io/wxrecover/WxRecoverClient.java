@@ -278,19 +278,11 @@ public final class WxRecoverClient implements AutoCloseable {
                         Native.orderFree(o);
                     }
                 }
-                return new WxNotification(
-                        nget(p, "id"), nget(p, "create_time"), nget(p, "event_type"),
-                        nget(p, "resource_type"), nget(p, "summary"), nget(p, "algorithm"),
-                        nget(p, "original_type"), nget(p, "associated_data"),
-                        str(Native.notificationPlaintext(p)), order);
+                return WxNotification.fromHandle(p, order);
             } finally {
                 Native.notificationFree(p);
             }
         });
-    }
-
-    private static String nget(long notification, String field) {
-        return str(Native.notificationGet(notification, ascii(field)));
     }
 
     /**
@@ -581,7 +573,7 @@ public final class WxRecoverClient implements AutoCloseable {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
-    private static byte[] ascii(String s) {
+    static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 

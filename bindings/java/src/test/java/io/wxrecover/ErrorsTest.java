@@ -9,32 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
 /** Every error status the binding can surface, with its fields, against a real sandbox. */
 class ErrorsTest {
-    static Sandbox sb;
-    static WxRecoverClient client;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "200", "--rate-limit-per-minute", "0");
-        client = sb.unlimitedClient();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "200", "--rate-limit-per-minute", "0");
 
     @AfterEach
     void clearFaults() throws Exception {
@@ -191,7 +174,8 @@ class ErrorsTest {
     }
 
     @Test
-    void nullArgumentsNameTheField() {
+    void nullArgumentsNameTheField() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest ok = Sandbox.requestFor(o, null);
         invalid("request", () -> client.submit(null));
@@ -216,7 +200,8 @@ class ErrorsTest {
     }
 
     @Test
-    void ruleBreakingArgumentsNameTheField() {
+    void ruleBreakingArgumentsNameTheField() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest ok = Sandbox.requestFor(o, null);
         invalid("out_request_no", () -> client.submit(ok.toBuilder().outRequestNo(Jdk8Support.repeat("X", 65)).build()));
@@ -235,7 +220,8 @@ class ErrorsTest {
     }
 
     @Test
-    void embeddedNulAndBrokenUnicodeAreRefusedNotTruncated() {
+    void embeddedNulAndBrokenUnicodeAreRefusedNotTruncated() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest ok = Sandbox.requestFor(o, null);
         invalid("recover_reason", () -> client.submit(ok.toBuilder().recoverReason("a\0b").build()));

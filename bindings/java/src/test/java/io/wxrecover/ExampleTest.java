@@ -17,25 +17,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Runs the Recover example and the native loader as a user would: in a fresh JVM. */
 class ExampleTest {
-    static Sandbox sb;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "50", "--rate-limit-per-minute", "0");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "50", "--rate-limit-per-minute", "0");
 
     /** How a child JVM ended: exit status, stdout, stderr. */
     static final class Run {

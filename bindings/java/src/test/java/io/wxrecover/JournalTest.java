@@ -9,25 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The journal through the Java binding (docs/journal.md). */
 class JournalTest {
-    static Sandbox sb;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "40", "--rate-limit-per-minute", "0", "--recover-delay-ms", "100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "40", "--rate-limit-per-minute", "0",
+            "--recover-delay-ms", "100");
 
     @Test
     void aJournaledSubmitIsRecordedAndSettledByReconcile() throws Exception {

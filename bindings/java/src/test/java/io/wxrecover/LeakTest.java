@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 10,000 cheap calls through every kind of native object (owned strings, orders, errors,
@@ -18,19 +17,8 @@ import org.junit.jupiter.api.Test;
 class LeakTest {
     static final long BOUND_BYTES = 16L << 20;
 
-    static Sandbox sb;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "200", "--rate-limit-per-minute", "0");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "200", "--rate-limit-per-minute", "0");
 
     static long rssBytes() throws IOException {
         for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {

@@ -19,11 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -35,7 +34,8 @@ class LoggingTest {
     static final Logger LOGBACK = (Logger) LoggerFactory.getLogger(WxRecoverClient.LOGGER_NAME);
     static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/=_-]{100,}");
 
-    static Sandbox sb;
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "60", "--rate-limit-per-minute", "0");
 
     /** One captured line: level, message and the thread that logged it (read at append time). */
     static final class Line {
@@ -93,18 +93,6 @@ class LoggingTest {
 
     Collect handler;
     Level savedLevel;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "60", "--rate-limit-per-minute", "0");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (sb != null) {
-            sb.close();
-        }
-    }
 
     @BeforeEach
     void attach() {

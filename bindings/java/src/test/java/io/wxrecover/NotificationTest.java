@@ -12,30 +12,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** parseNotification against notifications signed by the sandbox, genuine and tampered. */
 class NotificationTest {
-    static Sandbox sb;
-    static WxRecoverClient client;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "20", "--rate-limit-per-minute", "0");
-        client = sb.unlimitedClient();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "20", "--rate-limit-per-minute", "0");
 
     /** Headers and body of a notification the sandbox signed (request: admin JSON). */
     @SuppressWarnings("unchecked")
@@ -61,6 +44,7 @@ class NotificationTest {
 
     @Test
     void genuineNotificationIsVerifiedAndDecrypted() throws Exception {
+        WxRecoverClient client = sb.client();
         Map.Entry<Map<String, String>, byte[]> n = signed(plain());
         WxNotification got = client.parseNotification(n.getKey(), n.getValue());
         assertEquals("RECOVER.SUCCESS", got.eventType());
@@ -78,6 +62,7 @@ class NotificationTest {
 
     @Test
     void tamperedBodyIsUnverified() throws Exception {
+        WxRecoverClient client = sb.client();
         Map.Entry<Map<String, String>, byte[]> n = signed(plain());
         byte[] body = n.getValue().clone();
         String text = new String(body, StandardCharsets.UTF_8);
@@ -105,6 +90,7 @@ class NotificationTest {
 
     @Test
     void tamperedCiphertextAndBadEnvelopesAreBadResponses() throws Exception {
+        WxRecoverClient client = sb.client();
         Map.Entry<Map<String, String>, byte[]> n = signed(plain());
         String text = new String(n.getValue(), StandardCharsets.UTF_8);
         int at = text.indexOf("\"ciphertext\":\"") + 14;

@@ -22,36 +22,20 @@ import java.util.Base64;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The happy paths and the platform's own answers, against a real sandbox. */
 class RecoverFlowTest {
     /** Chinese text plus a supplementary-plane emoji: differs in modified UTF-8. */
     static final String REASON = "风控复核通过,解除管控 😀 ok";
 
-    static Sandbox sb;
-    static WxRecoverClient client;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "200", "--rate-limit-per-minute", "0");
-        client = sb.unlimitedClient();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "200", "--rate-limit-per-minute", "0");
 
     @Test
     void submitThenQueryUntilSuccess() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest req = Sandbox.requestFor(o, REASON);
         RecoverAccepted a = client.submit(req);
@@ -85,8 +69,8 @@ class RecoverFlowTest {
     void failedOutcomeCarriesErrorCodeAndChineseMessage() throws Exception {
         Sandbox.Order o = sb.takeOrder(false);
         RecoverRequest req = Sandbox.requestFor(o, null);
-        client.submit(req);
-        RecoverOrder order = Sandbox.awaitFinal(client, req.outRequestNo(), o.mchid(), 15_000);
+        sb.client().submit(req);
+        RecoverOrder order = Sandbox.awaitFinal(sb.client(), req.outRequestNo(), o.mchid(), 15_000);
         assertEquals(RecoverState.FAILED, order.state());
         assertEquals("LEDGER_STATE_ABNORMAL", order.errorCode());
         assertNotNull(order.errorMessage());
@@ -96,6 +80,7 @@ class RecoverFlowTest {
 
     @Test
     void reentryReturnsTheSameRecoverNumber() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest req = Sandbox.requestFor(o, "re-entry");
         RecoverAccepted first = client.submit(req);
@@ -106,6 +91,7 @@ class RecoverFlowTest {
 
     @Test
     void secondOrderNumberForARecoveredOrderIsAlreadyExists() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         client.submit(Sandbox.requestFor(o, null));
         WxRecoverException e = assertThrows(WxRecoverException.class,
@@ -123,7 +109,7 @@ class RecoverFlowTest {
     @Test
     void unknownRecoverIsNotFound404() {
         WxRecoverException e = assertThrows(WxRecoverException.class,
-                () -> client.query(Sandbox.newOutRequestNo(), sb.mchid()));
+                () -> sb.client().query(Sandbox.newOutRequestNo(), sb.mchid()));
         assertEquals(WxStatus.API, e.status());
         assertEquals(404, e.httpStatus());
         assertEquals("NOT_FOUND", e.code());
@@ -136,7 +122,7 @@ class RecoverFlowTest {
         RecoverRequest req = Sandbox.requestFor(o, null).toBuilder()
                 .relatedWebankPunishNo("WB-NO-SUCH-ORDER-1").relatedWxpayPunishNo("WX-NO-SUCH-1")
                 .build();
-        WxRecoverException e = assertThrows(WxRecoverException.class, () -> client.submit(req));
+        WxRecoverException e = assertThrows(WxRecoverException.class, () -> sb.client().submit(req));
         assertEquals(WxStatus.API, e.status());
         assertEquals(404, e.httpStatus());
         assertEquals("NOT_FOUND", e.code());
@@ -146,7 +132,7 @@ class RecoverFlowTest {
     void unknownTargetMerchantIsNotFound400() {
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest req = Sandbox.requestFor(o, null).toBuilder().mchid("1999999999").build();
-        WxRecoverException e = assertThrows(WxRecoverException.class, () -> client.submit(req));
+        WxRecoverException e = assertThrows(WxRecoverException.class, () -> sb.client().submit(req));
         assertEquals(WxStatus.API, e.status());
         assertEquals(400, e.httpStatus());
         assertEquals("NOT_FOUND", e.code());
@@ -177,6 +163,7 @@ class RecoverFlowTest {
 
     @Test
     void encryptGivesFreshBase64CiphertextEachTime() throws Exception {
+        WxRecoverClient client = sb.client();
         String a = client.encrypt("6222020000000001");
         String b = client.encrypt("6222020000000001");
         assertNotEquals(a, b, "OAEP is randomised");
@@ -190,6 +177,7 @@ class RecoverFlowTest {
      */
     @Test
     void authorizationAndVerifyWorkWithAnotherHttpStack() throws Exception {
+        WxRecoverClient client = sb.client();
         Sandbox.Order o = sb.takeOrder(true);
         RecoverRequest req = Sandbox.requestFor(o, null);
         client.submit(req);

@@ -22,13 +22,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Runs one wx-sandbox process for a test class: fresh state dir, waits for "ready", stops it
- * with SIGTERM on close. Binary from system property / env WX_SANDBOX_BIN, default
- * /work/main/target/release/wx-sandbox.
+ * Runs one wx-sandbox process for a test class that holds it in a static {@code RegisterExtension}
+ * field ({@link #forClass}): fresh state dir, waits for "ready" before the class's first test,
+ * stops it with SIGTERM after its last, closing the shared {@link #client()} first. Binary from
+ * system property / env WX_SANDBOX_BIN, default /work/main/target/release/wx-sandbox.
  */
-final class Sandbox implements AutoCloseable {
+final class Sandbox implements BeforeAllCallback, AfterAllCallback {
     static final String DEFAULT_BIN = "/work/main/target/release/wx-sandbox";
     private static final AtomicLong SEQ = new AtomicLong();
 
@@ -70,33 +74,22 @@ final class Sandbox implements AutoCloseable {
         }
     }
 
-    private final Process process;
-    private final Path dir;
-    private final Map<String, String> info;
-    private final Path envFile;
+    private final String[] extraArgs;
+    private Process process;
+    private Path dir;
+    private Map<String, String> info;
+    private Path envFile;
     private final List<Order> orders = new ArrayList<>();
     private int nextOrder;
+    private WxRecoverClient client;
 
-    private Sandbox(Process process, Path dir, Path envFile) throws IOException {
-        this.process = process;
-        this.dir = dir;
-        this.envFile = envFile;
-        // sandbox.env: KEY=VALUE lines; keys are kept lower-case, as sandbox.json names them.
-        Map<String, String> m = new java.util.HashMap<>();
-        for (String line : Files.readAllLines(envFile)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                m.put(line.substring(0, eq).toLowerCase(java.util.Locale.ROOT), line.substring(eq + 1));
-            }
-        }
-        this.info = m;
-        int n = Integer.parseInt(m.get("order_count"));
-        for (int i = 0; i < n; i++) {
-            String p = "order_" + i + "_";
-            orders.add(new Order(m.get(p + "related_webank_punish_no"),
-                    m.get(p + "related_wxpay_punish_no"), m.get(p + "mchid"),
-                    m.get(p + "bal_account_no"), "SUCCESS".equals(m.get(p + "outcome"))));
-        }
+    private Sandbox(String[] extraArgs) {
+        this.extraArgs = extraArgs.clone();
+    }
+
+    /** A sandbox started with {@code extraArgs} before the class's tests, stopped after them. */
+    static Sandbox forClass(String... extraArgs) {
+        return new Sandbox(extraArgs);
     }
 
     static String binary() {
@@ -107,18 +100,20 @@ final class Sandbox implements AutoCloseable {
         return p == null || p.isEmpty() ? DEFAULT_BIN : p;
     }
 
-    static Sandbox start(String... extraArgs) throws Exception {
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
         String bin = binary();
         if (!Files.isExecutable(Paths.get(bin))) {
             throw new IllegalStateException("wx-sandbox binary not found at " + bin
                     + " (build it with `cargo build --release -p wx-sandbox` or set WX_SANDBOX_BIN)");
         }
-        Path dir = Files.createTempDirectory("wx-java-sandbox-");
+        dir = Files.createTempDirectory("wx-java-sandbox-");
         List<String> cmd = new ArrayList<>(Arrays.asList(bin, "--state-dir", dir.toString()));
         cmd.addAll(Arrays.asList(extraArgs));
         Process p = new ProcessBuilder(cmd)
                 .redirectError(dir.resolve("sandbox.stderr").toFile())
                 .start();
+        process = p;
         CompletableFuture<String> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(
@@ -145,7 +140,27 @@ final class Sandbox implements AutoCloseable {
                     ? Jdk8Support.readString(dir.resolve("sandbox.stderr")) : "";
             throw new IllegalStateException("wx-sandbox did not become ready: " + e + "\n" + err, e);
         }
-        return new Sandbox(p, dir, Paths.get(jsonPath).resolveSibling("sandbox.env"));
+        envFile = Paths.get(jsonPath).resolveSibling("sandbox.env");
+        readEnv();
+    }
+
+    /** sandbox.env: KEY=VALUE lines; keys are kept lower-case, as sandbox.json names them. */
+    private void readEnv() throws IOException {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(envFile)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                m.put(line.substring(0, eq).toLowerCase(java.util.Locale.ROOT), line.substring(eq + 1));
+            }
+        }
+        this.info = m;
+        int n = Integer.parseInt(m.get("order_count"));
+        for (int i = 0; i < n; i++) {
+            String p = "order_" + i + "_";
+            orders.add(new Order(m.get(p + "related_webank_punish_no"),
+                    m.get(p + "related_wxpay_punish_no"), m.get(p + "mchid"),
+                    m.get(p + "bal_account_no"), "SUCCESS".equals(m.get(p + "outcome"))));
+        }
     }
 
     String get(String key) {
@@ -178,6 +193,14 @@ final class Sandbox implements AutoCloseable {
 
     WxRecoverClient unlimitedClient() throws Exception {
         return WxRecoverClient.fromConfigJson(unlimitedConfig(Collections.emptyMap()));
+    }
+
+    /** One unlimited client for all the class's tests: made on first use, closed after them. */
+    synchronized WxRecoverClient client() throws Exception {
+        if (client == null) {
+            client = unlimitedClient();
+        }
+        return client;
     }
 
     /** An order no other test of this sandbox has used, with the wanted outcome. */
@@ -290,7 +313,16 @@ final class Sandbox implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void afterAll(ExtensionContext context) throws Exception {
+        synchronized (this) {
+            if (client != null) {
+                client.close();
+                client = null;
+            }
+        }
+        if (process == null) {
+            return;
+        }
         process.destroy(); // SIGTERM
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

@@ -10,10 +10,9 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link WxRecoverClient#stats()} after real calls and sandbox faults. */
 class StatsTest {
@@ -29,19 +28,8 @@ class StatsTest {
         return WxStats.EndpointStats.fromArray(all, 0);
     }
 
-    static Sandbox sb;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sb = Sandbox.start("--orders", "40", "--rate-limit-per-minute", "0");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "40", "--rate-limit-per-minute", "0");
 
     @AfterEach
     void clearFaults() throws Exception {

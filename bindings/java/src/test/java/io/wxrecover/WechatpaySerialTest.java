@@ -7,27 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** wechatpaySerial() asks the library each time: it follows a certificate rotation. */
 class WechatpaySerialTest {
-    static Sandbox sb;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // Signs the certificate download with a certificate, as the platform does.
-        sb = Sandbox.start("--orders", "10", "--rate-limit-per-minute", "0",
-                "--certificates-signed-by-certificate");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    // The sandbox signs the certificate download with a certificate, as the platform does.
+    @RegisterExtension
+    static final Sandbox sb = Sandbox.forClass("--orders", "10", "--rate-limit-per-minute", "0",
+            "--certificates-signed-by-certificate");
 
     /** Certificate-download mode: the APIv3 key is the only WeChat Pay key configured. */
     private static String downloadConfig(Map<String, Object> overrides) throws Exception {
