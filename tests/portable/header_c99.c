@@ -1,5 +1,5 @@
 /* Compiled by tests/portable/oldsys.sh with the old system's gcc:
- *   gcc -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only
+ *   gcc -std=c99 -Wall -Wextra -Werror -pedantic (linked against the dist archive and run)
  * wx_recover.h must be clean C99: its types, enums and prototypes are used below. */
 #include <stddef.h>
 

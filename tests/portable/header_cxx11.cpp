@@ -1,5 +1,5 @@
 // Compiled by tests/portable/oldsys.sh with the old system's g++:
-//   g++ -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only
+//   g++ -std=c++11 -Wall -Wextra -Werror -pedantic (linked against the dist archive and run)
 // The C API header must also be usable from C++11 (the route for compilers without C++17).
 #include <cstddef>
 

@@ -1,5 +1,5 @@
 // Compiled by tests/portable/oldsys.sh with the old system's g++:
-//   g++ -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only
+//   g++ -std=c++17 -Wall -Wextra -Werror -pedantic (linked against the dist archive and run)
 // The C++17 wrapper must compile cleanly with that compiler; its templates are instantiated by
 // the calls below.
 #include <wx_recover.hpp>
