@@ -157,6 +157,20 @@ def judge_quota(q):
     return out
 
 
+def judge_pipeline(p):
+    """`batch --wait` at the platform's limits, from bench/batch_pipeline.py's report."""
+    if not p:
+        return []
+    ratio, qpo, t429 = p["ratio"], p["queries_per_order"], p["throttled_429"]
+    return [
+        ("batch --wait settle / ideal", f"{ratio:.2f} ({p['settle_s']:.1f} s for {p['orders']} orders at "
+         f"{p['recover_per_minute']}/{p['query_per_minute']} a minute, ideal {p['ideal_s']:.1f} s)", "≤ 1.1",
+         ratio <= 1.1 and p["settled"] == p["orders"], f"{ratio:.2f} instead of ≤ 1.1"),
+        ("batch --wait queries per settled order", f"{qpo:.2f}", "≤ 1.5", qpo <= 1.5, f"{qpo:.2f} instead of ≤ 1.5"),
+        ("batch --wait 429s", str(t429), "0", t429 == 0, f"{t429} instead of 0"),
+    ]
+
+
 def breakdown_markdown(r):
     b = getattr(r, "breakdown", None)
     if not b:
@@ -794,10 +808,11 @@ def main():
     r = Results(json.loads(Path(src).read_text()))
     qpath = Path(src).with_name("quota.json")
     r.quota = json.loads(qpath.read_text()) if qpath.exists() else None
-    for attr, name in (("journal", "journal.json"), ("coldstart", "coldstart.json"), ("breakdown", "breakdown.json")):
+    for attr, name in (("journal", "journal.json"), ("coldstart", "coldstart.json"), ("breakdown", "breakdown.json"),
+                       ("batch_pipeline", "batch_pipeline.json")):
         path = Path(src).with_name(name)
         setattr(r, attr, json.loads(path.read_text()) if path.exists() else None)
-    checks = judge(r) + judge_quota(r.quota)
+    checks = judge(r) + judge_quota(r.quota) + judge_pipeline(r.batch_pipeline)
     line = summary_line(checks, r.meta.get("quick"), costs(r))
     chart(r, png_path)
     md_path.write_text(markdown(r, checks, line, png_path.name))

@@ -107,7 +107,7 @@ say "builds done in $(($(date +%s) - T0)) s"
 
 # --- run and report --------------------------------------------------------------------------
 # report.py folds in whichever of these JSON files exist: none may be left from an earlier run.
-rm -f "$B/journal.json" "$B/quota.json" "$B/coldstart.json" "$B/breakdown.json"
+rm -f "$B/journal.json" "$B/quota.json" "$B/coldstart.json" "$B/breakdown.json" "$B/batch_pipeline.json"
 "$PY" "$ROOT/bench/bench.py"
 # The journal's cost per submit (CPU, wall, fsyncs), in the same run: docs/journal.md.
 command -v strace >/dev/null || step "apt-get install strace" apt-get install -y -qq strace
@@ -115,6 +115,8 @@ command -v strace >/dev/null || step "apt-get install strace" apt-get install -y
 # The quota store's round trip per submit, and per-call latency during a primary outage with the
 # breaker and without it (docs/configuration.md, "Quota" and "Retries and failover").
 "$PY" "$ROOT/bench/quota.py" --out "$B/quota.json" >/dev/null
+# batch --wait at the platform's limits: recovers and queries as one pipeline (docs/operators.md).
+"$PY" "$ROOT/bench/batch_pipeline.py" --out "$B/batch_pipeline.json" >/dev/null
 # Cold start: one process from nothing to a verified acceptance, per client.
 "$PY" "$ROOT/bench/coldstart.py" --rounds "$([ "${BENCH_QUICK:-0}" != 0 ] && echo 3 || echo 7)" --out "$B/coldstart.json" >/dev/null
 # Where a submit's CPU goes: perf stat and perf record (cpu-clock, DWARF call chains).

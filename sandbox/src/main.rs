@@ -4,11 +4,12 @@
 //!             [--rate-limit-per-minute N] [--orders N] [--certificates-signed-by-certificate]`
 //! `wx-sandbox fault KIND [COUNT] [--listener L] [--path P] [--ms N] --env-file PATH`
 //! `wx-sandbox reset --env-file PATH`
-//! `wx-sandbox orders [--count N] --env-file PATH`
+//! `wx-sandbox orders [--count N] [--csv [--number-prefix P]] --env-file PATH`
 //! `wx-sandbox rate-limit N [--api recover|query|certificates] --env-file PATH`
 //!
 //! `fault`, `reset` and `rate-limit` drive a running sandbox's admin API, so no harness needs to write JSON;
-//! `orders` lists the control orders it knows, so a first recover can use real numbers.
+//! `orders` lists the control orders it knows, so a first recover can use real numbers; with
+//! `--csv` as an orders file `wx-recover batch` takes unchanged.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -85,7 +86,8 @@ enum Command {
     /// back up (admin API POST /reset)
     #[command(args_override_self = true)]
     Reset(EnvFileArg),
-    /// List the control orders a running sandbox seeded, as a tab-separated table
+    /// List the control orders a running sandbox seeded, as a tab-separated table, or with
+    /// --csv as an orders file for `wx-recover batch`
     #[command(args_override_self = true)]
     Orders(OrdersArgs),
     /// Set a running sandbox's per-minute rate limit (admin API POST /rate-limit)
@@ -130,6 +132,19 @@ struct OrdersArgs {
     #[arg(long, value_name = "N", default_value_t = 10, allow_hyphen_values = true,
           value_parser = integer::<usize>("--count needs an integer"))]
     count: usize,
+    /// Print an orders file for `wx-recover batch` instead: CSV with its header row
+    /// (out_request_no, related_webank_punish_no, related_wxpay_punish_no, mchid,
+    /// bal_account_no, recover_reason), each order numbered PREFIX + its index in four digits
+    #[arg(long)]
+    csv: bool,
+    /// With --csv: the start of each out_request_no [default: SANDBOX-]
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        allow_hyphen_values = true,
+        requires = "csv"
+    )]
+    number_prefix: Option<String>,
     #[command(flatten)]
     env: EnvFileArg,
 }
@@ -221,9 +236,31 @@ impl RateLimitArgs {
     }
 }
 
+/// How `orders` prints the seeded orders.
+enum OrdersFormat {
+    /// A tab-separated table with the index and seeded outcome of each order.
+    Table,
+    /// An orders file for `wx-recover batch`, numbering each order with this prefix.
+    Csv(String),
+}
+
+/// The columns of `orders --csv`: those `wx-recover batch` reads, in its order.
+const CSV_HEADER: &str = "out_request_no,related_webank_punish_no,related_wxpay_punish_no,mchid,bal_account_no,recover_reason";
+const DEFAULT_NUMBER_PREFIX: &str = "SANDBOX-";
+
+/// One CSV cell: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+fn csv_cell(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
 /// `orders`: the seeded control orders, read from the env file the sandbox wrote, as a
-/// tab-separated table with a header line. `--count N` shows the first N (default 10; 0: all).
-fn orders_command(env_file: &str, count: usize) -> Result<String, String> {
+/// tab-separated table with a header line, or as a CSV orders file. `--count N` shows the
+/// first N (default 10; 0: all).
+fn orders_command(env_file: &str, count: usize, format: &OrdersFormat) -> Result<String, String> {
     let text = std::fs::read_to_string(env_file).map_err(|e| format!("{env_file}: {e}"))?;
     let env: std::collections::HashMap<&str, &str> =
         text.lines().filter_map(|l| l.split_once('=')).collect();
@@ -238,17 +275,35 @@ fn orders_command(env_file: &str, count: usize) -> Result<String, String> {
         "bal_account_no",
         "outcome",
     ];
-    let mut out = format!("index\t{}\n", FIELDS.join("\t"));
     let shown = if count == 0 { total } else { total.min(count) };
+    let field = |i: usize, f: &str| -> Result<&str, String> {
+        let key = format!("ORDER_{i}_{}", f.to_ascii_uppercase());
+        env.get(key.as_str())
+            .copied()
+            .ok_or_else(|| format!("{env_file} has no {key}"))
+    };
+    let mut out = match format {
+        OrdersFormat::Table => format!("index\t{}\n", FIELDS.join("\t")),
+        OrdersFormat::Csv(_) => format!("{CSV_HEADER}\n"),
+    };
     for i in 0..shown {
-        out.push_str(&i.to_string());
-        for f in FIELDS {
-            let key = format!("ORDER_{i}_{}", f.to_ascii_uppercase());
-            let v = env
-                .get(key.as_str())
-                .ok_or_else(|| format!("{env_file} has no {key}"))?;
-            out.push('\t');
-            out.push_str(v);
+        match format {
+            OrdersFormat::Table => {
+                out.push_str(&i.to_string());
+                for f in FIELDS {
+                    out.push('\t');
+                    out.push_str(field(i, f)?);
+                }
+            }
+            OrdersFormat::Csv(prefix) => {
+                // The four fields a recover names, then an empty recover_reason.
+                out.push_str(&csv_cell(&format!("{prefix}{i:04}")));
+                for f in &FIELDS[..4] {
+                    out.push(',');
+                    out.push_str(&csv_cell(field(i, f)?));
+                }
+                out.push(',');
+            }
         }
         out.push('\n');
     }
@@ -285,7 +340,15 @@ fn main() -> ExitCode {
         }
         Some(Command::Orders(a)) => {
             let env_file = a.env.require("orders");
-            finish(orders_command(&env_file, a.count))
+            let format = if a.csv {
+                OrdersFormat::Csv(
+                    a.number_prefix
+                        .unwrap_or_else(|| DEFAULT_NUMBER_PREFIX.to_string()),
+                )
+            } else {
+                OrdersFormat::Table
+            };
+            finish(orders_command(&env_file, a.count, &format))
         }
     }
 }

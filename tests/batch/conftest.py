@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
@@ -77,6 +81,26 @@ class Sandbox(launcher.Sandbox):
         s = self.stats()
         return s["primary"]["requests"] + s["backup"]["requests"]
 
+    def limit(self, per_minute: int, api: str) -> None:
+        """The sandbox's per-minute limit for one endpoint (recover, query or certificates)."""
+        self.admin("POST", "/rate-limit", {"per_minute": per_minute, "api": api})
+
+    def arrivals(self) -> List[str]:
+        """The endpoint ("recover" or "query") and status of every platform request the
+        sandbox answered, in the order it answered them (its request log)."""
+        found = []
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                m = REQUEST_LINE.match(line)
+                if m:
+                    api = "recover" if m.group(1) == "POST" and m.group(2).endswith("/recover") else "query"
+                    found.append(f"{api} {m.group(3)}")
+        return found
+
+
+# The sandbox's log line for one platform request: method, path, status.
+REQUEST_LINE = re.compile(r"^wx-sandbox \[\w+\] (GET|POST) (/v3/aggracct-bc/wb-channel/control-orders/\S*) -> (\S+) ")
+
 
 def row_for(order: Dict[str, Any], no: str, reason: Optional[str] = "batch test") -> Dict[str, Any]:
     return {"out_request_no": no, "related_webank_punish_no": order["related_webank_punish_no"],
@@ -128,3 +152,41 @@ def sandbox():
         yield sb
     finally:
         sb.stop()
+
+
+def tmux_run(tmp_path: Path, args: Sequence[str], width: int = 200, height: int = 20, seconds: float = 90,
+             every: float = 0.5) -> List[str]:
+    """Runs the CLI with `args` in a real terminal (a detached tmux session `width` columns
+    wide) and returns the screens captured every `every` seconds until it printed EXIT=<status>
+    (the last screen) or `seconds` passed."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.fail("tmux is missing (scripts/deps.sh installs it)")
+    script = tmp_path / "run.sh"
+    env = cli_env()
+    exports = "".join(f"export {k}={shlex.quote(env[k])}\n" for k in ("PYTHONPATH", "WX_RECOVER_LIB", "PATH"))
+    script.write_text(f"{exports}{shlex.join([*CLI, *args])}\necho EXIT=$?\nsleep 120\n")
+    sock = f"wx-batch-{os.getpid()}-{time.monotonic_ns()}"
+    base = [tmux, "-L", sock, "-f", "/dev/null"]
+    subprocess.run([*base, "new-session", "-d", "-s", "batch", "-x", str(width), "-y", str(height), f"bash {script}"],
+                   check=True, env={**os.environ, "TERM": "xterm-256color"})
+    screens = []
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            cap = subprocess.run([*base, "capture-pane", "-p", "-t", "batch"], capture_output=True, text=True)
+            screens.append(cap.stdout)
+            if "EXIT=" in cap.stdout:
+                break
+            time.sleep(every)
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True)
+    return screens
+
+
+def seconds_of(shown: str) -> int:
+    """A duration as the progress line shows it (5s, 1m05s, 2h03m) in seconds."""
+    m = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", shown)
+    assert m and shown, f"not a duration: {shown!r}"
+    h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return h * 3600 + mi * 60 + s

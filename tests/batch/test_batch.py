@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import time
@@ -19,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    CLI, FIELDS, Sandbox, assert_no_plaintext, cli_env, journal_states, one_recover_per_control_order,
-    read_report, row_for, run_cli, start_cli, write_csv,
+    CLI, FIELDS, ROOT, Sandbox, assert_no_plaintext, cli_env, journal_states, one_recover_per_control_order,
+    read_report, row_for, run_cli, seconds_of, start_cli, tmux_run, write_csv,
 )
 
 
@@ -136,6 +135,7 @@ def test_rerun_resumes_and_a_changed_row_is_a_conflict(sandbox, tmp_path):
     report = tmp_path / "report.csv"
     p = run_cli("batch", str(orders), "--config", sandbox.config_path, "--report", str(report))
     assert p.returncode == 0, out(p)
+    assert "resumed from the journal" not in out(p), "a first run said it resumed"
     journal = tmp_path / "orders.csv.journal.sqlite"
     assert journal.exists(), "the default journal is ORDERS.journal.sqlite beside the input"
     first = read_report(report)
@@ -146,6 +146,8 @@ def test_rerun_resumes_and_a_changed_row_is_a_conflict(sandbox, tmp_path):
     p = run_cli("batch", str(orders), "--config", sandbox.config_path, "--report", str(report))
     assert p.returncode == 0, out(p)
     assert sandbox.requests() == requests, "accepted rows were sent again"
+    assert ("resumed from the journal: 3 rows answered by the journal (not sent again), 0 re-entered "
+            "(in doubt before), 0 sent for the first time") in out(p), out(p)
     assert [(r["state"], r["wxpay_recover_no"]) for r in read_report(report)] == \
         [(r["state"], r["wxpay_recover_no"]) for r in first]
     # Line 3 now asks for something else under the same number: a conflict, reported and skipped.
@@ -159,6 +161,8 @@ def test_rerun_resumes_and_a_changed_row_is_a_conflict(sandbox, tmp_path):
     assert rep[1]["error_status"] == "INVALID_ARGUMENT" and "different content" in rep[1]["error_message"]
     assert rep[1]["wxpay_recover_no"] == ""
     assert re.search(r"^CONFLICT\s+1$", err, re.M), err
+    assert ("2 rows answered by the journal (not sent again), 0 re-entered (in doubt before), 0 sent for the "
+            "first time, 1 in conflict with the journal (not sent)") in err, err
     assert sandbox.requests() == requests
     assert journal_states(journal) == {r["out_request_no"]: "ACCEPTED" for r in rows}
 
@@ -181,6 +185,96 @@ def test_skip_invalid_sends_the_valid_rows_and_a_json_report(sandbox, tmp_path):
     for r in (rep[0], rep[2]):
         assert records[r["out_request_no"]]["wxpay_recover_no"] == r["wxpay_recover_no"]
     assert_no_plaintext(report.read_text(encoding="utf-8") + err, sandbox.orders)
+
+
+def test_a_run_without_wait_says_acceptance_is_not_the_outcome_and_prints_the_command_that_follows(sandbox, tmp_path):
+    o = sandbox.take(4)
+    t = tag()
+    rows = [row_for(x, f"A{t}-{i}") for i, x in enumerate(o)]
+    orders = write_csv(tmp_path / "orders.csv", rows)
+    report = tmp_path / "report.csv"
+    p = run_cli("batch", str(orders), "--config", sandbox.config_path, "--report", str(report))
+    err = out(p)
+    assert p.returncode == 0, err
+    assert "4 rows are ACCEPTED: acceptance is not the outcome" in err, err
+    m = re.search(r"^follow them to SUCCEEDED or FAILED with:\n  (.+)$", err, re.M)
+    assert m, err
+    command = shlex.split(m.group(1))
+    assert command[:4] == ["python3", "-m", "wx_recover", "batch"] and "--wait" in command, command
+    requests = sandbox.requests()
+    r = subprocess.run([*CLI, *command[3:]], env=cli_env(), capture_output=True, timeout=120)
+    err2 = out(r)
+    failed = sum(1 for x in o if x["outcome"] == "FAILED")
+    assert r.returncode == (10 if failed else 0), err2
+    assert [x["state"] for x in read_report(report)] == \
+        [{"SUCCESS": "SUCCEEDED", "FAILED": "FAILED"}[x["outcome"]] for x in o]
+    # It followed the orders the first run sent; it sent no recover again.
+    assert sandbox.requests() - requests == len(rows), "the follow-up did more than one query per order"
+    assert "acceptance is not the outcome" not in err2
+    check_against_sandbox(sandbox, read_report(report), rows, want_final=True)
+
+
+def test_a_missing_or_unreadable_input_file_has_its_own_exit_status(sandbox, tmp_path):
+    before = sandbox.requests()
+    for path in (tmp_path / "no-such-orders.csv", tmp_path):  # missing; a directory
+        for extra in ((), ("--dry-run",)):
+            p = run_cli("batch", str(path), "--config", sandbox.config_path, *extra)
+            err = out(p)
+            assert p.returncode == 14, err
+            assert f"cannot read {path}: " in err and "nothing was sent" in err, err
+    assert sandbox.requests() == before
+    assert not list(tmp_path.glob("*.journal.sqlite")), "an unreadable input created a journal"
+    # A file that is there but not valid input is still status 12.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("not,a,header\n")
+    assert run_cli("batch", str(bad), "--dry-run").returncode == 12
+
+
+def exit_rows(text: str):
+    """(status, meaning) pairs of an exit-status table, in --help's or docs/operators.md's form."""
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"^\| (\d+) \| (.+) \|$", line) or re.match(r"^  +(\d+)    (.+)$", line)
+        if m:
+            rows.append([int(m.group(1)), m.group(2)])
+        elif rows and re.match(r"^ {8}\S", line):
+            rows[-1][1] += " " + line.strip()
+    return [(code, meaning.replace("`", "")) for code, meaning in rows]
+
+
+def test_batch_help_prints_the_exit_status_table_of_the_operators_guide():
+    p = run_cli("batch", "--help")
+    assert p.returncode == 0, out(p)
+    helped = exit_rows(p.stdout.decode())
+    doc = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## 7. Exit status"):]
+    section = section[:section.index("\n## ", 3)]
+    documented = exit_rows(section)
+    assert helped == documented, (helped, documented)
+    codes = [code for code, _ in helped]
+    assert len(codes) == len(set(codes)) and {0, 1, 2, 10, 11, 12, 13, 14} == set(codes), codes
+    assert any(code == 14 and "cannot be read" in meaning for code, meaning in helped), helped
+    assert "When several apply, the first of 13, 11, 10, 12 wins." in p.stdout.decode()
+    assert "When several apply, the first of 13, 11, 10, 12 wins." in section
+
+
+def test_the_operators_guide_example_file_is_real_sandbox_orders_that_pass_dry_run(sandbox, tmp_path):
+    doc = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```csv\n(.*?)```", doc, re.S)
+    example = next(b for b in blocks if b.startswith("out_request_no,"))
+    orders = tmp_path / "orders.csv"
+    orders.write_text(example, encoding="utf-8")
+    p = run_cli("batch", str(orders), "--dry-run")
+    assert p.returncode == 0, out(p)
+    lines = example.strip("\n").split("\n")
+    assert f"dry run: {len(lines) - 1} of {len(lines) - 1} rows are valid" in out(p), out(p)
+    # The block is what `wx-sandbox orders --csv` prints for the first orders of a sandbox,
+    # whose seeded orders are the same in every sandbox.
+    listed = subprocess.run([os.environ.get("WX_SANDBOX_BIN") or str(ROOT / "target" / "release" / "wx-sandbox"),
+                             "orders", "--csv", "--count", str(len(lines) - 1), "--env-file", sandbox.env_file],
+                            capture_output=True, text=True, timeout=30)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == example, (listed.stdout, example)
 
 
 # ----- interruption -----
@@ -219,6 +313,10 @@ def test_sigkill_then_the_same_command_completes_with_wait(sandbox, tmp_path):
     err = out(r)
     failed = sum(1 for x in o if x["outcome"] == "FAILED")
     assert r.returncode == (10 if failed else 0), err
+    # What the resumed run did, row for row as the killed run left the journal.
+    doubt = sum(1 for v in states.values() if v == "IN_DOUBT")
+    assert (f"resumed from the journal: {len(states) - doubt} rows answered by the journal (not sent again), "
+            f"{doubt} re-entered (in doubt before), {len(rows) - len(states)} sent for the first time") in err, err
     rep = read_report(report)
     assert len(rep) == len(rows), "the report is not complete"
     check_against_sandbox(sandbox, rep, rows, want_final=True)
@@ -322,8 +420,8 @@ def test_reconcile_settles_what_a_batch_left_in_doubt(sandbox, tmp_path):
 
 # ----- progress output -----
 
-PLAIN = re.compile(r"^recover \d+/\d+ \(\d+%\) · accepted \d+ · refused \d+ · in doubt \d+ · failed \d+ · "
-                   r"(\d+|--) recovers/min · ETA \S+( · waiting for quota \(\d+\))? · elapsed \S+$")
+PLAIN = re.compile(r"^recover +\d+% · +\d+/\d+ · ETA +\S+ · accepted +\d+ · refused +\d+ · in doubt +\d+ · "
+                   r"failed +\d+ · recover +\d+/min(, no limit| of \d+, slot in +\S+) · elapsed +\S+$")
 
 
 def test_not_a_terminal_gives_plain_lines(sandbox, tmp_path):
@@ -336,44 +434,36 @@ def test_not_a_terminal_gives_plain_lines(sandbox, tmp_path):
     assert len(lines) >= 3, err
     for line in lines:
         assert PLAIN.match(line), line
-    assert lines[-1].startswith("recover 24/24 (100%) · accepted 24 ·"), lines[-1]
+        assert "--" not in line, line
+    assert len({len(line) for line in lines}) == 1, "plain lines changed width:\n" + "\n".join(lines)
+    assert lines[-1].startswith("recover 100% · 24/24 · ETA     0s · accepted 24 ·"), lines[-1]
     assert "\r" not in err and "\x1b" not in err, "terminal control characters in a log"
     assert_no_plaintext(err, sandbox.orders)
 
 
 def test_progress_bar_in_a_real_terminal(sandbox, tmp_path):
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.fail("tmux is missing (scripts/deps.sh installs it)")
     o, rows, orders, journal, report, args = slow_batch(sandbox, tmp_path, 30, 400)
-    script = tmp_path / "run.sh"
-    env = cli_env()
-    exports = "".join(f"export {k}={shlex.quote(env[k])}\n" for k in ("PYTHONPATH", "WX_RECOVER_LIB", "PATH"))
-    script.write_text(f"{exports}{shlex.join([*CLI, *args, '--workers', '2'])}\necho EXIT=$?\nsleep 120\n")
-    sock = f"wx-batch-{os.getpid()}"
-    base = [tmux, "-L", sock, "-f", "/dev/null"]
-    subprocess.run([*base, "new-session", "-d", "-s", "batch", "-x", "200", "-y", "20", f"bash {script}"],
-                   check=True, env={**os.environ, "TERM": "xterm-256color"})
-    screens = []
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            cap = subprocess.run([*base, "capture-pane", "-p", "-t", "batch"], capture_output=True, text=True)
-            screens.append(cap.stdout)
-            if "EXIT=" in cap.stdout:
-                break
-            time.sleep(0.5)
+        screens = tmux_run(tmp_path, [*args, "--workers", "2"])
     finally:
-        subprocess.run([*base, "kill-server"], capture_output=True)
         sandbox.reset()
     final = screens[-1]
     assert "EXIT=0" in final, final
-    bar = re.compile(r"recover +\d+%\|[█▏▎▍▌▋▊▉ ]+\| \d+/30 · accepted \d+ · refused \d+ · in doubt \d+ · "
-                     r"failed \d+ · (\d+|--) recovers/min · ETA \S+")
-    live = [s for s in screens[:-1] if bar.search(s) and "30/30" not in s]
+    bar = re.compile(r"recover +\d+%\|[█▏▎▍▌▋▊▉ ]{10}\| +(\d+)/30 · ETA +(\S+) · accepted +\d+ · refused +\d+ · "
+                     r"in doubt +\d+ · failed +\d+ · recover +\d+/min, no limit · elapsed \d+:\d+")
+    lines = [line.rstrip() for s in screens[:-1] for line in s.splitlines() if line.startswith("recover ")]
+    live = [line for line in lines if bar.fullmatch(line) and "30/30" not in line]
     assert live, "no partly drawn progress bar was seen:\n" + "\n---\n".join(screens[-3:])
-    assert re.search(r"recover 100%\|█+\| 30/30 · accepted 30 ", final), final
+    for line in lines:
+        assert bar.fullmatch(line), line
+        assert "--" not in line, line
+        seconds_of(bar.fullmatch(line).group(2))  # type: ignore[union-attr]
+    assert len({len(line) for line in lines}) == 1, "the bar changed width:\n" + "\n".join(sorted(set(lines)))
+    assert re.search(r"recover 100%\|█{10}\| 30/30 · ETA +0s · accepted 30 ", final), final
     # The bar redraws one line: one bar on the screen, not a line per update.
-    assert len(bar.findall(final)) == 1, final
-    (tmp_path / "screen.txt").write_text(live[-1])
+    assert len([line for line in final.splitlines() if bar.search(line)]) == 1, final
+    out_dir = Path(os.environ.get("WX_BATCH_CAPTURE_DIR") or tmp_path)  # the frames, for docs/operators.md
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "progress-no-wait.txt").write_text(next(s for s in screens if live[len(live) // 2] in s))
+    (out_dir / "progress-no-wait-final.txt").write_text(final)
     assert_no_plaintext("\n".join(screens), sandbox.orders)

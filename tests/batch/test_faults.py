@@ -87,8 +87,11 @@ def test_faults_refusals_and_a_per_minute_limit(tmp_path):
         assert took >= 55, f"{len(rows)} rows at --rate {RATE} finished in {took:.1f} s: nothing paced them"
         progress = [line for line in err.splitlines() if line.startswith("recover ")]
         assert len(progress) >= 10
-        if hasattr(wx_recover.Client, "stats"):
-            assert any("waiting for quota" in line for line in progress), "the limiter's wait was not shown"
+        quota = [re.search(rf"· recover +(\d+)/min of {RATE}, slot in +(\S+) ·", line) for line in progress]
+        assert all(quota), "a progress line without the quota:\n" + "\n".join(progress)
+        # The rate shown never exceeds the limit, and the wait for the next slot was shown.
+        assert all(int(m.group(1)) <= RATE for m in quota if m), progress
+        assert any(m.group(2) != "0s" for m in quota if m), "the limiter's wait was not shown"
 
         def check(rep, settled: bool) -> None:
             records = {r["out_request_no"]: r for r in sandbox.recovers()}

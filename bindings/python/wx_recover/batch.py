@@ -21,6 +21,7 @@ Exit status of ``batch`` (also in docs/operators.md):
 12    invalid input: nothing was sent (or, with ``--skip-invalid``, invalid rows
       were skipped and everything else ended well)
 13    interrupted (Ctrl-C or SIGTERM); the resume command was printed
+14    the input file is missing or cannot be read: nothing was sent
 2     the configuration or the library could not be used; 1 a usage error
 ====  ===========================================================================
 
@@ -37,6 +38,8 @@ from .batch_reading import InputError, Row, read_orders, validate  # noqa: F401
 from .batch_reporting import EXIT_CONFIG, EXIT_IN_DOUBT, EXIT_INTERRUPTED, EXIT_INVALID  # noqa: F401
 from .batch_reporting import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, REPORT_COLUMNS  # noqa: F401
 from .batch_reporting import exit_code, resume_command, summary_table, tally, write_report  # noqa: F401
+from .batch_reporting import EXIT_TABLE, EXIT_UNREADABLE, exit_table  # noqa: F401
 from .batch_running import DEFAULT_DEADLINE_MS, QUOTA_WAIT_MS, Follower, Runner, open_client, submit_row  # noqa: F401
 
-__all__ = ["add_parsers", "COMMANDS", "EXIT_OK", "EXIT_REFUSED", "EXIT_IN_DOUBT", "EXIT_INVALID", "EXIT_INTERRUPTED"]
+__all__ = ["add_parsers", "COMMANDS", "EXIT_OK", "EXIT_REFUSED", "EXIT_IN_DOUBT", "EXIT_INVALID", "EXIT_INTERRUPTED",
+           "EXIT_UNREADABLE"]

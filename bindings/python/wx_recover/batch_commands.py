@@ -12,29 +12,43 @@ import os
 import signal
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._native import LibraryError
-from .batch_reading import INVALID, NOT_SENT, InputError, Row, read_orders, validate
+from .batch_reading import INVALID, NOT_SENT, ORIGIN_JOURNAL, InputError, Row, read_orders, validate
 from .batch_reporting import (
     EXIT_CONFIG,
     EXIT_IN_DOUBT,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
+    EXIT_UNREADABLE,
     EXIT_USAGE,
+    accepted_note,
     exit_code,
+    exit_table,
+    observe,
+    origin_summary,
     resume_command,
     summary_table,
     tally,
     watch,
     write_report,
 )
-from .batch_running import Follower, Runner, fill_from_entry, open_client, submit_row
+from .batch_running import (
+    Follower,
+    Runner,
+    client_config,
+    client_from,
+    fill_from_entry,
+    limits_of,
+    open_client,
+    submit_row,
+)
 from .client import Client, pending_at
 from .errors import Status, WxError
 from .journal import JournalState
-from .progress import Progress
+from .progress import Progress, Snapshot
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_batch", "cmd_pending", "cmd_reconcile"]
 
@@ -95,8 +109,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _err(*str(e).splitlines(), "invalid input: nothing was sent")
         return EXIT_INVALID
     except OSError as e:
-        _err(f"cannot read {args.orders}: {e.strerror or e}")
-        return EXIT_INVALID
+        _err(f"cannot read {_shown_path(args.orders)}: {e.strerror or e}", "nothing was sent")
+        return EXIT_UNREADABLE
     try:
         bad = validate(rows, library=args.library)
     except LibraryError as e:
@@ -118,7 +132,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     sendable = [r for r in rows if not r.problems]
     assert journal is not None and args.config is not None
     try:
-        client = open_client(args.config, journal, args.rate, library=args.library)
+        cfg = client_config(args.config, journal, args.rate)
+        client = client_from(cfg, args.config, library=args.library)
     except WxError as e:
         _err(str(e))
         return EXIT_CONFIG
@@ -129,20 +144,33 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if bad:
         _err(f"skipping {bad} invalid rows")
     with client:
-        return _run(args, client, rows, sendable, journal)
+        return _run(args, client, rows, sendable, journal, limits_of(cfg))
 
 
-def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: List[Row], journal: str) -> int:
+def _shown_path(path: str) -> str:
+    """A path as messages quote it: printable, and bounded."""
+    shown = "".join(c if c.isprintable() else "?" for c in path)
+    return shown if len(shown) <= 200 else shown[:200] + "…"
+
+
+def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: List[Row], journal: str,
+         limits: Tuple[int, int]) -> int:
     stream = sys.stderr
     runner = Runner(client, sendable, args.workers)
+    # With --wait, one pipeline: each row is followed from the moment it is accepted.
+    follower = Follower(client, args.workers, args.wait_timeout, runner.stop) if args.wait else None
     stopping: Dict[str, Any] = {}
-    progress = Progress(len(sendable), stream=stream, interval=args.progress_interval, label="recover")
+    progress = Progress(len(sendable), stream=stream, interval=args.progress_interval, wait=args.wait,
+                        recover_limit=limits[0], query_limit=limits[1], workers=args.workers)
+
+    def inflight() -> int:
+        return runner.inflight + (follower.inflight if follower is not None else 0)
 
     def on_first(name: str) -> None:
         runner.stop.set()
         stopping["signal"] = name
         stopping["at"] = time.monotonic()
-        progress.note(f"{name}: taking no new rows; letting {runner.inflight} calls in flight finish "
+        progress.note(f"{name}: taking no new rows; letting {inflight()} calls in flight finish "
                       f"(at most their deadline); press Ctrl-C again to leave at once (safe)")
 
     def on_second() -> None:
@@ -153,24 +181,35 @@ def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: Li
         stream.flush()
         os._exit(EXIT_INTERRUPTED)
 
+    def job(row: Row) -> None:
+        submit_row(client, row)
+        if follower is not None and row.state == JournalState.ACCEPTED.name:
+            if row.origin == ORIGIN_JOURNAL:
+                # Accepted by an earlier run: it can have finished already.
+                follower.add(row, time.monotonic() - follower.MAX_DELAY_S, learn=False)
+            else:
+                follower.add(row, time.monotonic())
+
+    def snapshot() -> Snapshot:
+        return Snapshot(tally(sendable), len(sendable) - len(runner.todo) - runner.inflight, runner.inflight,
+                        follower.execution_s if follower is not None else 0.0)
+
+    def tick() -> None:
+        if follower is not None and not runner.alive():
+            follower.close()  # every recover has its answer: no more rows will come
+
+    def alive() -> bool:
+        return runner.alive() or (follower is not None and follower.alive())
+
     with _Signals(on_first, on_second):
-        runner.start(lambda row: submit_row(client, row))
-        watch(progress, lambda: (tally(sendable), len(sendable) - len(runner.todo) - runner.inflight),
-               runner.alive, client)
-        progress.close(tally(sendable), len(sendable) - len(runner.todo))
+        observe(progress, client)  # the counters before the first request
+        runner.start(job)
+        if follower is not None:
+            follower.start()
+        watch(progress, snapshot, alive, client, tick)
+        observe(progress, client)
+        progress.close(snapshot())
         interrupted = runner.stop.is_set()
-        if args.wait and not interrupted:
-            accepted = [r for r in sendable if r.state == JournalState.ACCEPTED.name]
-            if accepted:
-                follower = Follower(client, accepted, args.workers, args.wait_timeout, runner.stop)
-                wait_progress = Progress(len(accepted), stream=stream, interval=args.progress_interval,
-                                         label="wait", kind="wait")
-                follower.start()
-                watch(wait_progress,
-                       lambda: (tally(accepted), sum(1 for r in accepted if r.state != JournalState.ACCEPTED.name)),
-                       follower.alive, None)
-                wait_progress.close(tally(accepted), sum(1 for r in accepted if r.state != "ACCEPTED"))
-            interrupted = runner.stop.is_set()
     # Rows never taken: what the journal knows of them from an earlier run, else NOT_SENT.
     for row in sendable:
         if row.state == NOT_SENT:
@@ -183,8 +222,11 @@ def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: Li
         try:
             write_report(args.report, rows)
         except OSError as e:
-            _err(f"cannot write the report {args.report}: {e.strerror or e}")
+            _err(f"cannot write the report {_shown_path(args.report)}: {e.strerror or e}")
     _err(summary_table(rows))
+    resumed = origin_summary(sendable)
+    if resumed:
+        _err(resumed)
     if args.report:
         _err(f"report: {args.report}")
     code = exit_code(rows, args.wait, interrupted)
@@ -192,6 +234,8 @@ def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: Li
         _err(f"interrupted by {stopping.get('signal', 'a signal')}; resume with:", f"  {resume_command(args, journal)}")
     elif code == EXIT_IN_DOUBT:
         _err("some rows are not settled: run the same command again to re-enter them (it resumes from the journal)")
+    if not interrupted:
+        _err(*accepted_note(args, journal, rows))
     return code
 
 
@@ -261,7 +305,8 @@ def add_parsers(sub: Any) -> None:
     """Registers batch, pending and reconcile on the CLI's subparsers; each sets `handler`."""
     b = sub.add_parser("batch", help="send a file of recovers (CSV or JSON Lines), with progress, resume and a report",
                        description="Sends every row of ORDERS as a recover through one journaled client. "
-                                   "Running the same command again resumes. See docs/operators.md.")
+                                   "Running the same command again resumes. See docs/operators.md.",
+                       epilog=exit_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("orders", metavar="ORDERS", help="CSV with a header row, or JSON Lines; '-' reads standard input")
     b.add_argument("--config", metavar="FILE", help="client configuration JSON file")
     b.add_argument("--journal", metavar="PATH", help="journal file (default: ORDERS.journal.sqlite beside the input)")
@@ -271,9 +316,10 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("--rate", type=int, metavar="N", help="at most N recovers per minute (lowers the configured limit)")
     b.add_argument("--skip-invalid", action="store_true", help="send the valid rows even when some are invalid")
     b.add_argument("--dry-run", action="store_true", help="validate every row, send nothing")
-    b.add_argument("--wait", action="store_true", help="query accepted orders until SUCCEEDED or FAILED")
+    b.add_argument("--wait", action="store_true",
+                   help="query each accepted order, from its acceptance on, until SUCCEEDED or FAILED")
     b.add_argument("--wait-timeout", type=float, default=600.0, metavar="SECONDS",
-                   help="give up following after this long (default 600)")
+                   help="give up following this long after the last recover was answered (default 600)")
     b.add_argument("--report", metavar="PATH", help="write one row per input row to PATH (.csv or .json)")
     b.add_argument("--progress-interval", type=float, default=5.0, metavar="SECONDS",
                    help="seconds between progress lines when stderr is not a terminal (default 5)")

@@ -17,7 +17,7 @@ from .client import validate_request
 from .errors import InvalidArgument, WxError
 
 __all__ = ["FIELDS", "REQUIRED", "Row", "InputError", "read_orders", "validate",
-           "NOT_SENT", "INVALID", "CONFLICT", "ERROR"]
+           "NOT_SENT", "INVALID", "CONFLICT", "ERROR", "ORIGIN_JOURNAL", "ORIGIN_REENTERED", "ORIGIN_NEW"]
 
 FIELDS = (
     "out_request_no",
@@ -35,6 +35,10 @@ INVALID = "INVALID"  # broke an input rule; not sent (only with --skip-invalid)
 CONFLICT = "CONFLICT"  # the journal holds this number with other content; not sent
 ERROR = "ERROR"  # the core failed before journaling (e.g. the journal could not be written)
 
+ORIGIN_JOURNAL = "journal"
+ORIGIN_REENTERED = "re-entered"
+ORIGIN_NEW = "new"
+
 
 @dataclasses.dataclass
 class Row:
@@ -50,6 +54,10 @@ class Row:
     error_status: Optional[str] = None
     error_code: Optional[str] = None
     error_message: Optional[str] = None
+    # Where this run's answer came from: ORIGIN_JOURNAL (the journal already had it; nothing
+    # sent), ORIGIN_REENTERED (in doubt before; sent again) or ORIGIN_NEW (sent for the first
+    # time). None for a row this run did not take.
+    origin: Optional[str] = None
 
     def __repr__(self) -> str:
         return f"Row(line={self.line}, out_request_no={self.no!r}, state={self.state})"

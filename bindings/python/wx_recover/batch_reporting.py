@@ -1,6 +1,7 @@
-"""Reporting the batch: live progress, the report file, the summary table, the exit status and the command that resumes.
+"""Reporting the batch: live progress, the report file, the summary table, what a resumed run did, the exit status and the commands that resume or follow.
 
-The exit statuses are listed in :mod:`wx_recover.batch` (and docs/operators.md).
+The exit statuses are EXIT_TABLE here; ``wx-recover batch --help`` prints it and
+docs/operators.md lists the same.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ import os
 import shlex
 import sys
 import time
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
-from .batch_reading import CONFLICT, ERROR, INVALID, NOT_SENT, Row
+from .batch_reading import CONFLICT, ERROR, INVALID, NOT_SENT, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, Row
 from .client import Client
 from .errors import Status
-from .progress import Counts, Progress
+from .progress import Counts, Progress, Snapshot
 
 __all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_CONFIG", "EXIT_REFUSED", "EXIT_IN_DOUBT", "EXIT_INVALID",
-           "EXIT_INTERRUPTED", "REPORT_COLUMNS", "tally", "write_report", "summary_table", "exit_code",
-           "resume_command", "watch"]
+           "EXIT_INTERRUPTED", "EXIT_UNREADABLE", "EXIT_TABLE", "exit_table", "REPORT_COLUMNS", "tally",
+           "write_report", "summary_table", "exit_code", "resume_command", "origin_summary", "accepted_note",
+           "watch"]
 
 EXIT_OK = 0
 EXIT_USAGE = int(Status.INVALID_ARGUMENT)
@@ -31,6 +33,35 @@ EXIT_REFUSED = 10
 EXIT_IN_DOUBT = 11
 EXIT_INVALID = 12
 EXIT_INTERRUPTED = 13
+EXIT_UNREADABLE = 14
+
+# The exit statuses of `batch`, as --help prints them and docs/operators.md lists them.
+EXIT_TABLE: Tuple[Tuple[int, str], ...] = (
+    (EXIT_OK, "every row ended ACCEPTED or SUCCEEDED (with --wait: SUCCEEDED)"),
+    (EXIT_REFUSED, "some row was refused, FAILED, EXPIRED, a CONFLICT or an ERROR"),
+    (EXIT_IN_DOUBT, "some row is still IN_DOUBT (or, with --wait, still ACCEPTED): run the same command again"),
+    (EXIT_INVALID, "invalid input: nothing was sent (with --skip-invalid: invalid rows were skipped and the rest "
+                   "ended well)"),
+    (EXIT_INTERRUPTED, "interrupted by Ctrl-C or SIGTERM; the resume command was printed"),
+    (EXIT_UNREADABLE, "the input file is missing or cannot be read: nothing was sent"),
+    (EXIT_CONFIG, "the configuration, the journal file or the library could not be used"),
+    (EXIT_USAGE, "usage error"),
+)
+EXIT_PRECEDENCE = (EXIT_INTERRUPTED, EXIT_IN_DOUBT, EXIT_REFUSED, EXIT_INVALID)
+
+
+def exit_table(width: int = 78) -> str:
+    """EXIT_TABLE as --help prints it."""
+    import textwrap
+
+    lines = ["exit status:"]
+    for code, meaning in EXIT_TABLE:
+        wrapped = textwrap.wrap(meaning, width - 8) or [""]
+        lines.append(f"  {code:>2}    {wrapped[0]}")
+        lines.extend(f"        {more}" for more in wrapped[1:])
+    lines.append("")
+    lines.append(f"When several apply, the first of {', '.join(str(c) for c in EXIT_PRECEDENCE)} wins.")
+    return "\n".join(lines)
 
 REPORT_COLUMNS = (
     "line",
@@ -43,14 +74,6 @@ REPORT_COLUMNS = (
     "error_message",
     "bal_account_no_last4",
 )
-
-
-def _waiting_for_quota(client: Client) -> Optional[int]:
-    """Calls waiting for a recover limiter slot right now."""
-    try:
-        return int(client.stats().recover.limiter_waiting)
-    except Exception:  # noqa: BLE001 - a display aid only
-        return None
 
 
 def tally(rows: Sequence[Row]) -> Counts:
@@ -105,7 +128,10 @@ def _program() -> str:
     return "python3 -m wx_recover" if argv0 in ("__main__.py", "-m", "") else "wx-recover"
 
 
-def resume_command(args: argparse.Namespace, journal: str) -> str:
+def resume_command(args: argparse.Namespace, journal: str, wait: Optional[bool] = None) -> str:
+    """The command that runs this batch again from its journal (`wait`: with or without --wait,
+    else as this run)."""
+    wait = args.wait if wait is None else wait
     parts = [*shlex.split(_program()), "batch", args.orders, "--config", args.config, "--journal", journal]
     if args.workers != 4:
         parts += ["--workers", str(args.workers)]
@@ -113,7 +139,7 @@ def resume_command(args: argparse.Namespace, journal: str) -> str:
         parts += ["--rate", str(args.rate)]
     if args.skip_invalid:
         parts.append("--skip-invalid")
-    if args.wait:
+    if wait:
         parts += ["--wait", "--wait-timeout", str(args.wait_timeout)]
     if args.report:
         parts += ["--report", args.report]
@@ -122,11 +148,50 @@ def resume_command(args: argparse.Namespace, journal: str) -> str:
     return shlex.join(parts)
 
 
-def watch(progress: Progress, snapshot: Callable[[], Tuple[Counts, int]], alive: Callable[[], bool],
-          client: Optional[Client]) -> None:
-    """The main thread draws progress until the workers end (signals are handled here)."""
+def origin_summary(rows: Sequence[Row]) -> Optional[str]:
+    """For a run that found earlier answers in the journal: how many rows it answered from the
+    journal, re-entered and sent for the first time (None for a first run)."""
+    taken = [r for r in rows if r.origin is not None]
+    journal = sum(1 for r in taken if r.origin == ORIGIN_JOURNAL and r.state != CONFLICT)
+    conflicts = sum(1 for r in taken if r.origin == ORIGIN_JOURNAL and r.state == CONFLICT)
+    reentered = sum(1 for r in taken if r.origin == ORIGIN_REENTERED)
+    new = sum(1 for r in taken if r.origin == ORIGIN_NEW)
+    if not journal and not reentered and not conflicts:
+        return None
+    text = (f"resumed from the journal: {journal} rows answered by the journal (not sent again), "
+            f"{reentered} re-entered (in doubt before), {new} sent for the first time")
+    if conflicts:
+        text += f", {conflicts} in conflict with the journal (not sent)"
+    return text
+
+
+def accepted_note(args: argparse.Namespace, journal: str, rows: Sequence[Row]) -> List[str]:
+    """Without --wait: rows left ACCEPTED are not done yet; the command that follows them."""
+    accepted = sum(1 for r in rows if r.state == "ACCEPTED")
+    if args.wait or not accepted:
+        return []
+    return [f"{accepted} rows are ACCEPTED: acceptance is not the outcome (the platform may still fail a recover).",
+            "follow them to SUCCEEDED or FAILED with:",
+            f"  {resume_command(args, journal, wait=True)}"]
+
+
+def watch(progress: Progress, snapshot: Callable[[], Snapshot], alive: Callable[[], bool],
+          client: Optional[Client], tick: Optional[Callable[[], None]] = None) -> None:
+    """The main thread draws progress until the workers end (signals are handled here). Each
+    round it reads the client's counters (per endpoint: attempts, calls waiting for a slot) for
+    the quota's part of the line, and runs `tick`."""
     while alive():
-        counts, done = snapshot()
-        waiting = _waiting_for_quota(client) if client is not None else None
-        progress.update(counts, done, waiting)
+        if tick is not None:
+            tick()
+        observe(progress, client)
+        progress.update(snapshot())
         time.sleep(0.2)
+
+
+def observe(progress: Progress, client: Optional[Client]) -> None:
+    if client is None:
+        return
+    try:
+        progress.observe(client.stats())
+    except Exception:  # noqa: BLE001 - a display aid only (a library without stats)
+        pass

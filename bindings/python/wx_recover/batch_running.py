@@ -1,7 +1,9 @@
 """Running the batch: the operator's client with its journal, the worker threads that submit rows, and the follow-up queries of --wait.
 
 Each row goes to the core's journaled submit; what the journal then says about it (its state,
-``wxpay_recover_no``, last error) is what the row reports.
+``wxpay_recover_no``, last error) is what the row reports. With --wait the two run as one
+pipeline: a row is handed to the follower the moment it is accepted, so queries (their own
+bucket) go out while later recovers still wait for recover slots.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ import json
 import os
 import threading
 import time
-from typing import Callable, Deque, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .batch_reading import CONFLICT, ERROR, Row
+from .batch_reading import CONFLICT, ERROR, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, Row
 from .client import Client
 from .errors import ConfigError, InvalidArgument, Status, WxError
 from .journal import JournalEntry, JournalState
 
-__all__ = ["QUOTA_WAIT_MS", "DEFAULT_DEADLINE_MS", "open_client", "submit_row", "fill_from_entry", "Runner", "Follower"]
+__all__ = ["QUOTA_WAIT_MS", "DEFAULT_DEADLINE_MS", "DEFAULT_RATE_LIMIT", "client_config", "limits_of", "client_from",
+           "open_client", "submit_row", "fill_from_entry", "Runner", "Follower"]
 
 # How long a call may wait for a limiter slot: a little over the limiter's one-minute window,
 # so a batch that outruns its quota waits for the next slot instead of being refused.
 QUOTA_WAIT_MS = 65_000
 DEFAULT_DEADLINE_MS = 30_000  # docs/configuration.md, `deadline_ms`
+DEFAULT_RATE_LIMIT = 200  # docs/configuration.md, `rate_limit_per_minute`
 
 
 @contextlib.contextmanager
@@ -38,14 +42,10 @@ def _cwd(path: str) -> Iterator[None]:
         os.chdir(old)
 
 
-def open_client(config_path: str, journal: str, rate: Optional[int] = None,
-                library: Optional[str] = None, patient: bool = True) -> Client:
-    """A client from the operator's configuration with the journal at `journal` and, when
-    `patient`, calls that wait for a limiter slot instead of being refused. `rate` lowers the
-    recover limit.
-
-    The configuration is read as the operator wrote it and created from its own folder, so the
-    core resolves its relative key paths as it does for `Client.from_file`."""
+def client_config(config_path: str, journal: str, rate: Optional[int] = None, patient: bool = True) -> Dict[str, Any]:
+    """The operator's configuration as the batch's client gets it: with the journal at
+    `journal` and, when `patient`, calls that wait for a limiter slot instead of being refused.
+    `rate` lowers the recover limit."""
     config_path = os.path.abspath(config_path)
     try:
         with open(config_path, "rb") as f:
@@ -65,8 +65,37 @@ def open_client(config_path: str, journal: str, rate: Optional[int] = None,
     if rate is not None:
         configured = cfg.get("rate_limit_recover_per_minute", cfg.get("rate_limit_per_minute"))
         cfg["rate_limit_recover_per_minute"] = rate if not configured else min(int(configured), rate)
-    with _cwd(os.path.dirname(config_path)):
+    return cfg
+
+
+def limits_of(cfg: Dict[str, Any]) -> Tuple[int, int]:
+    """The recover and query limits per minute the core takes from `cfg` (0: none), as
+    docs/configuration.md states them: each endpoint's key, else ``rate_limit_per_minute``,
+    else DEFAULT_RATE_LIMIT."""
+    def limit(key: str) -> int:
+        value = cfg.get(key)
+        if value is None:
+            value = cfg.get("rate_limit_per_minute")
+        if value is None:
+            value = DEFAULT_RATE_LIMIT
+        try:
+            return max(0, int(value))
+        except (TypeError, ValueError):
+            return 0  # the core refuses such a configuration anyway
+    return limit("rate_limit_recover_per_minute"), limit("rate_limit_query_per_minute")
+
+
+def client_from(cfg: Dict[str, Any], config_path: str, library: Optional[str] = None) -> Client:
+    """A client from `cfg`, created from the configuration file's folder, so the core resolves
+    its relative key paths as it does for `Client.from_file`."""
+    with _cwd(os.path.dirname(os.path.abspath(config_path))):
         return Client(json.dumps(cfg), library=library)
+
+
+def open_client(config_path: str, journal: str, rate: Optional[int] = None,
+                library: Optional[str] = None, patient: bool = True) -> Client:
+    """A client from the operator's configuration (see :func:`client_config`)."""
+    return client_from(client_config(config_path, journal, rate, patient), config_path, library)
 
 
 def fill_from_entry(row: Row, entry: Optional[JournalEntry]) -> None:
@@ -92,7 +121,13 @@ def _fill_from_error(row: Row, e: WxError) -> None:
 
 
 def submit_row(client: Client, row: Row) -> None:
-    """Hands one row to the core's journaled submit and records what the journal says."""
+    """Hands one row to the core's journaled submit and records what the journal says, and
+    where the answer came from (``row.origin``): the journal alone, a re-entry of a row left in
+    doubt, or a first send."""
+    try:
+        before = client.journal_entry(row.no)
+    except WxError:
+        before = None
     error: Optional[WxError] = None
     try:
         accepted = client.submit(**row.request())  # type: ignore[arg-type]
@@ -105,6 +140,12 @@ def submit_row(client: Client, row: Row) -> None:
     except WxError as e:
         entry = None
         error = error or e
+    if before is None:
+        row.origin = ORIGIN_NEW
+    elif before.state == JournalState.IN_DOUBT and (entry is None or entry.state != JournalState.EXPIRED):
+        row.origin = ORIGIN_REENTERED
+    else:
+        row.origin = ORIGIN_JOURNAL
     if error is not None:
         _fill_from_error(row, error)
     if isinstance(error, InvalidArgument):
@@ -169,23 +210,54 @@ class Runner:
         return any(t.is_alive() for t in self.threads)
 
 
+class _Followed:
+    """A row --wait follows, with when it was accepted and its next backoff."""
+
+    __slots__ = ("row", "accepted_at", "learn", "delay")
+
+    def __init__(self, row: Row, accepted_at: float, learn: bool, delay: float) -> None:
+        self.row = row
+        self.accepted_at = accepted_at
+        self.learn = learn  # accepted by this run: its age tells about the platform's execution time
+        self.delay = delay
+
+
 class Follower:
-    """--wait: queries each accepted row with backoff until it is final or the time is up."""
+    """--wait: follows accepted rows until each is final, while the recovers are still going.
+
+    A row is handed over (:meth:`add`) as soon as it is accepted and first queried once the
+    platform can have finished it: its acceptance plus the platform's execution time. That time
+    is learned: it starts at FIRST_DELAY_S and, whenever a query finds an order of this run
+    still EXECUTING, rises to half as much again as that order's age, so the rows behind it
+    are not asked too early. An order still EXECUTING is asked again after its own backoff
+    (FIRST_DELAY_S, doubling to MAX_DELAY_S, and never before the learned execution time), never
+    in a tight loop. Queries go through the client's query bucket and recovers through the
+    recover bucket, so the two run side by side.
+
+    Following ends when every row handed over is final, on a stop, or `timeout_s` after
+    :meth:`close` (no more rows will come: every recover has its answer)."""
 
     FIRST_DELAY_S = 1.0
     MAX_DELAY_S = 30.0
+    LEARN_FACTOR = 1.5
 
-    def __init__(self, client: Client, rows: Sequence[Row], workers: int, timeout_s: float,
-                 stop: threading.Event) -> None:
+    def __init__(self, client: Client, workers: int, timeout_s: float, stop: threading.Event) -> None:
         self.client = client
-        self.rows = list(rows)
-        self.deadline = time.monotonic() + timeout_s
+        self.timeout_s = timeout_s
         self.stop = stop
         self.cond = threading.Condition()
-        now = time.monotonic()
-        self.heap: List[Tuple[float, int, Row, float]] = [(now, i, r, self.FIRST_DELAY_S) for i, r in enumerate(self.rows)]
-        heapq.heapify(self.heap)
+        self.deadline: Optional[float] = None
+        self.closed = False
+        self.execution_s = self.FIRST_DELAY_S
+        # Rows never queried, by acceptance time; each is due at its acceptance plus the
+        # execution time as learned by the time it comes up.
+        self.fresh: List[Tuple[float, int, _Followed]] = []
+        # Rows to ask again, by when.
+        self.again: List[Tuple[float, int, _Followed]] = []
+        self.seq = 0
         self.inflight = 0
+        self.rows: List[Row] = []
+        self.queries = 0
         self.threads = [threading.Thread(target=self._work, name=f"wx-wait-{i}", daemon=True)
                         for i in range(max(1, workers))]
 
@@ -196,31 +268,59 @@ class Follower:
     def alive(self) -> bool:
         return any(t.is_alive() for t in self.threads)
 
-    def _next(self) -> Optional[Tuple[Row, float]]:
+    def add(self, row: Row, accepted_at: float, learn: bool = True) -> None:
+        """Follows `row`, accepted at `accepted_at` (time.monotonic()). `learn`: false for a
+        row an earlier run had accepted (its age here says nothing)."""
+        with self.cond:
+            self.seq += 1
+            self.rows.append(row)
+            heapq.heappush(self.fresh, (accepted_at, self.seq, _Followed(row, accepted_at, learn, self.FIRST_DELAY_S)))
+            self.cond.notify()
+
+    def close(self) -> None:
+        """No more rows will come; following ends `timeout_s` from now at the latest."""
+        with self.cond:
+            if not self.closed:
+                self.closed = True
+                self.deadline = time.monotonic() + self.timeout_s
+            self.cond.notify_all()
+
+    def _next(self) -> Optional[_Followed]:
         with self.cond:
             while True:
-                if self.stop.is_set() or not self.heap or time.monotonic() >= self.deadline:
+                now = time.monotonic()
+                if self.stop.is_set() or (self.deadline is not None and now >= self.deadline):
                     self.cond.notify_all()
                     return None
-                due, _, row, delay = self.heap[0]
-                now = time.monotonic()
-                if due <= now:
-                    heapq.heappop(self.heap)
+                if self.closed and not self.fresh and not self.again and not self.inflight:
+                    self.cond.notify_all()
+                    return None
+                fresh_due = self.fresh[0][0] + self.execution_s if self.fresh else None
+                again_due = self.again[0][0] if self.again else None
+                if again_due is not None and again_due <= now and (fresh_due is None or again_due <= fresh_due):
                     self.inflight += 1
-                    return row, delay
-                self.cond.wait(min(due, self.deadline) - now)
+                    return heapq.heappop(self.again)[2]
+                if fresh_due is not None and fresh_due <= now:
+                    self.inflight += 1
+                    return heapq.heappop(self.fresh)[2]
+                until = [t for t in (fresh_due, again_due, self.deadline) if t is not None]
+                # Woken by add(), close() or a query's end; a stop is seen within a second.
+                self.cond.wait(min(1.0, max(0.0, min(until) - now)) if until else 1.0)
 
     def _work(self) -> None:
-        seq = len(self.rows)
         while True:
-            got = self._next()
-            if got is None:
+            item = self._next()
+            if item is None:
                 return
-            row, delay = got
+            row = item.row
             final = False
+            executing = False
             try:
+                with self.cond:
+                    self.queries += 1
                 order = self.client.query(row.no, row.values["mchid"] or "")
                 final = order.state.is_final
+                executing = not final
                 if final:
                     fill_from_entry(row, self.client.journal_entry(row.no))
                     if row.state == JournalState.FAILED.name:
@@ -232,8 +332,13 @@ class Follower:
                 row.request_id = e.request_id or row.request_id
             with self.cond:
                 self.inflight -= 1
+                now = time.monotonic()
+                if executing and item.learn:
+                    age = now - item.accepted_at
+                    self.execution_s = min(self.MAX_DELAY_S, max(self.execution_s, age * self.LEARN_FACTOR))
                 if not final:
-                    seq += len(self.threads)
-                    heapq.heappush(self.heap, (time.monotonic() + delay, seq, row,
-                                               min(delay * 2, self.MAX_DELAY_S)))
+                    self.seq += 1
+                    due = max(now + item.delay, item.accepted_at + self.execution_s)
+                    item.delay = min(item.delay * 2, self.MAX_DELAY_S)
+                    heapq.heappush(self.again, (due, self.seq, item))
                 self.cond.notify_all()
