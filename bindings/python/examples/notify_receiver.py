@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -103,19 +102,17 @@ def demo(sandbox_bin: str) -> int:
     url = f"http://127.0.0.1:{receiver.server_address[1]}/wxpay/notify"
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     print(f"receiver listening on {url}", flush=True)
-    proc = subprocess.Popen(
-        [sandbox_bin, "--state-dir", state, "--orders", "5", "--notify-url", url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    # The repository's one sandbox launcher (sandbox/py): this mode runs from a checkout.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "sandbox", "py"))
+    from wx_sandbox_launcher import Sandbox, SandboxError
+
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().decode().strip()
-        if not line.startswith("ready "):
-            print(f"sandbox did not start: {line!r}", file=sys.stderr)
-            return 1
-        with open(line[len("ready "):], encoding="utf-8") as f:
-            info = json.load(f)
+        sandbox = Sandbox(binary=sandbox_bin, state_dir=state, orders=5, args=["--notify-url", url])
+    except SandboxError as e:
+        print(f"sandbox did not start: {e}", file=sys.stderr)
+        return 1
+    try:
+        info = sandbox.info
         order = info["orders"][0]
         client = receiver.client()
         accepted = client.submit(
@@ -137,8 +134,7 @@ def demo(sandbox_bin: str) -> int:
         print("demo OK: notification received, verified, decrypted and answered 204", flush=True)
         return 0
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        sandbox.stop()
         receiver.shutdown()
 
 
