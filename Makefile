@@ -102,7 +102,7 @@ test-c: build
 # The bindings' suites run on the shipped library (make portable: glibc 2.17, OpenSSL built
 # in); the Rust, C, C++ and install suites run on the source build (system OpenSSL).
 test-python: build portable
-test-python: export WX_RECOVER_LIB := $(PORTABLE)/libwx_recover.so
+test-python: export WX_RECOVER_LIB = $(PORTABLE)/libwx_recover.so
 test-python:
 	python3 -m pytest -q bindings/python/tests sandbox/tests/test_peer_wechatpayv3.py sandbox/py
 
