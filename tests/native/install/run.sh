@@ -191,7 +191,9 @@ else
 fi
 (cd "$tmp/readme-c" && unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR && eval "$readme_run") > "$tmp/readme-c.log" 2>&1 ||
   { cat "$tmp/readme-c.log" >&2; fail "README's pkg-config lines"; }
-ldd "$tmp/readme-c/app" | grep -q "libwx_recover.so.$major => $prefix/lib/" || fail "README's shared line: app does not load $prefix's library"
+ldd "$tmp/readme-c/app" | grep -q "libwx_recover.so.$major => $prefix/lib/" ||
+  { ldd "$tmp/readme-c/app" >&2; readelf -d "$tmp/readme-c/app" | grep -E 'RPATH|RUNPATH' >&2; cat "$tmp/readme-c.log" >&2
+    fail "README's shared line: app does not load $prefix's library"; }
 ! readelf -d "$tmp/readme-c/app_static" | grep -q libwx_recover || fail "README's static line links the shared library"
 for bin in app app_static; do
   out=$("$tmp/readme-c/$bin" "$config" "$no" "$mchid" 2>&1) || { echo "$out" >&2; fail "README $bin"; }
