@@ -167,6 +167,12 @@ class Sandbox:
         threading.Thread(target=read, name="wx-sandbox-stdout", daemon=True).start()
         if seen.wait(timeout) and lines and lines[0].startswith(READY):
             return lines[0][len(READY):]
+        if lines:
+            # A wrong first line: let a sandbox that is failing finish writing why, and exit.
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
         self._kill()
         first = f"first line {lines[0]!r}" if lines else f"no output in {timeout:g} s"
         raise SandboxError(
