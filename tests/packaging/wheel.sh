@@ -96,8 +96,8 @@ z.extract("wx_recover/_lib/libwx_recover.so", dest)
 PY
 so="$work/unpacked/wx_recover/_lib/libwx_recover.so"
 file -b "$so" | grep -q ', stripped' || fail "the wheel's library is not stripped: $(file -b "$so")"
-! readelf -S "$so" | grep -q '\.debug_' || fail "the wheel's library has debug sections"
-readelf -d "$so" | grep -q 'SONAME.*\[libwx_recover\.so\.0\]' || fail "the wheel's library has no SONAME"
+! readelf -S "$so" | grep '\.debug_' >/dev/null || fail "the wheel's library has debug sections"
+readelf -d "$so" | grep 'SONAME.*\[libwx_recover\.so\.0\]' >/dev/null || fail "the wheel's library has no SONAME"
 pass "$(basename "$whl"): not purelib, one native file, stripped ($(du -k "$so" | cut -f1) KiB), SONAME kept"
 
 # ---- 4. the shipped wheel (make dist): manylinux2014, OpenSSL inside -------------------------
@@ -115,7 +115,7 @@ show=$(tr -s '\n ' ' ' < "$work/show.txt")
 echo "$show" | grep -q "is consistent with the following platform tag: \"manylinux_2_17_$arch\"" ||
   { cat "$work/show.txt" >&2; fail "auditwheel show does not agree with manylinux_2_17 (manylinux2014)"; }
 ! echo "$show" | grep -Eq 'libssl|libcrypto' || { cat "$work/show.txt" >&2; fail "the dist wheel needs the system's OpenSSL"; }
-unzip -Z1 "$dwhl" | grep -E '\.so' | grep -qvx 'wx_recover/_lib/libwx_recover.so' &&
+unzip -Z1 "$dwhl" | grep -E '\.so' | grep -vx 'wx_recover/_lib/libwx_recover.so' >/dev/null &&
   fail "the dist wheel carries other native files: $(unzip -Z1 "$dwhl" | grep -E '\.so')"
 pass "auditwheel show: $(basename "$dwhl") is manylinux_2_17 (manylinux2014), no external OpenSSL"
 

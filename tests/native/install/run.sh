@@ -113,7 +113,7 @@ fi
 # What ships carries no debug sections: the shared library is stripped, the archive has its
 # debug info removed (cargo's release profile keeps line tables for developers; docs/cpp.md).
 for lib in "$prefix/lib/libwx_recover.so.$ver" "$prefix/lib/libwx_recover.a"; do
-  ! readelf -S -W "$lib" 2>/dev/null | grep -q '\.debug_' || fail "$(basename "$lib") carries debug sections"
+  ! readelf -S -W "$lib" 2>/dev/null | grep '\.debug_' >/dev/null || fail "$(basename "$lib") carries debug sections"
 done
 pass "no debug sections: libwx_recover.so.$ver $(du -k "$prefix/lib/libwx_recover.so.$ver" | cut -f1) KiB, libwx_recover.a $(du -k "$prefix/lib/libwx_recover.a" | cut -f1) KiB"
 
@@ -191,10 +191,10 @@ else
 fi
 (cd "$tmp/readme-c" && unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR && eval "$readme_run") > "$tmp/readme-c.log" 2>&1 ||
   { cat "$tmp/readme-c.log" >&2; fail "README's pkg-config lines"; }
-ldd "$tmp/readme-c/app" | grep -q "libwx_recover.so.$major => $prefix/lib/" ||
+ldd "$tmp/readme-c/app" | grep "libwx_recover.so.$major => $prefix/lib/" >/dev/null ||
   { ldd "$tmp/readme-c/app" >&2; readelf -d "$tmp/readme-c/app" | grep -E 'RPATH|RUNPATH' >&2; cat "$tmp/readme-c.log" >&2
     fail "README's shared line: app does not load $prefix's library"; }
-! readelf -d "$tmp/readme-c/app_static" | grep -q libwx_recover || fail "README's static line links the shared library"
+! readelf -d "$tmp/readme-c/app_static" | grep libwx_recover >/dev/null || fail "README's static line links the shared library"
 for bin in app app_static; do
   out=$("$tmp/readme-c/$bin" "$config" "$no" "$mchid" 2>&1) || { echo "$out" >&2; fail "README $bin"; }
   echo "$out" | grep -Eq "^$no: (SUCCESS|FAILED) " || { echo "$out" >&2; fail "README $bin output"; }
