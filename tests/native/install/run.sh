@@ -113,7 +113,7 @@ fi
 # What ships carries no debug sections: the shared library is stripped, the archive has its
 # debug info removed (cargo's release profile keeps line tables for developers; docs/cpp.md).
 for lib in "$prefix/lib/libwx_recover.so.$ver" "$prefix/lib/libwx_recover.a"; do
-  ! readelf -S -W "$lib" 2>/dev/null | grep '\.debug_' >/dev/null || fail "$(basename "$lib") carries debug sections"
+  ! readelf -S -W "$lib" 2>/dev/null | grep -E '\] \.z?debug_' >/dev/null || fail "$(basename "$lib") carries debug sections"
 done
 pass "no debug sections: libwx_recover.so.$ver $(du -k "$prefix/lib/libwx_recover.so.$ver" | cut -f1) KiB, libwx_recover.a $(du -k "$prefix/lib/libwx_recover.a" | cut -f1) KiB"
 
