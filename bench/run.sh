@@ -80,7 +80,7 @@ mkdir -p "$B/java-binding/classes" "$B/java-binding/jni" "$B/java-binding/native
 # The binding's one run-time dependency (slf4j-api), for javac here and `java -cp` in bench.py
 # and coldstart.py: java-binding/runtime.classpath.
 step "maven: the binding's run-time class path" mvn -q -B -f "$ROOT/bindings/java/pom.xml" \
-    dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$B/java-binding/runtime.classpath"
+    dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$B/java-binding/runtime.classpath"
 step "javac Java binding + driver" "$JAVAC" -cp "$(cat "$B/java-binding/runtime.classpath")" \
     -h "$B/java-binding/jni" -d "$B/java-binding/classes" \
     "$ROOT"/bindings/java/src/main/java/io/wxrecover/*.java \
