@@ -77,12 +77,17 @@ public final class BenchLoop {
     }
 
     private static long[] section(String body, String name) {
+        // The listener's own object is the one with "connections" ("faults_fired" has a
+        // "primary" object too).
         Matcher s = Pattern.compile("\"" + name + "\"\\s*:\\s*\\{([^}]*)\\}").matcher(body);
-        if (!s.find()) throw new IllegalStateException("unexpected /stats answer: " + body);
-        Matcher c = Pattern.compile("\"connections\"\\s*:\\s*(\\d+)").matcher(s.group(1));
-        Matcher r = Pattern.compile("\"requests\"\\s*:\\s*(\\d+)").matcher(s.group(1));
-        if (!c.find() || !r.find()) throw new IllegalStateException("unexpected /stats answer: " + body);
-        return new long[] {Long.parseLong(c.group(1)), Long.parseLong(r.group(1))};
+        while (s.find()) {
+            Matcher c = Pattern.compile("\"connections\"\\s*:\\s*(\\d+)").matcher(s.group(1));
+            Matcher r = Pattern.compile("\"requests\"\\s*:\\s*(\\d+)").matcher(s.group(1));
+            if (c.find() && r.find()) {
+                return new long[] {Long.parseLong(c.group(1)), Long.parseLong(r.group(1))};
+            }
+        }
+        throw new IllegalStateException("unexpected /stats answer: " + body);
     }
 
     /** {connections, requests} of both listeners, from the sandbox's admin API. */
