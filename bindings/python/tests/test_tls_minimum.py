@@ -135,3 +135,53 @@ def test_the_same_listener_offering_tls_1_2_receives_the_request(sandbox, pki):
     assert server.protocols and server.protocols[0] == "TLSv1.2", server.protocols
     assert server.received.startswith(b"POST /v3/aggracct-bc/wb-channel/control-orders/recover"), server.received[:80]
     assert out.get("error") == "API", out  # the listener's 500
+
+
+REDIS_CHILD = r"""
+import json, sys, wx_recover
+cfg, req = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+with wx_recover.Client(json.dumps(cfg)) as c:
+    try:
+        c.submit(**req)
+        print(json.dumps({"ok": True}))
+    except wx_recover.WxError as e:
+        print(json.dumps({"error": e.status.name, "message": str(e)}))
+"""
+
+
+def _submit_with_redis_store(sandbox, pki, port):
+    """A recover whose quota store is `rediss://` at the test listener, with the "fail"
+    fallback: the store must be reached over TLS before anything goes to the platform."""
+    cfg = sandbox.config()
+    cfg.update(rate_limit_per_minute=100, rate_limit_store=f"rediss://127.0.0.1:{port}/0",
+               rate_limit_store_fallback="fail", rate_limit_store_timeout_ms=2000, max_attempts=1)
+    req = sandbox.request_for(sandbox.take_order())
+    # The listener's CA is trusted through SSL_CERT_FILE, as a Redis CA would be.
+    env = dict(os.environ, PYTHONPATH=str(PY_DIR), OPENSSL_CONF=str(pki / "openssl.cnf"),
+               SSL_CERT_FILE=str(pki / "ca.pem"))
+    r = subprocess.run([sys.executable, "-c", REDIS_CHILD, json.dumps(cfg), json.dumps(req)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_a_redis_store_offering_only_tls_1_1_is_refused_and_hears_nothing(sandbox, pki):
+    server = Listener(pki, ssl.TLSVersion.TLSv1_1)
+    try:
+        out = _submit_with_redis_store(sandbox, pki, server.port)
+    finally:
+        server.close()
+    # The store's TLS refusal is a store failure (the "fail" fallback: RATE_LIMITED, nothing
+    # sent), never an internal error.
+    assert out.get("error") == "RATE_LIMITED", out
+    assert server.received == b"", "a Redis command went out over TLS < 1.2"
+
+
+def test_the_same_redis_listener_at_tls_1_2_hears_the_store_s_commands(sandbox, pki):
+    server = Listener(pki, ssl.TLSVersion.TLSv1_2)
+    try:
+        _submit_with_redis_store(sandbox, pki, server.port)
+    finally:
+        server.close()
+    assert server.protocols and server.protocols[0] == "TLSv1.2", server.protocols
+    assert server.received.startswith(b"*"), server.received[:40]  # a RESP command array

@@ -75,10 +75,21 @@ impl RedisStore {
     }
 
     fn connect(&self) -> io::Result<redis::Connection> {
-        let c = self
-            .client
-            .get_connection_with_timeout(self.timeout)
-            .map_err(to_io)?;
+        // redis 0.32 unwraps a failed TLS handshake on its connect-with-timeout path (a wrong
+        // CA, or a server below TLS 1.2): that panic is this store's connection error, not the
+        // caller's, so it is caught here and reported like any other.
+        let client = &self.client;
+        let timeout = self.timeout;
+        let connected = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            client.get_connection_with_timeout(timeout)
+        }))
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::ConnectionRefused,
+                "TLS handshake with the store failed (certificate or protocol version; TLS 1.2 is the minimum)",
+            )
+        })?;
+        let c = connected.map_err(to_io)?;
         c.set_read_timeout(Some(self.timeout)).map_err(to_io)?;
         c.set_write_timeout(Some(self.timeout)).map_err(to_io)?;
         Ok(c)
