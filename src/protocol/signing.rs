@@ -91,32 +91,30 @@ pub(crate) fn authorization(
     url: &str,
     body: &[u8],
 ) -> Result<String> {
-    {
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Error::invalid(
-                "method",
-                "must be an upper-case HTTP method",
-            ));
-        }
-        if !url.starts_with('/') || url.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::invalid(
-                "url",
-                "must be the path and query as sent, starting with '/'",
-            ));
-        }
-        let timestamp = unix_now().to_string();
-        let nonce = crypto::nonce()?;
-        let message = crypto::request_message(method, url, &timestamp, &nonce, body);
-        let signature = crypto::sign(config.merchant_key(), &message)?;
-        Ok(format!(
-            "{SIGNATURE_TYPE} mchid=\"{}\",nonce_str=\"{}\",timestamp=\"{}\",serial_no=\"{}\",signature=\"{}\"",
-            config.mchid(),
-            nonce,
-            timestamp,
-            config.merchant_serial_no(),
-            signature
-        ))
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid(
+            "method",
+            "must be an upper-case HTTP method",
+        ));
     }
+    if !url.starts_with('/') || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid(
+            "url",
+            "must be the path and query as sent, starting with '/'",
+        ));
+    }
+    let timestamp = unix_now().to_string();
+    let nonce = crypto::nonce()?;
+    let message = crypto::request_message(method, url, &timestamp, &nonce, body);
+    let signature = crypto::sign(config.merchant_key(), &message)?;
+    Ok(format!(
+        "{SIGNATURE_TYPE} mchid=\"{}\",nonce_str=\"{}\",timestamp=\"{}\",serial_no=\"{}\",signature=\"{}\"",
+        config.mchid(),
+        nonce,
+        timestamp,
+        config.merchant_serial_no(),
+        signature
+    ))
 }
 
 /// Checks `headers` and `body` against the key `key_for` gives for the serial they name:
