@@ -131,8 +131,29 @@ impl Store {
         let conn = Connection::open(path)
             .map_err(|e| Error::config("journal", format!("{}: {e}", path.display())))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| Error::config("journal", format!("cannot use WAL mode: {e}")))?;
+        // Switching a new file to WAL needs it alone for a moment, and SQLite answers "locked"
+        // at once, without its busy handler, while another process is opening the same new
+        // journal: wait for it as the busy timeout would.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if matches!(
+                        f.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => {
+                    return Err(Error::config(
+                        "journal",
+                        format!("cannot use WAL mode: {e}"),
+                    ))
+                }
+            }
+        }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db_error)?;
         let store = Store {
