@@ -39,6 +39,8 @@ need_cmd git git
 # A Debian python3 needs python3-venv for `python3 -m venv` (the packaging tests' fresh venvs).
 python3 -c "import ensurepip" >/dev/null 2>&1 || apt_missing+=(python3-venv)
 need_cmd redis-server redis-server   # the shared rate-limit store's tests (tests/quota)
+need_pkg postgresql   # the fleet journal's tests: a real PostgreSQL (tests/journal/pg_server.py)
+need_cmd openssl openssl         # its TLS test certificates
 need_cmd tmux tmux               # the batch progress bar test drives a real terminal
 need_cmd debootstrap debootstrap # the old-system tests' Debian 11 userland (tests/portable)
 need_pkg debian-archive-keyring  # its signing keys

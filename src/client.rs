@@ -34,7 +34,13 @@ pub struct Client {
 impl Client {
     pub fn new(config: Config) -> Result<Client> {
         let journal = match config.journal() {
-            Some(path) => Some(Journal::open(path, config.merchant_key())?),
+            Some(target) => Some(Journal::open(
+                target,
+                config.mchid(),
+                config.merchant_key(),
+                config.journal_timeout(),
+                config.journal_pool_size() as usize,
+            )?),
             None => None,
         };
         Ok(Client {

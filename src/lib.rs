@@ -25,6 +25,7 @@ pub use crate::exchange::stats::{EndpointStats, Stats};
 pub use crate::infra::build_info::{build_info, BuildInfo, TrustRoots};
 pub use crate::infra::config::{Config, PlatformKey, StoreFallback};
 pub use crate::infra::log::{Level, Sink};
+pub use crate::journal::copy::{copy as journal_copy, CopyReport as JournalCopyReport};
 pub use crate::journal::{
     pending_at as journal_pending_at, Entry as JournalEntry, JournalState, LastError,
     ReconcileOptions, ReconcileReport,

@@ -1,21 +1,102 @@
 //! The journal: recorded before sending, re-entry from the stored bytes, the first outcome
 //! kept, conflicts refused with nothing sent, refusals final, retry-safe failures settled by
 //! reconcile, prune sparing pending entries, and no plaintext ledger id on disk.
+//!
+//! One suite, both engines: every test written `fn name(engine: Engine)` runs in module
+//! `sqlite` (a file) and in module `postgres` (a database of its own on one real PostgreSQL
+//! server, started by `tests/journal/pg_server.py`). The fleet journal's own cases (database
+//! down, TLS, several merchants, `journal copy`) are in `tests/journal_fleet.rs`.
 
 mod common;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::pg::Pg;
 use common::*;
 use serde_json::json;
 use wx_recover::{Client, ErrorKind, JournalState, ReconcileOptions};
 
-fn journaled(sb: &wx_sandbox::Sandbox, path: &std::path::Path) -> Client {
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The one PostgreSQL server of this test binary.
+fn pg() -> &'static Pg {
+    static PG: OnceLock<Pg> = OnceLock::new();
+    PG.get_or_init(|| Pg::start("journal-suite"))
+}
+
+/// A fresh journal for one test: a file, or a database of its own.
+fn journal(engine: Engine, tag: &str) -> String {
+    match engine {
+        Engine::Sqlite => journal_path(tag).to_str().unwrap().to_string(),
+        Engine::Postgres => pg().create_db(&tag.replace(['-', '.'], "_")),
+    }
+}
+
+/// Every byte the journal keeps at rest: the files, or a dump of the database and every file
+/// of the server's data directory.
+fn stored_bytes(engine: Engine, spec: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    match engine {
+        Engine::Sqlite => {
+            for suffix in ["", "-wal", "-shm"] {
+                if let Ok(b) = std::fs::read(format!("{spec}{suffix}")) {
+                    bytes.extend(b);
+                }
+            }
+        }
+        Engine::Postgres => {
+            let db = spec.rsplit_once('/').unwrap().1;
+            bytes.extend(pg().pg_dump_db(db));
+            pg().psql("CHECKPOINT");
+            let mut dirs = vec![pg().data_dir().to_path_buf()];
+            while let Some(d) = dirs.pop() {
+                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        dirs.push(p);
+                    } else if let Ok(b) = std::fs::read(&p) {
+                        bytes.extend(b);
+                    }
+                }
+            }
+        }
+    }
+    bytes
+}
+
+fn journaled(sb: &wx_sandbox::Sandbox, spec: &str) -> Client {
     client(
         sb,
-        json!({"journal": path.to_str().unwrap(), "max_attempts": 2, "timeout_ms": 2000}),
+        json!({"journal": spec, "max_attempts": 2, "timeout_ms": 2000}),
     )
 }
+
+/// `#[test]` for each engine.
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Engine::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Engine::Postgres) } )*
+        }
+    };
+}
+
+both_engines!(
+    an_accepted_order_is_returned_again_without_a_request,
+    the_same_number_with_other_content_is_refused_and_nothing_is_sent,
+    a_refusal_is_final_and_not_pending,
+    an_unverified_answer_stays_in_doubt_and_reconcile_settles_it,
+    prune_deletes_old_final_entries_only_and_no_plaintext_reaches_the_disk,
+    two_clients_of_eight_threads_share_one_journal,
+    a_client_waits_for_an_entry_another_holds_and_reconcile_skips_it,
+);
 
 fn journal_path(tag: &str) -> std::path::PathBuf {
     let dir = temp_dir(tag);
@@ -23,10 +104,9 @@ fn journal_path(tag: &str) -> std::path::PathBuf {
     dir.join("journal.sqlite")
 }
 
-#[test]
-fn an_accepted_order_is_returned_again_without_a_request() {
+fn an_accepted_order_is_returned_again_without_a_request(engine: Engine) {
     let sb = sandbox("journal-accept");
-    let path = journal_path("j-accept");
+    let path = journal(engine, "j-accept");
     let c = journaled(&sb, &path);
     let req = request(&sb, order_with_outcome(&sb, "SUCCESS"), "J-ACC-1");
     let first = c.submit(&req).expect("accepted");
@@ -50,10 +130,9 @@ fn an_accepted_order_is_returned_again_without_a_request() {
     assert_eq!(stat(&sb, "/recover_records"), 1);
 }
 
-#[test]
-fn the_same_number_with_other_content_is_refused_and_nothing_is_sent() {
+fn the_same_number_with_other_content_is_refused_and_nothing_is_sent(engine: Engine) {
     let sb = sandbox("journal-conflict");
-    let c = journaled(&sb, &journal_path("j-conflict"));
+    let c = journaled(&sb, &journal(engine, "j-conflict"));
     let req = request(&sb, 0, "J-CONF-1");
     c.submit(&req).expect("accepted");
     let before = stat(&sb, "/primary/requests");
@@ -72,10 +151,9 @@ fn the_same_number_with_other_content_is_refused_and_nothing_is_sent() {
     assert_eq!(stat(&sb, "/primary/requests"), before);
 }
 
-#[test]
-fn a_refusal_is_final_and_not_pending() {
+fn a_refusal_is_final_and_not_pending(engine: Engine) {
     let sb = sandbox("journal-refused");
-    let c = journaled(&sb, &journal_path("j-refused"));
+    let c = journaled(&sb, &journal(engine, "j-refused"));
     let mut req = request(&sb, 0, "J-REF-1");
     req.related_wxpay_punish_no = "NO-SUCH-ORDER".into();
     let e = c.submit(&req).unwrap_err();
@@ -94,10 +172,9 @@ fn a_refusal_is_final_and_not_pending() {
     assert_eq!(stat(&sb, "/primary/requests"), before);
 }
 
-#[test]
-fn an_unverified_answer_stays_in_doubt_and_reconcile_settles_it() {
+fn an_unverified_answer_stays_in_doubt_and_reconcile_settles_it(engine: Engine) {
     let sb = sandbox("journal-doubt");
-    let c = journaled(&sb, &journal_path("j-doubt"));
+    let c = journaled(&sb, &journal(engine, "j-doubt"));
     let ok = order_with_outcome(&sb, "SUCCESS");
     let req = request(&sb, ok, "J-DOUBT-1");
     fault(&sb, json!({"kind": "bad_signature", "path": "recover"}));
@@ -138,10 +215,9 @@ fn an_unverified_answer_stays_in_doubt_and_reconcile_settles_it() {
     );
 }
 
-#[test]
-fn prune_deletes_old_final_entries_only_and_no_plaintext_reaches_the_disk() {
+fn prune_deletes_old_final_entries_only_and_no_plaintext_reaches_the_disk(engine: Engine) {
     let sb = sandbox("journal-prune");
-    let path = journal_path("j-prune");
+    let path = journal(engine, "j-prune");
     let c = journaled(&sb, &path);
     let failed = order_with_outcome(&sb, "FAILED");
     let req = request(&sb, failed, "J-PRUNE-1");
@@ -172,14 +248,12 @@ fn prune_deletes_old_final_entries_only_and_no_plaintext_reaches_the_disk() {
         "pending is never pruned"
     );
 
-    let mut bytes = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        let p = format!("{}{suffix}", path.display());
-        if let Ok(b) = std::fs::read(&p) {
-            bytes.extend(b);
-        }
-    }
+    let bytes = stored_bytes(engine, &path);
     assert!(!bytes.is_empty());
+    assert!(
+        bytes.windows(9).any(|w| w == b"J-PRUNE-2"),
+        "the scan reads what the journal stores"
+    );
     for secret in [&req.bal_account_no, &pending.bal_account_no] {
         assert!(
             !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
@@ -188,10 +262,9 @@ fn prune_deletes_old_final_entries_only_and_no_plaintext_reaches_the_disk() {
     }
 }
 
-#[test]
-fn two_clients_of_eight_threads_share_one_journal() {
+fn two_clients_of_eight_threads_share_one_journal(engine: Engine) {
     let sb = sandbox("journal-share");
-    let path = journal_path("j-share");
+    let path = journal(engine, "j-share");
     let clients = [journaled(&sb, &path), journaled(&sb, &path)];
     std::thread::scope(|s| {
         for (ci, c) in clients.iter().enumerate() {
@@ -222,6 +295,7 @@ fn a_journal_written_by_0_2_is_read_and_migrated_to_stable_codes() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/journal-0.2.sqlite");
     let path = journal_path("j-0.2");
     std::fs::copy(&fixture, &path).unwrap();
+    let spec = path.to_str().unwrap();
 
     let expect = |entries: &[wx_recover::JournalEntry]| {
         let refused = entries.iter().find(|e| e.out_request_no == "FIX-REFUSED");
@@ -242,10 +316,10 @@ fn a_journal_written_by_0_2_is_read_and_migrated_to_stable_codes() {
         );
     };
     // Read-only, unmigrated: the display text is understood.
-    expect(&wx_recover::journal_pending_at(&path).unwrap());
+    expect(&wx_recover::journal_pending_at(spec).unwrap());
 
     let sb = sandbox("journal-0.2");
-    let c = journaled(&sb, &path);
+    let c = journaled(&sb, spec);
     let all: Vec<_> = ["FIX-ACCEPTED", "FIX-REFUSED", "FIX-NETWORK"]
         .iter()
         .map(|n| c.journal_entry(n).unwrap().expect("entry kept"))
@@ -280,7 +354,7 @@ fn a_new_journal_is_owner_only_and_a_readable_one_is_warned_about_once() {
     let before = unsafe { libc::umask(0o022) };
     let sb = sandbox("journal-mode");
     let path = journal_path("j-mode");
-    let c = journaled(&sb, &path);
+    let c = journaled(&sb, path.to_str().unwrap());
     c.submit(&request(
         &sb,
         order_with_outcome(&sb, "SUCCESS"),
@@ -295,7 +369,7 @@ fn a_new_journal_is_owner_only_and_a_readable_one_is_warned_about_once() {
     drop(c);
 
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let c = journaled(&sb, &path);
+    let c = journaled(&sb, path.to_str().unwrap());
     let lines = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&lines);
     c.set_logger(Some((
@@ -314,4 +388,42 @@ fn a_new_journal_is_owner_only_and_a_readable_one_is_warned_about_once() {
     assert_eq!(warned.len(), 1, "{warned:?}");
     assert!(warned[0].contains("0644"), "{}", warned[0]);
     unsafe { libc::umask(before) };
+}
+
+/// A submit in flight holds its entry: a second client with the same order waits for the
+/// first one's answer (and returns it, sending nothing), and `reconcile` passes the entry by.
+fn a_client_waits_for_an_entry_another_holds_and_reconcile_skips_it(engine: Engine) {
+    let sb = sandbox("journal-held");
+    let spec = journal(engine, "j-held");
+    let a = journaled(&sb, &spec);
+    let b = journaled(&sb, &spec);
+    let req = request(&sb, order_with_outcome(&sb, "SUCCESS"), "J-HELD-1");
+    fault(&sb, json!({"kind": "delay", "path": "recover", "ms": 1500}));
+    std::thread::scope(|s| {
+        let first = s.spawn(|| a.submit(&req));
+        // Until the first request reaches the sandbox, the entry may not exist yet.
+        let give_up = std::time::Instant::now() + Duration::from_secs(10);
+        while stat(&sb, "/primary/in_flight") == 0 {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "the first submit never arrived"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let report = b.reconcile(ReconcileOptions::default()).unwrap();
+        assert!(
+            report.counts.is_empty(),
+            "reconcile worked a held entry: {report:?}"
+        );
+        assert_eq!(report.busy, 1);
+        let second = b.submit(&req).expect("the holder's outcome");
+        let first = first.join().unwrap().expect("accepted");
+        assert_eq!(second.wxpay_recover_no, first.wxpay_recover_no);
+        assert_eq!(second.attempts, 0, "the waiting client sent nothing");
+    });
+    assert_eq!(stat(&sb, "/primary/requests"), 1);
+    assert_eq!(
+        b.journal_entry("J-HELD-1").unwrap().unwrap().state,
+        JournalState::Accepted
+    );
 }

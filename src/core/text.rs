@@ -69,6 +69,43 @@ fn is_format_char(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
+/// A `journal` value as messages may show it: `postgresql://wx:***@host/db`. Whatever sits
+/// between the user name and the last `@` is masked, also in a mistyped URL
+/// (`postgresql:/wx:pw@h`) that would otherwise be taken for a path; the rest is bounded and
+/// escaped.
+pub(crate) fn redact_journal(value: &str) -> String {
+    let masked = match value.rfind('@') {
+        Some(at) => {
+            let head = &value[..at];
+            let begin = match head.find("://") {
+                Some(i) => i + 3,
+                None => match head.find(':') {
+                    Some(i)
+                        if head[..i]
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+                    {
+                        i + 1 + head[i + 1..].len() - head[i + 1..].trim_start_matches('/').len()
+                    }
+                    _ => 0,
+                },
+            };
+            // The password starts at the first colon after the scheme, or at the first colon
+            // at all when the value has no recognisable scheme.
+            let colon = head[begin..]
+                .find(':')
+                .map(|c| begin + c)
+                .or_else(|| (!head.contains("://")).then(|| head.find(':')).flatten());
+            match colon {
+                Some(colon) => format!("{}:***{}", &value[..colon], &value[at..]),
+                None => value.to_string(),
+            }
+        }
+        None => value.to_string(),
+    };
+    clean(&masked, 200)
+}
+
 /// `redis://user:secret@host:port/db` without the credentials.
 pub(crate) fn redact_url(spec: &str) -> String {
     match spec.split_once("://") {
@@ -83,6 +120,24 @@ pub(crate) fn redact_url(spec: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_journal_password_is_masked_even_in_a_mistyped_url() {
+        assert_eq!(
+            redact_journal("postgresql://wx:pw@h:5/db"),
+            "postgresql://wx:***@h:5/db"
+        );
+        assert_eq!(
+            redact_journal("postgresql:/wx:p/w@h/db"),
+            "postgresql:/wx:***@h/db"
+        );
+        assert_eq!(redact_journal("postgres://wx@h/db"), "postgres://wx@h/db");
+        assert_eq!(
+            redact_journal("/var/lib/wx/j.sqlite"),
+            "/var/lib/wx/j.sqlite"
+        );
+        assert_eq!(redact_journal("wx:a@b"), "wx:***@b");
+    }
 
     #[test]
     fn credentials_never_reach_a_message() {

@@ -120,15 +120,17 @@ pub unsafe extern "C" fn wx_recover_pending(
     })
 }
 
-/// The pending entries (IN_DOUBT, ACCEPTED) of the journal file at `path`, oldest first, read
-/// without a client: no configuration, no keys, nothing written. What an operator lists before
-/// deciding to reconcile.
+/// The pending entries (IN_DOUBT, ACCEPTED) of the journal at `path`, oldest first, read
+/// without a client: no configuration, no keys. `path` is a SQLite journal file (read-only,
+/// nothing written) or a PostgreSQL journal's `postgresql://` URL (every merchant's entries;
+/// its tables are created if missing). What an operator lists before deciding to reconcile.
 ///
 /// On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
 ///
 /// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or non-UTF-8 argument; WX_CONFIG when there
 /// is no journal at `path`, it cannot be opened, or its schema is newer than this library's;
-/// WX_INTERNAL when it cannot be read.
+/// WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when it cannot be read.
+/// Messages never show a URL's password.
 ///
 /// Thread: any thread; other processes may write the journal meanwhile.
 #[no_mangle]
@@ -140,8 +142,56 @@ pub unsafe extern "C" fn wx_journal_pending_at(
     call(err, || {
         let out = out_ptr(out, "out")?;
         let path = req_str(path, "path")?;
-        let pending = crate::journal_pending_at(std::path::Path::new(path))?;
+        let pending = crate::journal_pending_at(path)?;
         out.write(Box::into_raw(Box::new(list_handle(pending))));
+        Ok(())
+    })
+}
+
+/// Copies the SQLite journal file `from` into the PostgreSQL journal `to` (a `postgresql://`
+/// URL), pending entries included, keyed by `merchant`: the `mchid` of the configuration of the
+/// clients that wrote `from`. An `out_request_no` the database already has for that merchant is
+/// left alone, so copying twice copies nothing twice. `from` is opened read-only. Any of
+/// `copied`, `skipped`, `pending` may be NULL; on WX_OK they receive the rows written, the rows
+/// the database had already, and how many of the written rows are pending. `timeout_ms` (0:
+/// 10 000) bounds connecting and each statement.
+///
+/// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument; WX_CONFIG when `from`
+/// is no journal or `to` refuses the login; WX_NETWORK when `to` cannot be reached (run it
+/// again: nothing is copied twice); WX_INTERNAL when a row cannot be written.
+///
+/// Thread: any thread; clients may use both journals meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn wx_journal_copy(
+    from: *const c_char,
+    to: *const c_char,
+    merchant: *const c_char,
+    timeout_ms: u32,
+    copied: *mut u64,
+    skipped: *mut u64,
+    pending: *mut u64,
+    err: *mut *mut super::wx_error,
+) -> wx_status {
+    call(err, || {
+        let from = req_str(from, "from")?;
+        let to = req_str(to, "to")?;
+        let merchant = req_str(merchant, "merchant")?;
+        let timeout = Duration::from_millis(if timeout_ms == 0 {
+            10_000
+        } else {
+            timeout_ms.into()
+        });
+        let r = crate::journal_copy(from, to, merchant, timeout)?;
+        for (p, v) in [
+            (copied, r.copied),
+            (skipped, r.skipped),
+            (pending, r.pending),
+        ] {
+            if !p.is_null() {
+                // SAFETY: a non-NULL out-parameter points to a writable uint64_t (documented).
+                p.write(v as u64);
+            }
+        }
         Ok(())
     })
 }

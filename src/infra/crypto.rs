@@ -41,6 +41,25 @@ pub fn instance_id() -> Result<String> {
     Ok(format!("{}-{hex}", std::process::id()))
 }
 
+/// A journal lease holder id, unique per client instance across a fleet:
+/// `HOST/PID/START-RANDOM`, the host name bounded to 64 bytes.
+pub fn holder_id() -> Result<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into the buffer it is given.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let host = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        crate::core::text::clean(&String::from_utf8_lossy(&buf[..end]), 64)
+    } else {
+        "unknown-host".to_string()
+    };
+    Ok(format!(
+        "{host}/{}/{}",
+        crate::core::clock::unix_now(),
+        instance_id()?
+    ))
+}
+
 /// A uniformly drawn fraction in [0, 1] for jitter; 0.5 if the CSPRNG fails (jitter needs no
 /// secrecy, and a pause must not fail a call).
 pub fn jitter_fraction() -> f64 {

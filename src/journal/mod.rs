@@ -4,10 +4,12 @@
 //! dead process left in doubt. Same number with other content is an error, and the first
 //! outcome is kept. `docs/journal.md` describes the states and the file.
 
-mod store;
+pub(crate) mod copy;
+mod engine;
+mod postgres;
+mod sqlite;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use openssl::hash::{hash, MessageDigest};
@@ -17,9 +19,12 @@ use openssl::sign::Signer;
 use crate::api::{self, call::Api};
 use crate::core::clock::unix_now;
 use crate::core::error::{Error, ErrorKind, Result};
+use crate::infra::config::journal::JournalTarget;
 use crate::infra::log::{Level, Logger};
 use crate::protocol::model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
-use store::{Recorded, Store};
+use engine::{Engine, NewEntry, Recorded, Settle};
+use postgres::Postgres;
+use sqlite::Sqlite;
 
 /// Re-entry and query stay possible for one year after a recover; past that an unsettled
 /// entry needs a person.
@@ -132,11 +137,9 @@ pub struct ReconcileOptions {
 }
 
 pub(crate) struct Journal {
-    store: Store,
+    store: Box<dyn Engine>,
     /// HMAC key for request digests, derived from the merchant private key.
     digest_key: [u8; 32],
-    /// This process's lease name.
-    owner: String,
     /// Said once, at the first use with a logger: the file is readable by others.
     mode_warning: std::sync::Mutex<Option<String>>,
 }
@@ -148,7 +151,15 @@ impl Drop for Journal {
 }
 
 impl Journal {
-    pub fn open(path: &Path, merchant_key: &PKey<openssl::pkey::Private>) -> Result<Journal> {
+    /// Opens the journal `target` names for a client of `merchant`. A PostgreSQL journal is
+    /// reached, and its schema brought up to date, here.
+    pub fn open(
+        target: &JournalTarget,
+        merchant: &str,
+        merchant_key: &PKey<openssl::pkey::Private>,
+        timeout: Duration,
+        pool_size: usize,
+    ) -> Result<Journal> {
         let der = merchant_key
             .private_key_to_pkcs8()
             .map_err(|_| Error::internal("journal: merchant key cannot be encoded"))?;
@@ -159,17 +170,25 @@ impl Journal {
         crate::infra::crypto::wipe(&mut seed);
         let mut digest_key = [0u8; 32];
         digest_key.copy_from_slice(&digest);
-        let store = Store::open(path)?;
-        let mode_warning = store::wide_mode(path).map(|mode| {
-            format!(
-                "journal {}: mode {mode:04o} lets other local users read it (merchant and order numbers, encrypted ledger ids); chmod 600 it and its -wal and -shm files (docs/journal.md)",
-                path.display()
-            )
-        });
+        let holder = crate::infra::crypto::holder_id()?;
+        let (store, mode_warning): (Box<dyn Engine>, _) = match target {
+            JournalTarget::File(path) => {
+                let warning = sqlite::wide_mode(path).map(|mode| {
+                    format!(
+                        "journal {}: mode {mode:04o} lets other local users read it (merchant and order numbers, encrypted ledger ids); chmod 600 it and its -wal and -shm files (docs/journal.md)",
+                        target.shown()
+                    )
+                });
+                (Box::new(Sqlite::open(path, holder)?), warning)
+            }
+            JournalTarget::Postgres(t) => (
+                Box::new(Postgres::open(t, merchant, holder, timeout, pool_size)?),
+                None,
+            ),
+        };
         Ok(Journal {
             store,
             digest_key,
-            owner: crate::infra::crypto::instance_id()?,
             mode_warning: std::sync::Mutex::new(mode_warning),
         })
     }
@@ -209,47 +228,77 @@ impl Journal {
 }
 
 impl Journal {
+    /// How long a lease holds: the call deadline plus a margin. A holder that dies leaves its
+    /// entries to others after this long.
+    fn lease_secs(api: Api<'_>) -> i64 {
+        let c = &api.exec.config;
+        (c.deadline() + c.journal_lease_margin())
+            .as_millis()
+            .div_ceil(1000) as i64
+    }
+
     /// Submit with a journal: record, then send; or re-enter; or return the first outcome.
-    /// The order is recorded durably before the first byte goes out.
+    /// The order is recorded durably, and leased to this client, before the first byte goes
+    /// out. An entry in doubt that another client holds is waited for (up to the call
+    /// deadline): that client's answer is then this one's.
     pub(crate) fn submit(&self, api: Api<'_>, request: &RecoverRequest) -> Result<Accepted> {
         let j = self;
         let no = request.out_request_no.as_str();
         let digest = j.digest(request)?;
-        let (mut serial, mut body) = api::recover::body(api, request)?;
-        let recorded = j.store.record(
-            no,
-            &request.related_webank_punish_no,
-            &request.related_wxpay_punish_no,
-            &request.mchid,
-            request.recover_reason.as_deref(),
-            &body,
-            &serial,
-            &digest,
-            unix_now(),
-        )?;
-        let counted = matches!(recorded, Recorded::New);
-        match recorded {
-            Recorded::New => {}
-            Recorded::Conflict => {
-                return Err(Error::invalid(
-                    "out_request_no",
-                    "is already in the journal with different content (another related number, merchant, ledger or reason); nothing sent",
-                ))
-            }
-            Recorded::Existing(entry, stored_body, stored_serial) => {
-                if let Some(outcome) = first_outcome(&entry) {
-                    return outcome;
+        let (serial, body) = api::recover::body(api, request)?;
+        let new = NewEntry {
+            out_request_no: no,
+            related_webank_punish_no: &request.related_webank_punish_no,
+            related_wxpay_punish_no: &request.related_wxpay_punish_no,
+            mchid: &request.mchid,
+            recover_reason: request.recover_reason.as_deref(),
+            body: &body,
+            serial: &serial,
+            digest: &digest,
+        };
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match j.store.record(&new, Self::lease_secs(api))? {
+                Recorded::New => return self.resend(api, no, &body, &serial, true),
+                Recorded::Conflict => {
+                    return Err(Error::invalid(
+                        "out_request_no",
+                        "is already in the journal with different content (another related number, merchant, ledger or reason); nothing sent",
+                    ))
                 }
-                // In doubt: re-entry with the stored bytes (same ciphertext), newly signed.
-                body = stored_body;
-                serial = stored_serial;
+                Recorded::Existing {
+                    entry,
+                    body: stored_body,
+                    serial: stored_serial,
+                    leased,
+                } => {
+                    if let Some(outcome) = first_outcome(&entry) {
+                        return outcome;
+                    }
+                    if leased {
+                        // In doubt: re-entry with the stored bytes (same ciphertext), newly signed.
+                        return self.resend(api, no, &stored_body, &stored_serial, true);
+                    }
+                }
             }
+            // Another client holds the entry in flight.
+            let left = api.exec.config.deadline().saturating_sub(started.elapsed());
+            if left.is_zero() {
+                let mut e = Error::new(
+                    ErrorKind::Timeout,
+                    format!("{no}: in flight at another client of the journal for the whole deadline; its outcome is unknown here. Submit it again, or reconcile"),
+                );
+                e.retry_safe = true;
+                return Err(e);
+            }
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(Duration::from_secs(1));
         }
-        self.resend(api, no, &body, &serial, counted)
     }
 
     /// Sends a journaled body and records what came of it. The first attempt is counted before
-    /// its bytes go out: by the record itself for a new entry (`counted`), else here.
+    /// its bytes go out: by the record itself (`counted`), else here.
     fn resend(
         &self,
         api: Api<'_>,
@@ -258,11 +307,11 @@ impl Journal {
         serial: &str,
         counted: bool,
     ) -> Result<Accepted> {
-        // Two durable writes per new submit: the record before sending (which also stamps the
-        // attempt) and the outcome after it.
+        // Two writes per new submit: the record before sending (which also stamps the attempt
+        // and takes the lease) and the outcome after it (which drops the lease).
         let j = self;
         if !counted {
-            j.store.begin_attempt(no, unix_now())?;
+            j.store.begin_attempt(no, Self::lease_secs(api))?;
         }
         let outcome = api::recover::send(api, no, body, serial);
         let (state, err) = match &outcome {
@@ -280,16 +329,15 @@ impl Journal {
             ),
             Err(e) => (None, e.request_id.as_deref(), e.attempts),
         };
-        if let Err(je) = j.store.settle(
-            no,
+        let settled = Settle {
             state,
-            wxpay_no,
+            wxpay_recover_no: wxpay_no,
             request_id,
-            Some(i64::from(attempts) - 1),
-            err.as_ref(),
-            unix_now(),
-        ) {
-            // The entry stays IN_DOUBT on disk; reconcile re-enters it, which is safe.
+            more_attempts: Some(i64::from(attempts) - 1),
+            error: err.as_ref(),
+        };
+        if let Err(je) = j.store.settle(no, &settled) {
+            // The entry stays IN_DOUBT; reconcile re-enters it once the lease lapses, which is safe.
             api.exec.logger.log(Level::Error, || {
                 format!(
                     "journal: recording {} for {no} failed: {je}",
@@ -342,9 +390,18 @@ impl Journal {
         };
         let result = j.store.entry(no).and_then(|e| match e {
             // ACCEPTED does not move back from a final state, nor is a final one rewritten.
-            Some(e) if !(e.state.is_final() || to == JournalState::Accepted && e.state == to) => j
-                .store
-                .settle(no, to, wxpay_no, request_id, None, None, unix_now()),
+            Some(e) if !(e.state.is_final() || to == JournalState::Accepted && e.state == to) => {
+                j.store.settle(
+                    no,
+                    &Settle {
+                        state: to,
+                        wxpay_recover_no: wxpay_no,
+                        request_id,
+                        more_attempts: None,
+                        error: None,
+                    },
+                )
+            }
             _ => Ok(()),
         });
         if let Err(e) = result {
@@ -368,13 +425,13 @@ impl Journal {
     /// Deletes final entries that finished more than `older_than_days` ago; never a pending
     /// one. Returns how many were deleted.
     pub(crate) fn prune(&self, older_than_days: u32) -> Result<usize> {
-        let before = unix_now() - i64::from(older_than_days) * 86_400;
-        self.store.prune(before)
+        self.store.prune(i64::from(older_than_days) * 86_400)
     }
 
     /// Settles what is pending: each `IN_DOUBT` is re-entered, each `ACCEPTED` is queried.
-    /// Safe from several processes at once: an entry is worked under a lease, which a dead
-    /// process holds for at most one call deadline plus 30 s.
+    /// Safe from several processes and hosts at once: entries are claimed in batches under a
+    /// lease (`Engine::claim`), so no two clients work one entry at once, and a dead holder's
+    /// lease lapses after one call deadline plus `journal_lease_margin_ms` (30 s).
     pub(crate) fn reconcile(
         &self,
         api: Api<'_>,
@@ -383,23 +440,36 @@ impl Journal {
         let j = self;
         let started = Instant::now();
         let mut report = ReconcileReport::default();
-        for entry in j.store.pending(opts.max_orders)? {
-            if opts.deadline.is_some_and(|d| started.elapsed() >= d) {
+        let mut cursor = engine::start();
+        let mut worked = 0usize;
+        'batches: loop {
+            let room = opts
+                .max_orders
+                .map_or(CLAIM_BATCH, |m| m.saturating_sub(worked).min(CLAIM_BATCH));
+            if room == 0 {
                 break;
             }
-            let now = unix_now();
-            let lease_until = now + api.exec.config.deadline().as_secs() as i64 + 30;
-            if !j
-                .store
-                .lease(&entry.out_request_no, &j.owner, now, lease_until)?
-            {
-                report.busy += 1;
-                continue;
+            let batch = j.store.claim(&cursor, room, Self::lease_secs(api))?;
+            if batch.is_empty() {
+                break;
             }
-            let state = self.reconcile_one(api, &entry);
-            j.store.release(&entry.out_request_no, &j.owner)?;
-            *report.counts.entry(state?).or_default() += 1;
+            let mut claimed = batch.iter();
+            while let Some(entry) = claimed.next() {
+                if opts.deadline.is_some_and(|d| started.elapsed() >= d) {
+                    // Hand back what this run claimed and will not work.
+                    for e in std::iter::once(entry).chain(claimed) {
+                        j.store.release(&e.out_request_no)?;
+                    }
+                    break 'batches;
+                }
+                cursor = (entry.created_at, entry.out_request_no.clone());
+                let state = self.reconcile_one(api, entry);
+                j.store.release(&entry.out_request_no)?;
+                *report.counts.entry(state?).or_default() += 1;
+                worked += 1;
+            }
         }
+        report.busy = j.store.busy()?;
         report.pending = j.store.pending(None)?;
         Ok(report)
     }
@@ -407,16 +477,20 @@ impl Journal {
     fn reconcile_one(&self, api: Api<'_>, entry: &Entry) -> Result<JournalState> {
         let j = self;
         let no = entry.out_request_no.as_str();
-        if unix_now() - entry.created_at >= EXPIRY_SECS {
+        let settle = |state, request_id, more_attempts, error| {
             j.store.settle(
                 no,
-                JournalState::Expired,
-                None,
-                None,
-                None,
-                None,
-                unix_now(),
-            )?;
+                &Settle {
+                    state,
+                    wxpay_recover_no: None,
+                    request_id,
+                    more_attempts,
+                    error,
+                },
+            )
+        };
+        if unix_now() - entry.created_at >= EXPIRY_SECS {
+            settle(JournalState::Expired, None, None, None)?;
         } else if entry.state == JournalState::InDoubt {
             if let Some((body, serial)) = j.store.request(no)? {
                 let _ = self.resend(api, no, &body, &serial, false);
@@ -425,14 +499,11 @@ impl Journal {
             match api::query::recover(api, no, &entry.mchid) {
                 Ok(order) => self.record_query(&api.exec.logger, &order),
                 Err(e) => {
-                    j.store.settle(
-                        no,
+                    settle(
                         JournalState::Accepted,
-                        None,
                         e.request_id.as_deref(),
                         Some(i64::from(e.attempts)),
                         Some(&LastError::of(&e)),
-                        unix_now(),
                     )?;
                 }
             }
@@ -477,14 +548,31 @@ fn first_outcome(entry: &Entry) -> Option<Result<Accepted>> {
     }
 }
 
-/// The pending entries of the journal file at `path`, read-only, with no client, keys or
-/// configuration: what an operator lists before deciding to reconcile.
-pub fn pending_at(path: &Path) -> Result<Vec<Entry>> {
-    if !path.is_file() {
-        return Err(Error::config(
-            "journal",
-            format!("{}: no journal file there", path.display()),
-        ));
+/// The pending entries of the journal `journal` names (a SQLite file, read-only, or a
+/// PostgreSQL URL: every merchant's), with no client, keys or configuration: what an operator
+/// lists before deciding to reconcile.
+pub fn pending_at(journal: &str) -> Result<Vec<Entry>> {
+    match crate::infra::config::journal::parse(journal, None)? {
+        JournalTarget::File(path) => {
+            if !path.is_file() {
+                return Err(Error::config(
+                    "journal",
+                    format!(
+                        "{}: no journal file there",
+                        crate::core::text::redact_journal(journal)
+                    ),
+                ));
+            }
+            Sqlite::open_read_only(&path)?.pending(None)
+        }
+        JournalTarget::Postgres(t) => {
+            Postgres::open_unscoped(&t, PENDING_AT_TIMEOUT)?.pending(None)
+        }
     }
-    Store::open_read_only(path)?.pending(None)
 }
+
+/// How long the operators' listing waits for a PostgreSQL journal.
+const PENDING_AT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Entries `reconcile` claims at a time.
+const CLAIM_BATCH: usize = 32;

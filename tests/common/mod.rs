@@ -9,6 +9,7 @@ use wx_recover::{Client, RecoverRequest};
 use wx_sandbox::{Options, Sandbox};
 
 pub mod hostile;
+pub mod pg;
 pub mod redis;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);

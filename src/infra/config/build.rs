@@ -176,7 +176,13 @@ impl Config {
                 )
             }),
             certificate_download,
-            journal: r.path("journal")?,
+            journal: match r.str("journal")? {
+                Some(v) => Some(super::journal::parse(&v, r.base_dir)?),
+                None => None,
+            },
+            journal_timeout: r.millis("journal_timeout_ms", 5_000, 1, 600_000)?,
+            journal_pool_size: r.int("journal_pool_size", 4, 1, 64)? as u32,
+            journal_lease_margin: r.millis("journal_lease_margin_ms", 30_000, 0, 3_600_000)?,
             certificate_refresh: Duration::from_secs(r.int(
                 "certificate_refresh_s",
                 43_200,
@@ -246,20 +252,6 @@ impl Reader<'_> {
             Some(_) => Err(Error::config(key, "must not be empty")),
             None => Err(Error::config(key, "is required")),
         }
-    }
-
-    /// A path that is relative to the configuration file's folder when it came from a file.
-    fn path(&self, key: &str) -> Result<Option<std::path::PathBuf>> {
-        let Some(path) = self.str(key)? else {
-            return Ok(None);
-        };
-        if path.is_empty() || path.chars().any(char::is_control) {
-            return Err(Error::config(
-                key,
-                "must be a non-empty path without control characters",
-            ));
-        }
-        Ok(Some(self.resolve(Path::new(&path))))
     }
 
     /// `p` relative to the configuration file's folder when it came from a file.

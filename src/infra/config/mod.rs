@@ -11,6 +11,7 @@ use crate::core::error::{Error, Result};
 use crate::infra::crypto;
 
 mod build;
+pub mod journal;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +55,9 @@ const KNOWN_KEYS: &[&str] = &[
     "certificate_download",
     "certificate_refresh_s",
     "journal",
+    "journal_timeout_ms",
+    "journal_pool_size",
+    "journal_lease_margin_ms",
 ];
 
 /// What a client does while its shared `rate_limit_store` is unreachable.
@@ -105,8 +109,15 @@ pub struct Config {
     certificate_download: bool,
     /// How old the downloaded set may get before a call refreshes it.
     certificate_refresh: Duration,
-    /// The journal file (`docs/journal.md`), when configured.
-    journal: Option<std::path::PathBuf>,
+    /// The journal (`docs/journal.md`): a SQLite file or a PostgreSQL database, when configured.
+    journal: Option<journal::JournalTarget>,
+    /// Bounds connecting to a PostgreSQL journal and each of its statements.
+    journal_timeout: Duration,
+    /// At most this many connections to a PostgreSQL journal per client.
+    journal_pool_size: u32,
+    /// What a journal lease adds to the call deadline: a holder that dies leaves its entries
+    /// to other clients after the deadline plus this.
+    journal_lease_margin: Duration,
 }
 
 /// Read accessors: a `Config` comes only from `from_file` / `from_json`, which check every
@@ -202,9 +213,21 @@ impl Config {
     pub fn certificate_refresh(&self) -> Duration {
         self.certificate_refresh
     }
-    /// The journal file (`docs/journal.md`), when configured.
-    pub fn journal(&self) -> Option<&Path> {
-        self.journal.as_deref()
+    /// The journal (`docs/journal.md`), when configured.
+    pub fn journal(&self) -> Option<&journal::JournalTarget> {
+        self.journal.as_ref()
+    }
+    /// Bounds connecting to a PostgreSQL journal and each of its statements.
+    pub fn journal_timeout(&self) -> Duration {
+        self.journal_timeout
+    }
+    /// At most this many connections to a PostgreSQL journal per client.
+    pub fn journal_pool_size(&self) -> u32 {
+        self.journal_pool_size
+    }
+    /// What a journal lease adds to the call deadline (`journal_lease_margin_ms`).
+    pub fn journal_lease_margin(&self) -> Duration {
+        self.journal_lease_margin
     }
 }
 

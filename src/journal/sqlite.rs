@@ -1,5 +1,5 @@
-//! The journal's storage: one SQLite file (WAL, `synchronous=FULL`) that many threads and
-//! several processes on one host may share. Only this file knows SQL.
+//! The embedded journal engine: one SQLite file (WAL, `synchronous=FULL`) that many threads and
+//! several processes on one host may share. All of its SQL is here. Times are the host's.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::engine::{Cursor, Engine, NewEntry, Recorded, Settle};
 use super::{Entry, JournalState, LastError};
+use crate::core::clock::unix_now;
 use crate::core::error::{Error, ErrorKind, Result};
 
 /// The schema version this library writes; older files are migrated forward on open.
@@ -78,19 +80,10 @@ const SCHEMA_1: &str = "CREATE TABLE entries (
     );
     CREATE INDEX entries_pending ON entries (state, created_at);";
 
-/// What a new submit finds in the journal.
-pub(crate) enum Recorded {
-    /// A new entry, `IN_DOUBT`, durably written before anything is sent.
-    New,
-    /// The number was already there with the same content: the entry, its stored body and
-    /// the serial that body was encrypted for.
-    Existing(Box<Entry>, Vec<u8>, String),
-    /// The number was already there with other content.
-    Conflict,
-}
-
-pub(crate) struct Store {
+pub(crate) struct Sqlite {
     conn: Mutex<Connection>,
+    /// This client's lease holder id.
+    holder: String,
 }
 
 /// A new journal file is created owner-only (0600), whatever the umask: it holds merchant and
@@ -125,8 +118,8 @@ fn db_error(e: rusqlite::Error) -> Error {
     )
 }
 
-impl Store {
-    pub fn open(path: &Path) -> Result<Store> {
+impl Sqlite {
+    pub fn open(path: &Path, holder: String) -> Result<Sqlite> {
         create_owner_only(path)?;
         let conn = Connection::open(path)
             .map_err(|e| Error::config("journal", format!("{}: {e}", path.display())))?;
@@ -156,8 +149,9 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db_error)?;
-        let store = Store {
+        let store = Sqlite {
             conn: Mutex::new(conn),
+            holder,
         };
         store.migrate()?;
         Ok(store)
@@ -165,7 +159,7 @@ impl Store {
 
     /// Opens an existing journal read-only (no migration, no writes), for listing it without
     /// a client. A newer schema than this library's is refused.
-    pub fn open_read_only(path: &Path) -> Result<Store> {
+    pub fn open_read_only(path: &Path) -> Result<Sqlite> {
         let conn = Connection::open_with_flags(
             path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -184,8 +178,9 @@ impl Store {
                 ),
             ));
         }
-        Ok(Store {
+        Ok(Sqlite {
             conn: Mutex::new(conn),
+            holder: String::new(),
         })
     }
 
@@ -217,111 +212,117 @@ impl Store {
         tx.commit().map_err(db_error)
     }
 
-    /// Records a new order `IN_DOUBT`, or returns what is there already. One transaction, so
-    /// two processes submitting the same number cannot both record it.
-    #[allow(clippy::too_many_arguments)]
-    pub fn record(
-        &self,
-        out_request_no: &str,
-        related_webank_punish_no: &str,
-        related_wxpay_punish_no: &str,
-        mchid: &str,
-        recover_reason: Option<&str>,
-        body: &[u8],
-        serial: &str,
-        digest: &str,
-        now: i64,
-    ) -> Result<Recorded> {
+    /// Every row with every column, for `journal copy`.
+    pub fn export(&self) -> Result<Vec<super::copy::Row>> {
         let conn = self.conn();
-        let inserted = conn
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {ENTRY_COLUMNS}, body, wechatpay_serial, digest, recover_reason,
+                 last_attempt_at, accepted_at, finished_at FROM entries
+                 ORDER BY created_at, out_request_no"
+            ))
+            .map_err(db_error)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let n = ENTRY_COLUMN_COUNT;
+                Ok(super::copy::Row {
+                    entry: entry_of(r)?,
+                    body: r.get(n)?,
+                    serial: r.get(n + 1)?,
+                    digest: r.get(n + 2)?,
+                    recover_reason: r.get(n + 3)?,
+                    last_attempt_at: r.get(n + 4)?,
+                    accepted_at: r.get(n + 5)?,
+                    finished_at: r.get(n + 6)?,
+                })
+            })
+            .map_err(db_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+    }
+}
+
+const FINAL: &str = "('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')";
+
+impl Engine for Sqlite {
+    /// One IMMEDIATE transaction (SQLite's write lock), so two processes submitting the same
+    /// number cannot both record it, nor both lease it.
+    fn record(&self, new: &NewEntry<'_>, lease_secs: i64) -> Result<Recorded> {
+        let now = unix_now();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let inserted = tx
             .execute(
                 "INSERT OR IGNORE INTO entries (out_request_no, related_webank_punish_no,
                  related_wxpay_punish_no, mchid, recover_reason, body, wechatpay_serial, digest,
-                 state, created_at, updated_at, last_attempt_at, attempts)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9,1)",
+                 state, created_at, updated_at, last_attempt_at, attempts, lease_owner, lease_until)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9,1,?10,?11)",
                 params![
-                    out_request_no,
-                    related_webank_punish_no,
-                    related_wxpay_punish_no,
-                    mchid,
-                    recover_reason,
-                    body,
-                    serial,
-                    digest,
-                    now
+                    new.out_request_no,
+                    new.related_webank_punish_no,
+                    new.related_wxpay_punish_no,
+                    new.mchid,
+                    new.recover_reason,
+                    new.body,
+                    new.serial,
+                    new.digest,
+                    now,
+                    self.holder,
+                    now + lease_secs
                 ],
             )
             .map_err(db_error)?;
         if inserted == 1 {
+            tx.commit().map_err(db_error)?;
             return Ok(Recorded::New);
         }
-        let (entry, body, serial, stored_digest) = conn
+        let (entry, body, serial, stored_digest) = tx
             .query_row(
                 &format!("SELECT {ENTRY_COLUMNS}, body, wechatpay_serial, digest FROM entries WHERE out_request_no = ?1"),
-                [out_request_no],
+                [new.out_request_no],
                 |r| Ok((entry_of(r)?, r.get(ENTRY_COLUMN_COUNT)?, r.get(ENTRY_COLUMN_COUNT + 1)?, r.get::<_, String>(ENTRY_COLUMN_COUNT + 2)?)),
             )
             .map_err(db_error)?;
-        Ok(if stored_digest == digest {
-            Recorded::Existing(Box::new(entry), body, serial)
-        } else {
-            Recorded::Conflict
+        if stored_digest != new.digest {
+            return Ok(Recorded::Conflict);
+        }
+        let leased = tx
+            .execute(
+                "UPDATE entries SET lease_owner = ?2, lease_until = ?3 + ?4,
+                   attempts = attempts + 1, last_attempt_at = ?3, updated_at = ?3
+                 WHERE out_request_no = ?1 AND state = 'IN_DOUBT'
+                   AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?2)",
+                params![new.out_request_no, self.holder, now, lease_secs],
+            )
+            .map_err(db_error)?
+            == 1;
+        tx.commit().map_err(db_error)?;
+        Ok(Recorded::Existing {
+            entry: Box::new(entry),
+            body,
+            serial,
+            leased,
         })
     }
 
-    /// Takes the entry's lease for `owner` until `until`, if no live lease holds it.
-    pub fn lease(&self, out_request_no: &str, owner: &str, now: i64, until: i64) -> Result<bool> {
-        let n = self
-            .conn()
-            .execute(
-                "UPDATE entries SET lease_owner = ?2, lease_until = ?4 WHERE out_request_no = ?1
-                 AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?2)",
-                params![out_request_no, owner, now, until],
-            )
-            .map_err(db_error)?;
-        Ok(n == 1)
-    }
-
-    pub fn release(&self, out_request_no: &str, owner: &str) -> Result<()> {
+    fn begin_attempt(&self, out_request_no: &str, lease_secs: i64) -> Result<()> {
+        let now = unix_now();
         self.conn()
             .execute(
-                "UPDATE entries SET lease_owner = NULL, lease_until = NULL
-                 WHERE out_request_no = ?1 AND lease_owner = ?2",
-                params![out_request_no, owner],
-            )
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    /// Counts an attempt before its bytes go out (a re-entry of an entry already recorded), so
-    /// a process killed mid-request leaves the attempt on record.
-    pub fn begin_attempt(&self, out_request_no: &str, now: i64) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE entries SET attempts = attempts + 1, last_attempt_at = ?2, updated_at = ?2
+                "UPDATE entries SET attempts = attempts + 1, last_attempt_at = ?2, updated_at = ?2,
+                   lease_owner = ?3, lease_until = ?2 + ?4
                  WHERE out_request_no = ?1 AND state IN ('IN_DOUBT', 'ACCEPTED')",
-                params![out_request_no, now],
+                params![out_request_no, now, self.holder, lease_secs],
             )
             .map_err(db_error)?;
         Ok(())
     }
 
-    /// Moves an entry to `state`, keeping what is known. A final entry never moves back.
-    /// `more_attempts`, when a call ended, is what it made beyond the attempt counted before
-    /// it was sent (negative when it sent nothing); `None` for outcomes learnt otherwise.
-    #[allow(clippy::too_many_arguments)]
-    pub fn settle(
-        &self,
-        out_request_no: &str,
-        state: JournalState,
-        wxpay_recover_no: Option<&str>,
-        request_id: Option<&str>,
-        more_attempts: Option<i64>,
-        error: Option<&LastError>,
-        now: i64,
-    ) -> Result<()> {
-        let accepted = matches!(state, JournalState::Accepted).then_some(now);
-        let finished = state.is_final().then_some(now);
+    fn settle(&self, out_request_no: &str, s: &Settle<'_>) -> Result<()> {
+        let now = unix_now();
+        let accepted = matches!(s.state, JournalState::Accepted).then_some(now);
+        let finished = s.state.is_final().then_some(now);
         let conn = self.conn();
         // An outcome is written without its own fsync: it becomes durable with the next commit
         // or checkpoint, and if a crash loses it the entry is still IN_DOUBT on disk, which
@@ -331,7 +332,8 @@ impl Store {
             .map_err(db_error)?;
         let written = conn
             .execute(
-                "UPDATE entries SET
+                &format!(
+                    "UPDATE entries SET
                    state = ?2,
                    wxpay_recover_no = COALESCE(?3, wxpay_recover_no),
                    request_id = COALESCE(?4, request_id),
@@ -340,22 +342,25 @@ impl Store {
                    accepted_at = COALESCE(accepted_at, ?10),
                    finished_at = COALESCE(finished_at, ?11),
                    last_attempt_at = CASE WHEN ?5 IS NOT NULL THEN ?12 ELSE last_attempt_at END,
-                   updated_at = ?12
-                 WHERE out_request_no = ?1
-                   AND state NOT IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')",
+                   updated_at = ?12,
+                   lease_until = CASE WHEN lease_owner = ?13 THEN NULL ELSE lease_until END,
+                   lease_owner = CASE WHEN lease_owner = ?13 THEN NULL ELSE lease_owner END
+                 WHERE out_request_no = ?1 AND state NOT IN {FINAL}"
+                ),
                 params![
                     out_request_no,
-                    state.as_str(),
-                    wxpay_recover_no,
-                    request_id,
-                    more_attempts,
-                    error.map(|e| e.status.code()),
-                    error.map(|e| e.http_status),
-                    error.and_then(|e| e.code.as_deref()),
-                    error.map(|e| e.message.as_str()),
+                    s.state.as_str(),
+                    s.wxpay_recover_no,
+                    s.request_id,
+                    s.more_attempts,
+                    s.error.map(|e| e.status.code()),
+                    s.error.map(|e| e.http_status),
+                    s.error.and_then(|e| e.code.as_deref()),
+                    s.error.map(|e| e.message.as_str()),
                     accepted,
                     finished,
-                    now
+                    now,
+                    self.holder
                 ],
             )
             .map_err(db_error);
@@ -365,7 +370,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+    fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
         self.conn()
             .query_row(
                 &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE out_request_no = ?1"),
@@ -376,8 +381,7 @@ impl Store {
             .map_err(db_error)
     }
 
-    /// The stored request of an entry: its body bytes and the serial they were encrypted for.
-    pub fn request(&self, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
+    fn request(&self, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
         self.conn()
             .query_row(
                 "SELECT body, wechatpay_serial FROM entries WHERE out_request_no = ?1",
@@ -388,8 +392,7 @@ impl Store {
             .map_err(db_error)
     }
 
-    /// Entries that are not final, oldest first.
-    pub fn pending(&self, limit: Option<usize>) -> Result<Vec<Entry>> {
+    fn pending(&self, limit: Option<usize>) -> Result<Vec<Entry>> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
@@ -402,13 +405,72 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
     }
 
-    /// Deletes final entries finished at or before `before`; never a pending one.
-    pub fn prune(&self, before: i64) -> Result<usize> {
+    /// Selects and leases in one IMMEDIATE transaction: no other process can lease the same
+    /// entries in between.
+    fn claim(&self, after: &Cursor, limit: usize, lease_secs: i64) -> Result<Vec<Entry>> {
+        let now = unix_now();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let claimed = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
+                     AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?4)
+                     AND (created_at, out_request_no) > (?1, ?2)
+                     ORDER BY created_at, out_request_no LIMIT ?5"
+                ))
+                .map_err(db_error)?;
+            let limit = limit.min(i64::MAX as usize) as i64;
+            let rows = stmt
+                .query_map(params![after.0, after.1, now, self.holder, limit], entry_of)
+                .map_err(db_error)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_error)?
+        };
+        for e in &claimed {
+            tx.execute(
+                "UPDATE entries SET lease_owner = ?2, lease_until = ?3 WHERE out_request_no = ?1",
+                params![e.out_request_no, self.holder, now + lease_secs],
+            )
+            .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)?;
+        Ok(claimed)
+    }
+
+    fn release(&self, out_request_no: &str) -> Result<()> {
         self.conn()
             .execute(
-                "DELETE FROM entries WHERE state IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')
-                 AND COALESCE(finished_at, updated_at) <= ?1",
-                [before],
+                "UPDATE entries SET lease_owner = NULL, lease_until = NULL
+                 WHERE out_request_no = ?1 AND lease_owner = ?2",
+                params![out_request_no, self.holder],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn busy(&self) -> Result<usize> {
+        self.conn()
+            .query_row(
+                "SELECT COUNT(*) FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
+                 AND lease_until >= ?1 AND lease_owner IS NOT ?2",
+                params![unix_now(), self.holder],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(db_error)
+    }
+
+    fn prune(&self, older_than_secs: i64) -> Result<usize> {
+        self.conn()
+            .execute(
+                &format!(
+                    "DELETE FROM entries WHERE state IN {FINAL}
+                 AND COALESCE(finished_at, updated_at) <= ?1"
+                ),
+                [unix_now() - older_than_secs],
             )
             .map_err(db_error)
     }
