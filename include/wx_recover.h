@@ -373,18 +373,42 @@ void wx_error_free(wx_error *e);
 // Thread: any thread; many threads and processes may read and write one journal at once.
 wx_status wx_recover_pending(const wx_recover *client, wx_journal_list **out, wx_error **err);
 
-// The pending entries (IN_DOUBT, ACCEPTED) of the journal file at `path`, oldest first, read
-// without a client: no configuration, no keys, nothing written. What an operator lists before
-// deciding to reconcile.
+// The pending entries (IN_DOUBT, ACCEPTED) of the journal at `path`, oldest first, read
+// without a client: no configuration, no keys. `path` is a SQLite journal file (read-only,
+// nothing written) or a PostgreSQL journal's `postgresql://` URL (every merchant's entries;
+// its tables are created if missing). What an operator lists before deciding to reconcile.
 //
 // On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
 //
 // Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or non-UTF-8 argument; WX_CONFIG when there
 // is no journal at `path`, it cannot be opened, or its schema is newer than this library's;
-// WX_INTERNAL when it cannot be read.
+// WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when it cannot be read.
+// Messages never show a URL's password.
 //
 // Thread: any thread; other processes may write the journal meanwhile.
 wx_status wx_journal_pending_at(const char *path, wx_journal_list **out, wx_error **err);
+
+// Copies the SQLite journal file `from` into the PostgreSQL journal `to` (a `postgresql://`
+// URL), pending entries included, keyed by `merchant`: the `mchid` of the configuration of the
+// clients that wrote `from`. An `out_request_no` the database already has for that merchant is
+// left alone, so copying twice copies nothing twice. `from` is opened read-only. Any of
+// `copied`, `skipped`, `pending` may be NULL; on WX_OK they receive the rows written, the rows
+// the database had already, and how many of the written rows are pending. `timeout_ms` (0:
+// 10 000) bounds connecting and each statement.
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument; WX_CONFIG when `from`
+// is no journal or `to` refuses the login; WX_NETWORK when `to` cannot be reached (run it
+// again: nothing is copied twice); WX_INTERNAL when a row cannot be written.
+//
+// Thread: any thread; clients may use both journals meanwhile.
+wx_status wx_journal_copy(const char *from,
+                          const char *to,
+                          const char *merchant,
+                          uint32_t timeout_ms,
+                          uint64_t *copied,
+                          uint64_t *skipped,
+                          uint64_t *pending,
+                          wx_error **err);
 
 // One journal entry by its out_request_no. On WX_OK, `*out` receives the entry (free with
 // wx_journal_entry_free()), or NULL when the journal has no such entry.

@@ -4,7 +4,8 @@
 Usage: scan_secrets.py LOG_FILE STATE_ROOT
 
 Secrets come from every sandbox state folder under STATE_ROOT (its APIv3 key, the body of its
-merchant private key, every order's plaintext bal_account_no); on top of those, any
+merchant private key, every order's plaintext bal_account_no) and from the passwords of the PostgreSQL test servers
+(wx-pg-secrets.txt); on top of those, any
 Authorization value, PEM marker or long base64 run counts as a leak.
 """
 import json
@@ -29,6 +30,10 @@ def secrets_of(state_root: pathlib.Path) -> set[str]:
         except OSError:
             pass
         found.update(o["bal_account_no"] for o in info.get("orders", []))
+    # The passwords of the PostgreSQL servers the fleet-journal tests started
+    # (tests/journal/pg_server.py records each one there).
+    for record in state_root.rglob("wx-pg-secrets.txt"):
+        found.update(l.strip() for l in record.read_text().splitlines() if len(l.strip()) >= 8)
     return found
 
 

@@ -500,6 +500,15 @@ impl Postgres {
         }
         let text = crate::core::text::clean(&text, 300);
         match e.as_db_error() {
+            // A certificate that does not verify is the configuration's (sslrootcert, the
+            // host name), not a passing outage.
+            None if is_tls_refusal(e) => Error::config(
+                "journal",
+                format!(
+                    "{}: TLS: {text} (check sslrootcert and the host name)",
+                    self.target.shown
+                ),
+            ),
             None => self.unavailable(text),
             Some(db) => {
                 let code = db.code().code();
@@ -556,6 +565,21 @@ impl Postgres {
         })?;
         Ok(n == 1)
     }
+}
+
+/// The server's certificate was refused (the chain or the host name did not verify).
+fn is_tls_refusal(e: &postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(ssl) = s.downcast_ref::<openssl::ssl::Error>() {
+            return ssl.ssl_error().is_some();
+        }
+        if s.to_string().contains("certificate verify failed") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Creates the tables or migrates them forward, in one transaction holding the advisory lock.

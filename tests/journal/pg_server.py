@@ -208,6 +208,20 @@ def _temp_root() -> str:
     raise PgError(f"the {SERVER_USER} user can reach neither {root} nor /tmp")
 
 
+SECRETS_FILE = "wx-pg-secrets.txt"
+
+
+def _record_secret(password: str) -> None:
+    """Appends a test server's password to ``$TMPDIR/wx-pg-secrets.txt``, which outlives the
+    server: ``make test-secrets`` (scripts/scan_secrets.py) then checks that no log line of any
+    suite holds it. Test-only passwords of throw-away servers."""
+    try:
+        with open(os.path.join(tempfile.gettempdir(), SECRETS_FILE), "a") as f:
+            f.write(password + "\n")
+    except OSError:
+        pass
+
+
 class PgServer:
     """One PostgreSQL cluster and server on a loopback port; see the module docstring."""
 
@@ -215,6 +229,7 @@ class PgServer:
                  start_timeout: int = 30) -> None:
         self.tls = tls
         self.password = password or f"wxpw-{secrets.token_hex(8)}"
+        _record_secret(self.password)
         self.tag = re.sub(r"[^A-Za-z0-9_-]", "-", tag)[:40]
         self.start_timeout = start_timeout
         self.port: Optional[int] = None

@@ -113,8 +113,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("version", help="print the library version")
     from .batch import add_parsers
+    from .journal_commands import add_parsers as add_journal_parsers
 
     add_parsers(sub)
+    add_journal_parsers(sub)
     return p
 
 

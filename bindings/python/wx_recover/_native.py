@@ -155,6 +155,8 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_order_field_documented", [_h, c_size_t], c_bool),
     ("wx_recover_pending", [_h, _out_h, _out_h], _status),
     ("wx_journal_pending_at", [c_char_p, _out_h, _out_h], _status),
+    ("wx_journal_copy", [c_char_p, c_char_p, c_char_p, c_uint32, POINTER(c_uint64), POINTER(c_uint64),
+                         POINTER(c_uint64), _out_h], _status),
     ("wx_recover_journal_entry", [_h, c_char_p, _out_h, _out_h], _status),
     ("wx_recover_reconcile", [_h, c_void_p, _out_h, _out_h], _status),
     ("wx_recover_journal_prune", [_h, c_uint32, POINTER(c_size_t), _out_h], _status),
@@ -230,6 +232,7 @@ class Native:
     wx_order_field_documented: Any
     wx_recover_pending: Any
     wx_journal_pending_at: Any
+    wx_journal_copy: Any
     wx_recover_journal_entry: Any
     wx_recover_reconcile: Any
     wx_recover_journal_prune: Any

@@ -48,6 +48,7 @@ from .batch_running import (
 from .client import Client, pending_at
 from .errors import Status, WxError
 from .journal import JournalState
+from .journal_commands import is_url, journal_value, shown
 from .progress import Progress, Snapshot
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_batch", "cmd_pending", "cmd_reconcile"]
@@ -140,7 +141,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except LibraryError as e:
         _err(str(e))
         return EXIT_CONFIG
-    _err(f"journal: {os.path.abspath(journal)}")
+    _err(f"journal: {shown(journal)}")
     if bad:
         _err(f"skipping {bad} invalid rows")
     with client:
@@ -240,13 +241,12 @@ def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: Li
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
-    """Lists the journal's pending entries. The library reads the file read-only, so this
-    needs no configuration and no keys."""
-    path = os.path.abspath(args.journal)
+    """Lists the journal's pending entries. The library reads a file read-only, so this needs
+    no configuration and no keys; a PostgreSQL journal lists every merchant's."""
     try:
-        found = pending_at(path, library=getattr(args, "library", None))
+        found = pending_at(journal_value(args.journal), library=getattr(args, "library", None))
     except WxError as e:
-        _err(f"{path}: {e}")
+        _err(f"{shown(args.journal)}: {e}")
         return EXIT_CONFIG
     entries = [{
         "out_request_no": e.out_request_no,
@@ -274,8 +274,8 @@ def cmd_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    if not os.path.isfile(args.journal):
-        _err(f"no journal at {os.path.abspath(args.journal)}")
+    if not is_url(args.journal) and not os.path.isfile(args.journal):
+        _err(f"no journal at {shown(args.journal)}")
         return EXIT_CONFIG
     try:
         client = open_client(args.config, args.journal, None, library=args.library, patient=True)
@@ -309,7 +309,7 @@ def add_parsers(sub: Any) -> None:
                        epilog=exit_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("orders", metavar="ORDERS", help="CSV with a header row, or JSON Lines; '-' reads standard input")
     b.add_argument("--config", metavar="FILE", help="client configuration JSON file")
-    b.add_argument("--journal", metavar="PATH", help="journal file (default: ORDERS.journal.sqlite beside the input)")
+    b.add_argument("--journal", metavar="PATH", help="journal: a file, or a postgresql:// URL (default: ORDERS.journal.sqlite beside the input)")
     b.add_argument("--format", choices=["auto", "csv", "jsonl"], default="auto",
                    help="input format (default: from the file name, else from the first character)")
     b.add_argument("--workers", type=int, default=4, metavar="N", help="threads sharing the client (default 4)")
@@ -326,12 +326,12 @@ def add_parsers(sub: Any) -> None:
     b.set_defaults(handler=cmd_batch)
 
     p = sub.add_parser("pending", help="list the IN_DOUBT and ACCEPTED entries of a journal")
-    p.add_argument("--journal", required=True, metavar="PATH")
+    p.add_argument("--journal", required=True, metavar="PATH_OR_URL", help="a journal file or a postgresql:// URL")
     p.add_argument("--json", action="store_true", help="one JSON array on stdout")
     p.set_defaults(handler=cmd_pending)
 
     r = sub.add_parser("reconcile", help="settle a journal's pending entries (re-entry and queries)")
-    r.add_argument("--journal", required=True, metavar="PATH")
+    r.add_argument("--journal", required=True, metavar="PATH_OR_URL", help="a journal file or a postgresql:// URL")
     r.add_argument("--config", required=True, metavar="FILE", help="client configuration JSON file")
     r.add_argument("--max-orders", type=int, metavar="N", help="work at most N entries")
     r.add_argument("--deadline-ms", type=int, metavar="MS", help="start no new entry after MS milliseconds")

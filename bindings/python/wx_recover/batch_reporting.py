@@ -18,6 +18,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from .batch_reading import CONFLICT, ERROR, INVALID, NOT_SENT, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, Row
 from .client import Client
+from .journal_commands import masked
 from .errors import Status
 from .progress import Counts, Progress, Snapshot
 
@@ -132,7 +133,7 @@ def resume_command(args: argparse.Namespace, journal: str, wait: Optional[bool] 
     """The command that runs this batch again from its journal (`wait`: with or without --wait,
     else as this run)."""
     wait = args.wait if wait is None else wait
-    parts = [*shlex.split(_program()), "batch", args.orders, "--config", args.config, "--journal", journal]
+    parts = [*shlex.split(_program()), "batch", args.orders, "--config", args.config, "--journal", masked(journal)]
     if args.workers != 4:
         parts += ["--workers", str(args.workers)]
     if args.rate is not None:

@@ -21,6 +21,7 @@ from .batch_reading import CONFLICT, ERROR, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_R
 from .client import Client
 from .errors import ConfigError, InvalidArgument, Status, WxError
 from .journal import JournalEntry, JournalState
+from .journal_commands import journal_value
 
 __all__ = ["QUOTA_WAIT_MS", "DEFAULT_DEADLINE_MS", "DEFAULT_RATE_LIMIT", "client_config", "limits_of", "client_from",
            "open_client", "submit_row", "fill_from_entry", "Runner", "Follower"]
@@ -54,7 +55,7 @@ def client_config(config_path: str, journal: str, rate: Optional[int] = None, pa
         raise ConfigError(f"configuration error: {config_path}: {e}", status=Status.CONFIG) from None
     if not isinstance(cfg, dict):
         raise ConfigError(f"configuration error: {config_path}: not a JSON object", status=Status.CONFIG)
-    cfg["journal"] = os.path.abspath(journal)
+    cfg["journal"] = journal_value(journal)
     if patient:
         wait = max(int(cfg.get("rate_limit_wait_ms") or 0), QUOTA_WAIT_MS)
         cfg["rate_limit_wait_ms"] = wait

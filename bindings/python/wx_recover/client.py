@@ -16,7 +16,7 @@ import os
 import threading
 from contextlib import contextmanager
 from ctypes import byref, c_char_p, c_void_p
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ._native import Native, load_library, wx_reconcile_options, wx_stats
 from .conversions import call, cbytes, count, cstr, invalid, make_error, order_from_handle, request_struct, text
@@ -50,6 +50,7 @@ __all__ = [
     "LOGGER_NAME",
     "TRACE",
     "pending_at",
+    "journal_copy",
     "validate_request",
     "version",
 ]
@@ -79,13 +80,29 @@ def validate_request(
 
 
 def pending_at(journal: PathArg, library: Optional[PathArg] = None) -> List[JournalEntry]:
-    """The pending entries (IN_DOUBT, ACCEPTED) of the journal file at ``journal``, oldest
-    first, read by the library without a client: no configuration, no keys, nothing written.
-    Raises :class:`ConfigError` when there is no journal there or its schema is newer."""
+    """The pending entries (IN_DOUBT, ACCEPTED) of the journal ``journal``, oldest first, read
+    by the library without a client or keys: a SQLite file (read-only, nothing written) or a
+    PostgreSQL journal's ``postgresql://`` URL (every merchant's entries). Raises
+    :class:`ConfigError` when there is no journal there or its schema is newer, and
+    :class:`NetworkError` when the database cannot be reached."""
     lib = load_library(library)
     entries: List[JournalEntry] = call(lib, lib.wx_journal_pending_at, os.fsencode(journal), out=c_void_p(),
                                        free=lib.wx_journal_list_free, convert=lambda o: list_from_handle(lib, o))
     return entries
+
+
+def journal_copy(source: PathArg, target: str, merchant: str, timeout_ms: int = 0,
+                 library: Optional[PathArg] = None) -> Tuple[int, int, int]:
+    """Copies the SQLite journal file ``source`` into the PostgreSQL journal ``target`` (a
+    ``postgresql://`` URL), pending entries included, keyed by ``merchant`` (the ``mchid`` of the
+    clients that wrote it). Returns ``(copied, skipped, pending)``: rows written, rows the
+    database had already (a second run copies nothing twice), and the written rows still
+    pending. ``timeout_ms`` (0: 10 s) bounds connecting and each statement."""
+    lib = load_library(library)
+    copied, skipped, pending = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+    call(lib, lib.wx_journal_copy, os.fsencode(source), target.encode(), merchant.encode(), timeout_ms,
+         byref(copied), byref(skipped), byref(pending))
+    return int(copied.value), int(skipped.value), int(pending.value)
 
 
 def version(library: Optional[PathArg] = None) -> str:

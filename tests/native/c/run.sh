@@ -12,6 +12,7 @@ CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude"
 LDFLAGS="-L$lib -Wl,-rpath,$lib -lwx_recover"
 cc $CFLAGS examples-c/recover.c -o "$out/recover" $LDFLAGS
 cc $CFLAGS tests/native/c/test_abi.c -o "$out/test_abi" $LDFLAGS
+cc $CFLAGS tests/native/c/fleet_journal.c -o "$out/fleet_journal" $LDFLAGS
 
 trap sandbox_stop EXIT
 sandbox_start --orders 20 --recover-delay-ms 300
@@ -23,3 +24,19 @@ read -r wb wx mch bal <<<"$(sandbox_order 0)"
 read -r wb wx mch bal <<<"$(sandbox_order 1)"
 "${VG[@]}" "$out/recover" "$config" "C-EXAMPLE-$$-$(date +%s)" "$wb" "$wx" "$mch" "$bal" "valgrind run of the C example"
 echo "c-example: 1 passed, 0 failed"
+
+# The PostgreSQL journal by configuration alone, under valgrind, against a real PostgreSQL
+# (pg_server.py in its server mode: it stops the server when its stdin closes).
+coproc PG { python3 "$root/tests/journal/pg_server.py" --serve --tag c-abi; }
+read -r pg_info <&"${PG[0]}"
+pg_url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$pg_info")
+python3 - "$config" "$pg_url" "$(dirname "$config")/fleet.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg.update(journal=sys.argv[2], journal_timeout_ms=5000, rate_limit_per_minute=0)
+json.dump(cfg, open(sys.argv[3], "w"))
+PY
+read -r wb wx mch bal <<<"$(sandbox_order 2)"
+"${VG[@]}" "$out/fleet_journal" "$(dirname "$config")/fleet.json" "$pg_url" "C-FLEET-$$-$(date +%s)" "$wb" "$wx" "$mch" "$bal"
+exec {PG[1]}>&-
+wait "$PG_PID" || true
