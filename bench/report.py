@@ -111,6 +111,11 @@ def judge(r):
         v = j["fsyncs_per_submit"]
         out.append(("journal fsyncs per submit", f"{v:.2f}", "≤ 2", v <= 2.0 and j["failed"] == 0,
                     f"{v:.2f} instead of ≤ 2" + (f", {j['failed']} submits failed" if j["failed"] else "")))
+        pg = j.get("postgresql")
+        if pg:
+            v = pg["round_trips_per_submit"]
+            out.append(("PostgreSQL journal round trips per submit", f"{v:.2f}", "≤ 2", v <= 2.0,
+                        f"{v:.2f} instead of ≤ 2"))
     return out
 
 
@@ -125,6 +130,10 @@ def costs(r):
     if j:
         out.append(f"journal {j['journal_cpu_us']:+.0f} µs CPU, {j['journal_wall_us']:+.0f} µs wall, "
                    f"{j['fsyncs_per_submit']:.2f} fsyncs /submit")
+        pg = j.get("postgresql")
+        if pg:
+            out.append(f"PostgreSQL journal {pg['journal_cpu_us']:+.0f} µs CPU, {pg['journal_wall_us']:+.0f} µs wall, "
+                       f"{pg['round_trips_per_submit']:.2f} round trips /submit")
     q = getattr(r, "quota", None)
     if q:
         c = q["store_cost_us"]

@@ -11,7 +11,7 @@
  *
  * "fleet" is a replica of the fleet crash storm (fleet_storm.py, a PostgreSQL journal shared by
  * several processes): like "submit", but a submit that fails retry-safe because the journal
- * database is unavailable ("journal ... unavailable") is tried again every 100 ms for up to
+ * database is unavailable ("... journal URL unavailable: ...") is tried again every 100 ms for up to
  * 30 s, as an application would, and each thread pauses PACE_MS (default 0) between orders.
  * When WX_CHILD_READY_FILE is set, that file is created once the client is open, just before
  * the first submit. At the end it prints one line per order:
@@ -76,8 +76,9 @@ static void sleep_ms(long ms) {
 
 static int journal_unavailable(const wx_error *e) {
     const char *m = wx_error_message(e);
-    return wx_error_retry_safe(e) && m && strncmp(m, "journal ", 8) == 0 &&
-           strstr(m, "unavailable") != NULL;
+    /* "network error: journal URL unavailable: ...; nothing was sent" */
+    return wx_error_retry_safe(e) && m && strstr(m, "journal ") != NULL &&
+           strstr(m, " unavailable") != NULL;
 }
 
 static void *fleet_submitter(void *arg) {

@@ -9,7 +9,7 @@ the threads are tests/common/child_common.py.
 
 "fleet" and "reconcile" are the fleet crash storm's (fleet_storm.py, a PostgreSQL journal
 shared by several processes), as in child.c: "fleet" is "submit" with a submit that fails
-retry-safe because the journal database is unavailable ("journal ... unavailable") tried again
+retry-safe because the journal database is unavailable ("... journal URL unavailable: ...") tried again
 every 100 ms for up to 30 s, PACE_MS (default 0) between a thread's orders, the file named by
 WX_CHILD_READY_FILE created just before the first submit, and one line per order at the end:
 "out_request_no status unavailable last_unavailable_unix_ms elapsed_ms message". "reconcile"
@@ -46,7 +46,7 @@ def fleet(client, orders, threads: int, pace_ms: int) -> None:
                 except wx_recover.WxError as e:
                     status = int(e.status)
                     message = " ".join(str(e.message or "(no message)").splitlines())[:MAX_MESSAGE]
-                    if not (e.retry_safe and message.startswith("journal ") and "unavailable" in message):
+                    if not (e.retry_safe and "journal " in message and " unavailable" in message):
                         break
                     unavailable += 1
                     last = int(time.time() * 1000)
