@@ -320,3 +320,39 @@ fn a_wrong_password_or_value_is_a_configuration_error_without_the_password() {
     assert!(e.message.contains("unknown scheme"), "{e}");
     assert_no_password(&pg, &format!("{e} {e:?}"));
 }
+
+/// A client whose pool holds several idle connections when the database restarts: the first
+/// call after the restart finds them all closed and succeeds on a new one.
+#[test]
+fn idle_pooled_connections_closed_by_a_restart_cost_no_call() {
+    let sb = sandbox("fleet-pool");
+    let mut pg = Pg::start("fleet-pool");
+    let c = client(
+        &sb,
+        json!({"journal": pg.url(), "journal_timeout_ms": 5000, "journal_pool_size": 3}),
+    );
+    // Three calls at once while a lock holds the table: the pool grows to three connections.
+    std::thread::scope(|s| {
+        let pg = &pg;
+        let c = &c;
+        s.spawn(move || {
+            pg.psql("BEGIN; LOCK TABLE wx_recover_entries IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;")
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..3 {
+            s.spawn(move || c.pending().expect("pending"));
+        }
+    });
+    assert_eq!(
+        pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wx-recover'")
+            .trim(),
+        "3",
+        "the pool holds three connections"
+    );
+    pg.crash();
+    pg.start_again();
+    for i in 0..3 {
+        c.submit(&request(&sb, i, &format!("F-POOL-{i}")))
+            .unwrap_or_else(|e| panic!("submit {i} after the restart: {e}"));
+    }
+}

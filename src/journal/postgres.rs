@@ -439,8 +439,18 @@ impl Postgres {
         self.pool.freed.notify_one();
     }
 
+    /// Drops every idle connection.
+    fn drop_idle(&self) {
+        let mut g = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let n = g.0.len();
+        g.0.clear();
+        g.1 -= n;
+        self.pool.freed.notify_all();
+    }
+
     /// Runs one prepared statement. A statement that finds its pooled connection closed (the
-    /// server restarted since) runs once more on a new connection.
+    /// server restarted since) runs once more on a new connection, the other idle connections
+    /// dropped with it.
     fn run<T>(
         &self,
         sql: &'static str,
@@ -462,7 +472,10 @@ impl Postgres {
             match result {
                 Ok(v) => return Ok(v),
                 Err(e) if closed && round == 0 => {
+                    // The server closed this connection (a restart, a failover): the idle
+                    // ones went with it. Drop them all, so the retry opens a new one.
                     let _ = e;
+                    self.drop_idle();
                     continue;
                 }
                 Err(e) => return Err(self.error(&e)),
