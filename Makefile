@@ -53,6 +53,7 @@ test-secrets:
 soak: build
 	WX_SOAK_RECOVERS=20000 cargo test --release --test soak -- --nocapture
 	python3 tests/journal/crash_storm.py --cycles 220
+	python3 tests/journal/fleet_storm.py --cycles 60
 
 # The operators' batch command (docs/operators.md) against real sandboxes: validation, faults
 # under a per-minute limit, SIGKILL/SIGTERM and resume, the progress bar in a tmux terminal.
@@ -60,9 +61,14 @@ test-batch: build
 	python3 -m pytest -q tests/batch
 
 # Submitters sharing one journal are killed with SIGKILL; reconciliation must leave the
-# journal and the sandbox in exact agreement (docs/journal.md).
+# journal and the sandbox in exact agreement (docs/journal.md). Then the same for a fleet on a
+# real PostgreSQL: three replicas (C and Python), one never back, the database crashed and
+# restarted mid-cycle; and six processes racing one number with two different orders.
 test-journal: build
 	python3 tests/journal/crash_storm.py --cycles $${WX_STORM_CYCLES:-25}
+	python3 -m pytest -q tests/journal/test_pg_server.py
+	python3 tests/journal/fleet_storm.py --cycles $${WX_FLEET_CYCLES:-12}
+	python3 tests/journal/race.py
 
 # Three processes (C, Python, Java; 4 threads each) share one recover quota through Redis and
 # through a file while the sandbox enforces the same limit; Redis is killed and restarted

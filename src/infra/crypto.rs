@@ -42,7 +42,7 @@ pub fn instance_id() -> Result<String> {
 }
 
 /// A journal lease holder id, unique per client instance across a fleet:
-/// `HOST/PID/START-RANDOM`, the host name bounded to 64 bytes.
+/// `HOST/START/PID-RANDOM` (START in Unix seconds), the host name bounded to 64 characters.
 pub fn holder_id() -> Result<String> {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into the buffer it is given.

@@ -243,6 +243,55 @@ impl Sqlite {
 
 const FINAL: &str = "('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')";
 
+/// Whether a lease holder id (`HOST/START/PID-RANDOM`, `crypto::holder_id`) names a process of
+/// this host that no longer exists.
+fn holder_is_dead_here(holder: &str, host: &str) -> bool {
+    let mut parts = holder.splitn(3, '/');
+    let (Some(h), Some(_start), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some(pid) = rest
+        .split('-')
+        .next()
+        .and_then(|p| p.parse::<libc::pid_t>().ok())
+    else {
+        return false;
+    };
+    if h != host || pid <= 0 || pid == std::process::id() as libc::pid_t {
+        return false;
+    }
+    // SAFETY: signal 0 only asks whether the process exists; nothing is delivered.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+}
+
+/// Every journal on one host is shared by processes of that host only: a live lease whose
+/// holder process is gone is dropped at once, instead of waiting for it to lapse. (The fleet
+/// engine cannot see other hosts' processes; its leases lapse.)
+fn drop_dead_holders(tx: &rusqlite::Transaction<'_>, me: &str, now: i64) -> Result<()> {
+    let host = me.split('/').next().unwrap_or_default();
+    let holders: Vec<String> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT DISTINCT lease_owner FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
+                 AND lease_until >= ?1 AND lease_owner IS NOT ?2",
+            )
+            .map_err(db_error)?;
+        let rows = stmt
+            .query_map(params![now, me], |r| r.get::<_, String>(0))
+            .map_err(db_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db_error)?
+    };
+    for h in holders.iter().filter(|h| holder_is_dead_here(h, host)) {
+        tx.execute(
+            "UPDATE entries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?1",
+            [h],
+        )
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 impl Engine for Sqlite {
     /// One IMMEDIATE transaction (SQLite's write lock), so two processes submitting the same
     /// number cannot both record it, nor both lease it.
@@ -287,6 +336,7 @@ impl Engine for Sqlite {
         if stored_digest != new.digest {
             return Ok(Recorded::Conflict);
         }
+        drop_dead_holders(&tx, &self.holder, now)?;
         let leased = tx
             .execute(
                 "UPDATE entries SET lease_owner = ?2, lease_until = ?3 + ?4,
@@ -413,6 +463,7 @@ impl Engine for Sqlite {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(db_error)?;
+        drop_dead_holders(&tx, &self.holder, now)?;
         let claimed = {
             let mut stmt = tx
                 .prepare(&format!(
@@ -507,4 +558,31 @@ fn entry_of(r: &Row<'_>) -> rusqlite::Result<Entry> {
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holder_is_dead_here;
+
+    #[test]
+    fn a_holder_is_dead_only_when_its_process_of_this_host_is_gone() {
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let pid = child.id();
+        child.wait().expect("wait");
+        let gone = format!("h1/1700000000/{pid}-abcdef");
+        assert!(holder_is_dead_here(&gone, "h1"));
+        assert!(
+            !holder_is_dead_here(&gone, "h2"),
+            "another host's process is never judged"
+        );
+        let parent = format!(
+            "h1/1700000000/{}-abcdef",
+            std::os::unix::process::parent_id()
+        );
+        assert!(!holder_is_dead_here(&parent, "h1"), "a live process");
+        assert!(!holder_is_dead_here("garbage", "h1"));
+        assert!(!holder_is_dead_here("h1/x/notapid-1", "h1"));
+    }
 }

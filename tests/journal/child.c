@@ -11,8 +11,9 @@
  *
  * "fleet" is a replica of the fleet crash storm (fleet_storm.py, a PostgreSQL journal shared by
  * several processes): like "submit", but a submit that fails retry-safe because the journal
- * database is unavailable ("... journal URL unavailable: ...") is tried again every 100 ms for up to
- * 30 s, as an application would, and each thread pauses PACE_MS (default 0) between orders.
+ * database is unavailable ("... journal URL unavailable: ...") is tried again every 100 ms
+ * for up to 30 s, as an application would, and each thread pauses PACE_MS (default 0) between
+ * orders.
  * When WX_CHILD_READY_FILE is set, that file is created once the client is open, just before
  * the first submit. At the end it prints one line per order:
  *   out_request_no status unavailable last_unavailable_unix_ms elapsed_ms message

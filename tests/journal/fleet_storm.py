@@ -12,8 +12,10 @@ drops answers after accepting, and most of them are killed with SIGKILL at rando
   the outage fails retry-safe, "journal ... unavailable", and is tried again) and journal new
   entries after the restart, and exit 0.
 
-At the end a C survivor and a Python survivor reconcile at the same time until nothing is
-pending. Then the journal and the sandbox must agree exactly, as in crash_storm.py:
+Then a client in this process fills its pool, sits idle while the database restarts (every
+pooled connection closed by the server), and submits one order at a time: each must be
+accepted, the database being back. At the end a C survivor and a Python survivor reconcile at the same
+time until nothing is pending. Then the journal and the sandbox must agree exactly, as in crash_storm.py:
 
 - every recover the sandbox holds is in the journal (nothing was sent unrecorded);
 - every journal entry is final and has the sandbox's wxpay_recover_no and state;
@@ -22,6 +24,8 @@ pending. Then the journal and the sandbox must agree exactly, as in crash_storm.
   directory (after a CHECKPOINT).
 
     fleet_storm.py [--cycles N] [--threads N] [--seed S]
+
+--cycles defaults to $WX_FLEET_CYCLES, else 12 (about half a minute on two cores).
 
 Needs target/release/{libwx_recover.so,wx-sandbox} and PostgreSQL's server binaries
 (pg_server.py); builds the C child itself.
@@ -52,6 +56,7 @@ WINDOW_REENTRY = 6  # of them, orders from earlier cycles (re-entry, lease takeo
 PER_REPLICA = 16   # orders each replica submits from the window
 PENDING = "state IN ('IN_DOUBT', 'ACCEPTED')"
 STATUS_INVALID_ARGUMENT, STATUS_INTERNAL = 1, 9
+IDLE_ORDERS = 8    # the idle-restart client: half fill its pool, half are submitted after the restart
 LATE_MS = 1000     # a 'journal unavailable' this long after the database was back is a failure
 
 
@@ -103,6 +108,41 @@ class Replica:
     def stderr(self):
         with open(self.err) as f:
             return f.read()[-2000:]
+
+
+def idle_restart(pg, config, orders):
+    """A client that filled its pool, then sat idle while the database restarted (every pooled
+    connection dropped by the server), then submits one order at a time: each should be
+    accepted, the database being back. Returns how many connections it had, how many submits
+    failed, and why. Nothing else is connected meanwhile."""
+    sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+    import threading
+    import wx_recover
+
+    client = wx_recover.Client.from_file(config)
+
+    def submit(order):
+        no, wb, wx, mchid, bal = order
+        try:
+            client.submit(out_request_no=no, related_webank_punish_no=wb, related_wxpay_punish_no=wx,
+                          mchid=mchid, bal_account_no=bal, recover_reason="journal crash storm")
+            return None
+        except wx_recover.WxError as e:
+            return str(e)
+
+    half = len(orders) // 2
+    # Concurrent submits open as many connections as the pool holds.
+    ts = [threading.Thread(target=submit, args=(o,)) for o in orders[:half]]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    pooled = int(pg.psql("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'wx-recover'"))
+    pg.restart()
+    time.sleep(0.5)
+    errors = [m for m in (submit(o) for o in orders[half:]) if m is not None]
+    client.close()
+    return {"pooled": pooled, "failed_after": len(errors), "messages": errors}
 
 
 def main():
@@ -228,7 +268,6 @@ def storm(args, rng, work, child, sandbox, pg, replicas, dead_cycle, crash_cycle
                 if is_crash and not crashed and all(x.ready_at is not None for x in running) \
                         and now >= max(x.ready_at for x in running) + 0.15:
                     crashed = True
-                    crash["before"] = journaled()
                     pg.crash()
                     crash["down"] = time.time()
                     time.sleep(1.0)
@@ -305,7 +344,8 @@ def storm(args, rng, work, child, sandbox, pg, replicas, dead_cycle, crash_cycle
             late = sum(1 for o in got.values() if o[2] > crash["up"] * 1000 + LATE_MS)
             retried_ok = sum(1 for o in got.values() if o[1] > 0 and o[0] == 0)
             notes.append(f"{name} ({kind}) exit {code}, {unavailable} submits failed 'journal unavailable' "
-                         f"({late} of them over {LATE_MS} ms after the restart), {retried_ok} orders accepted on a later try, "
+                         f"({late} of them over {LATE_MS} ms after the restart), {retried_ok} orders accepted "
+                         f"on a later try, "
                          f"{len(after)} entries only it could have journaled after the restart")
             if code != 0:
                 failures.append(f"database crash: replica {name} exited {code}: {err}")
@@ -320,6 +360,10 @@ def storm(args, rng, work, child, sandbox, pg, replicas, dead_cycle, crash_cycle
 
     # The end: the faults cleared, a C survivor and a Python survivor reconcile at once.
     sandbox_cli("reset")
+    idle = idle_restart(pg, a.config, [lines[i].split() for i in range(next_new, next_new + IDLE_ORDERS)])
+    if idle["failed_after"]:
+        failures.append(f"idle restart: {idle['failed_after']} of {IDLE_ORDERS // 2} submits after the database was "
+                        f"back failed: {idle['messages'][:2]}")
     dead_pending = leased_by(dead_pid) if dead_pid else set()
     pending_before = int(rows(f"SELECT COUNT(*) FROM wx_recover_entries WHERE {PENDING}")[0][0])
     rec_started = time.monotonic()
@@ -407,16 +451,22 @@ def storm(args, rng, work, child, sandbox, pg, replicas, dead_cycle, crash_cycle
         failures.append(f"none of {len(controls)} control values found in the {scanned} bytes of the data "
                         "directory: the search is blind")
 
+    taken_over = " (the others re-entered by a survivor once the lease lapsed)" \
+        if len(dead_pending) < len(dead_left) else ""
     print(f"{killed} kills of {planned} planned in {args.cycles} cycles, {mid_request} of them mid-request "
           f"(the dead process left entries in flight under its lease); replica C (pid {dead_pid}) killed for good "
           f"in cycle {dead_cycle} leaving {len(dead_left)} entries in flight, {len(dead_pending)} still pending "
-          f"under its lease before the final reconcile, all settled by the survivors: {not unsettled and bool(dead_left)}")
+          f"under its lease before the final reconcile{taken_over}, "
+          f"all settled by the survivors: {not unsettled and bool(dead_left)}")
     print(f"database crash in cycle {crash_cycle}: {crash_note}")
+    print(f"idle restart: a client with {idle['pooled']} pooled connections, idle while the database restarted: "
+          f"{IDLE_ORDERS // 2 - idle['failed_after']} of its next {IDLE_ORDERS // 2} submits (one at a time, from "
+          f"0.5 s after the database was back) accepted")
     print(f"final reconcile: {pending_before} pending entries settled by two survivors at once in {rec_secs:.1f} s; "
           f"{len(records)} recovers at the sandbox, {len(entries)} journal entries (new orders journaled by C replicas "
-          f"alone: {grew['c']}, by the Python replica alone: {grew['python']}); no bal_account_no in pg_dump nor in "
-          f"{scanned >> 20} MiB of data directory ({seen_controls} of {len(controls)} clear control values found "
-          f"there); {time.monotonic() - started:.0f} s")
+          f"alone: {grew['c']}, by the Python replica alone: {grew['python']}); plaintext bal_account_no values: "
+          f"{len(leaked)} in pg_dump, {len(in_files)} in {scanned >> 20} MiB of data directory ({seen_controls} of "
+          f"{len(controls)} clear control values found there); {time.monotonic() - started:.0f} s")
     if killed < planned * 0.6:
         failures.append(f"only {killed} of {planned} planned kills found the replica still running")
     if mid_request * 4 < killed:
