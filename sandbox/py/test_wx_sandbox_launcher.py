@@ -33,6 +33,8 @@ def test_a_started_sandbox_serves_its_orders_and_admin_api_then_stops_with_statu
         sb.reset()
         assert sb.rate("recover")["arrivals"] == 0
         assert sb.recovers() == []
+        assert sb.punishes() == []
+        assert sb.rate("punish")["arrivals"] == 0
         written = json.loads(Path(sb.write_config(tmp_path / "client.json", rate_limit_per_minute=7)).read_text())
         assert written == {**sb.read_config(), "rate_limit_per_minute": 7}
     finally:

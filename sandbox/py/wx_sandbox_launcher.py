@@ -19,6 +19,15 @@ its URLs, keys, client configuration and seeded orders (``info`` here). Its stde
 file (``log_path``), whose end is quoted when it fails to start. On Linux it is asked to receive
 SIGTERM when the thread that started it ends (``PR_SET_PDEATHSIG``), so a crashed or killed
 harness leaves no sandbox behind: start it from a thread that outlives it.
+
+Control orders have a whole life in the sandbox: a punish (管控, ``POST .../control-orders/punish``)
+places one, the PUNISH query follows it (EXECUTING, then SUCCESS with ``effect_state`` ACTIVE after
+``recover_delay_ms``), and a recover naming the punish's ``out_request_no`` as
+``related_webank_punish_no`` and its ``wxpay_punish_no`` as ``related_wxpay_punish_no`` (same
+``mchid`` and ledger) lifts it (``effect_state`` RECOVERED once the recover is SUCCESS). To test a
+failed punish, send ``punish_scene`` ``PUNISH_SCENE_FAILS`` (9999): it ends FAILED with
+``error_code`` ``PUNISH_FAILED``. ``punishes()`` lists what the sandbox received, encrypted fields
+decrypted.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional, Sequence, Union
 
-__all__ = ["Sandbox", "SandboxError", "find_binary", "REPO_ROOT"]
+__all__ = ["Sandbox", "SandboxError", "find_binary", "REPO_ROOT", "PUNISH_SCENE_FAILS"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_VAR = "WX_SANDBOX_BIN"
@@ -43,6 +52,8 @@ READY = "ready "
 # An admin answer larger than this is cut (and then fails to parse): a guard, not a limit in use.
 ADMIN_READ_LIMIT = 16 << 20
 LOG_TAIL = 2000
+# The punish_scene that makes a punish end FAILED (error_code PUNISH_FAILED); any other ends SUCCESS.
+PUNISH_SCENE_FAILS = 9999
 
 PathArg = Union[str, "os.PathLike[str]"]
 
@@ -246,12 +257,21 @@ class Sandbox:
         return self.admin("GET", "/stats")
 
     def rate(self, api: str = "recover") -> Any:
-        """Arrivals, 429s and the busiest 60-s window of one API (``stats()["rate"][api]``)."""
+        """Arrivals, 429s and the busiest 60-s window of one API (``stats()["rate"][api]``; api is
+        ``recover``, ``query``, ``certificates`` or ``punish``)."""
         return self.stats()["rate"][api]
 
     def recovers(self) -> Any:
-        """Every recover the sandbox holds."""
+        """Every recover the sandbox holds (``card_no`` decrypted, ``sgn_no``, ``req_scene`` when
+        given)."""
         return self.admin("GET", "/recovers")
+
+    def punishes(self) -> Any:
+        """Every punish the sandbox holds: ``out_request_no``, ``wxpay_punish_no``, ``mchid``,
+        ``bal_account_no`` and ``card_no`` decrypted, ``punish_scene`` with ``punish_scene_type``
+        (the JSON type it arrived as), ``state``, ``effect_state``, ``accept_count``, ... A punish
+        with ``punish_scene`` ``PUNISH_SCENE_FAILS`` ends FAILED."""
+        return self.admin("GET", "/punishes")
 
     def sign_notification(self, request: Dict[str, Any]) -> Any:
         """A result notification signed and encrypted as the platform sends it (headers, body)."""

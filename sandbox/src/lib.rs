@@ -1,5 +1,5 @@
 //! `wx_sandbox`: a local HTTPS stand-in for the WeChat Pay APIv3 endpoints that wx-recover uses
-//! (recover, query, certificates, result notifications), with fault injection.
+//! (recover, punish, query, certificates, result notifications), with fault injection.
 //!
 //! See `docs/sandbox.md` for the contract. In-process use:
 //!
@@ -28,6 +28,10 @@ mod util;
 
 use server::{Config, Shared};
 
+/// The `punish_scene` that makes a punish end FAILED (`error_code` `PUNISH_FAILED`); every
+/// other scene ends SUCCESS.
+pub use server::PUNISH_SCENE_FAILS;
+
 /// Start options. `state_dir` must be set by the caller.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -35,7 +39,8 @@ pub struct Options {
     pub state_dir: PathBuf,
     /// Plain `http://` URL that receives result notifications; `None` = no notifications.
     pub notify_url: Option<String>,
-    /// Time from acceptance (EXECUTING) to the final state (SUCCESS/FAILED). Default 200 ms.
+    /// Time from acceptance (EXECUTING) to the final state (SUCCESS/FAILED) of a recover or a
+    /// punish. Default 200 ms.
     pub recover_delay_ms: u64,
     /// Requests per minute per initiating merchant and per API; 0 = unlimited. Default 200.
     pub rate_limit_per_minute: u32,
@@ -234,7 +239,7 @@ impl Sandbox {
     }
 
     /// Same as `POST /rate-limit`: `{"per_minute": N}` for every endpoint, or with `"api":
-    /// "recover"|"query"|"certificates"` for one (0 = off). Returns `{"ok": true, "limits":
+    /// "recover"|"query"|"certificates"|"punish"` for one (0 = off). Returns `{"ok": true, "limits":
     /// {...}}`. `reset` sets the limits back to `Options::rate_limit_per_minute`.
     pub fn set_rate_limit(&self, request: Value) -> Result<Value, String> {
         self.shared.set_rate_limit(&request)
@@ -243,6 +248,12 @@ impl Sandbox {
     /// Same as `GET /recovers`.
     pub fn recovers(&self) -> Value {
         self.shared.recovers_json()
+    }
+
+    /// Same as `GET /punishes`: every punish received, `bal_account_no` and `card_no`
+    /// decrypted.
+    pub fn punishes(&self) -> Value {
+        self.shared.punishes_json()
     }
 
     /// Stops every listener and background task.

@@ -5,7 +5,7 @@
 //! `wx-sandbox fault KIND [COUNT] [--listener L] [--path P] [--ms N] --env-file PATH`
 //! `wx-sandbox reset --env-file PATH`
 //! `wx-sandbox orders [--count N] [--csv [--number-prefix P]] --env-file PATH`
-//! `wx-sandbox rate-limit N [--api recover|query|certificates] --env-file PATH`
+//! `wx-sandbox rate-limit N [--api recover|query|certificates|punish] --env-file PATH`
 //!
 //! `fault`, `reset` and `rate-limit` drive a running sandbox's admin API, so no harness needs to write JSON;
 //! `orders` lists the control orders it knows, so a first recover can use real numbers; with
@@ -21,8 +21,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use serde_json::{Map, Value};
 use wx_sandbox::{Options, Sandbox};
 
-/// Local HTTPS stand-in for the WeChat Pay recover, query, certificate and notification
-/// endpoints (see docs/sandbox.md).
+/// Local HTTPS stand-in for the WeChat Pay recover, punish, query, certificate and
+/// notification endpoints (see docs/sandbox.md).
 ///
 /// Without a subcommand it starts a sandbox, prints `ready DIR/sandbox.json` once every
 /// listener accepts connections, and runs until SIGINT or SIGTERM. The subcommands drive a
@@ -54,7 +54,8 @@ struct ServeArgs {
     /// Plain http:// URL that receives result notifications
     #[arg(long, value_name = "URL", allow_hyphen_values = true)]
     notify_url: Option<String>,
-    /// Time from acceptance (EXECUTING) to the final state, in ms [default: 200]
+    /// Time from acceptance (EXECUTING) to the final state of a recover or a punish, in ms
+    /// [default: 200]
     #[arg(long, value_name = "N", allow_hyphen_values = true,
           value_parser = integer::<u64>("--recover-delay-ms needs an integer"))]
     recover_delay_ms: Option<u64>,
@@ -114,7 +115,7 @@ struct FaultArgs {
     /// Only on this listener: primary, backup or both [default: both]
     #[arg(long, value_name = "L", allow_hyphen_values = true)]
     listener: Option<String>,
-    /// Only on this endpoint: recover, query or certificates [default: all]
+    /// Only on this endpoint: recover, query, certificates or punish [default: all]
     #[arg(long, value_name = "P", allow_hyphen_values = true)]
     path: Option<String>,
     /// Milliseconds: how long `delay` holds the answer [default: 1000], or after how long a
@@ -154,7 +155,7 @@ struct RateLimitArgs {
     /// Requests per minute; 0 = unlimited
     #[arg(value_name = "N", value_parser = integer::<u32>("N must be a non-negative integer"))]
     per_minute: u32,
-    /// Only for this endpoint: recover, query or certificates [default: all]
+    /// Only for this endpoint: recover, query, certificates or punish [default: all]
     #[arg(long, value_name = "API", allow_hyphen_values = true)]
     api: Option<String>,
     #[command(flatten)]

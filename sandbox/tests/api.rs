@@ -419,7 +419,7 @@ fn query_rules() {
     c.query("OUT%zz", &mchid).expect_err(400, "PARAM_ERROR");
     for pq in [
         format!("{QUERY}X?mchid={mchid}"),
-        format!("{QUERY}X?control_type=PUNISH&mchid={mchid}"),
+        format!("{QUERY}X?control_type=punish&mchid={mchid}"),
         format!("{QUERY}X?control_type=RECOVER"),
         format!("{QUERY}X?control_type=RECOVER&mchid="),
         format!("{QUERY}X"),
@@ -589,7 +589,7 @@ fn rate_limit_changes_at_runtime() {
             .expect("set");
     assert_eq!(
         v["limits"],
-        json!({"recover": 2, "query": 4, "certificates": 2})
+        json!({"recover": 2, "query": 4, "certificates": 2, "punish": 2})
     );
     for i in 0..4 {
         assert_eq!(c.query(&format!("N{i}"), "1").status, 404, "query {i}");
@@ -615,7 +615,7 @@ fn rate_limit_changes_at_runtime() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         v["limits"],
-        json!({"recover": 0, "query": 0, "certificates": 0})
+        json!({"recover": 0, "query": 0, "certificates": 0, "punish": 0})
     );
     for i in 2..8 {
         assert_eq!(

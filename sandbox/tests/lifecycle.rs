@@ -396,6 +396,10 @@ fn admin_subcommands_set_rate_limits_and_install_a_blackhole() {
     assert_eq!(limits(&e), [7, 7, 7]);
     assert_eq!(run(&["rate-limit", "9", "--api", "query"]), Some(0));
     assert_eq!(limits(&e), [7, 9, 7]);
+    assert_eq!(run(&["rate-limit", "4", "--api", "punish"]), Some(0));
+    assert_eq!(e.sb.stats()["rate"]["punish"]["limit"], 4);
+    assert_eq!(run(&["fault", "delay", "--path", "punish"]), Some(0));
+    assert_eq!(run(&["fault", "delay", "--path", "punishes"]), Some(2));
     for bad in [
         &["rate-limit"][..],
         &["rate-limit", "x"],
@@ -412,7 +416,7 @@ fn admin_subcommands_set_rate_limits_and_install_a_blackhole() {
         run(&["fault", "blackhole", "3", "--listener", "primary"]),
         Some(0)
     );
-    assert_eq!(e.sb.stats()["faults_pending"], 1);
+    assert_eq!(e.sb.stats()["faults_pending"], 2);
     assert_eq!(run(&["reset"]), Some(0));
     assert_eq!(e.sb.stats()["faults_pending"], 0);
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The admin API on its plain-HTTP listener (`POST /faults`, `/reset`, `/clock`, `/rate-limit`,
-//! `/rotate-certificate`, `/sign-notification`; `GET /stats`, `/recovers`, `/spoiled`), and
-//! the operations only it serves: statistics and notification signing.
+//! `/rotate-certificate`, `/sign-notification`; `GET /stats`, `/recovers`, `/punishes`,
+//! `/spoiled`), and the operations only it serves: statistics and notification signing.
 
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
@@ -37,6 +37,8 @@ impl Shared {
             "backup": l(1),
             "recovers_accepted": self.recovers_accepted.load(Ordering::Relaxed),
             "recover_records": st.recovers.len(),
+            "punishes_accepted": self.punishes_accepted.load(Ordering::Relaxed),
+            "punish_records": st.punishes.len(),
             "signature_failures": self.signature_failures.load(Ordering::Relaxed),
             "notifications_delivered": self.notifications_delivered.load(Ordering::Relaxed),
             "faults_pending": st.faults.len(),
@@ -185,10 +187,11 @@ async fn admin_handle(
         ("POST", "/rotate-certificate") => json_op(&body, |v| sh.rotate_certificate(v)),
         ("POST", "/sign-notification") => json_op(&body, |v| sh.sign_notification(v)),
         ("GET", "/recovers") => admin_json(200, &sh.recovers_json()),
+        ("GET", "/punishes") => admin_json(200, &sh.punishes_json()),
         ("POST", "/rate-limit") => json_op(&body, |v| sh.set_rate_limit(v)),
         _ => admin_json(
             404,
-            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, POST /clock, POST /rate-limit, GET /stats, GET /recovers, GET /spoiled, POST /rotate-certificate, POST /sign-notification"}),
+            &json!({"code": "NOT_FOUND", "message": "admin API: POST /faults, POST /reset, POST /clock, POST /rate-limit, GET /stats, GET /recovers, GET /punishes, GET /spoiled, POST /rotate-certificate, POST /sign-notification"}),
         ),
     };
     eprintln!(

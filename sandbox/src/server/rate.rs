@@ -101,7 +101,7 @@ impl Shared {
     }
 
     /// Admin `POST /rate-limit`: `{"per_minute": N}` sets every endpoint's limit, `{"per_minute":
-    /// N, "api": "recover"|"query"|"certificates"}` one of them (0 = off). Requests already in
+    /// N, "api": "recover"|"query"|"certificates"|"punish"}` one of them (0 = off). Requests already in
     /// the window keep counting. Answers `{"ok": true, "limits": {...}}`.
     pub fn set_rate_limit(&self, v: &Value) -> Result<Value, String> {
         let obj = v

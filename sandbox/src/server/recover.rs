@@ -1,6 +1,7 @@
 //! `POST /v3/aggracct-bc/wb-channel/control-orders/recover`: lifting a control order (解管),
-//! its re-entry rules, the delayed final state (which sends the result notification), and the
-//! recover order as the query, the notification and `GET /recovers` show it.
+//! a seeded one or one a punish placed, its re-entry rules, the delayed final state (which
+//! sends the result notification and marks a punish's order RECOVERED), and the recover order
+//! as the query, the notification and `GET /recovers` show it.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -10,11 +11,12 @@ use openssl::pkey::{PKey, Private};
 use serde_json::{json, Map, Value};
 
 use super::answer::{Answer, Serial};
+use super::fields::{body_object, encrypted, opt_enum, opt_string, out_request_no, req_field};
+use super::punish::{PUNISH_RULE_VERSION, REQ_SCENES};
 use super::routes::Call;
-use super::state::{RState, RecoverRecord, Shared};
-use crate::crypto::oaep_decrypt;
+use super::state::{RState, RecoverRecord, Shared, State, Target};
 use crate::notify;
-use crate::util::{compact_time, has_control, now_unix, random_digits, rfc3339, unb64};
+use crate::util::{compact_time, now_unix, random_digits, rfc3339};
 
 /// The route's handler.
 pub fn answer(sh: &Arc<Shared>, call: &Call<'_>) -> Answer {
@@ -28,25 +30,27 @@ struct RecoverReq {
     mchid: String,
     bal_plain: String,
     reason: Option<String>,
+    card_plain: Option<String>,
+    sgn_no: Option<String>,
+    req_scene: Option<String>,
+}
+
+/// The control order a recover names, found: its ledger, and the scene and rule version its
+/// `recover_order` carries.
+struct Resolved {
+    target: Target,
+    ledger: String,
+    punish_scene: String,
+    punish_rule_version: String,
 }
 
 impl Shared {
     fn do_recover(self: &Arc<Self>, body: &[u8], serial: Serial) -> Answer {
-        let v: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
-            Err(e) => return Answer::param(format!("request body is not valid JSON: {e}")),
+        let obj = match body_object(body) {
+            Ok(o) => o,
+            Err(a) => return a,
         };
-        let Some(obj) = v.as_object() else {
-            return Answer::param("request body must be a JSON object");
-        };
-        let key = match serial {
-            Serial::PubKey => self.mat.wechatpay_key.clone(),
-            Serial::Cert(i) => match self.certs_read().get(i) {
-                Some(c) => c.key.clone(),
-                None => self.mat.wechatpay_key.clone(),
-            },
-        };
-        let req = match parse_recover(obj, &key) {
+        let req = match parse_recover(&obj, &self.decryption_key(serial)) {
             Ok(r) => r,
             Err(a) => return a,
         };
@@ -57,31 +61,41 @@ impl Shared {
                 "out_request_no must differ from related_webank_punish_no",
             );
         }
-        let Some(idxs) = self.by_mchid.get(&req.mchid) else {
-            return Answer::err(400, "NOT_FOUND", "target merchant (mchid) does not exist");
+        let mut st = self.lock();
+        let found = match self.resolve(&st, &req) {
+            Ok(f) => f,
+            Err(a) => return a,
         };
-        let Some(&oi) = idxs.iter().find(|&&i| {
-            let o = &self.orders[i];
-            o.related_webank_punish_no == req.related_webank_punish_no
-                && o.related_wxpay_punish_no == req.related_wxpay_punish_no
-        }) else {
-            return Answer::err(404, "NOT_FOUND", "related control order does not exist");
-        };
-        if self.orders[oi].bal_account_no != req.bal_plain {
+        if found.ledger != req.bal_plain {
             return Answer::err(
                 400,
                 "INVALID_REQUEST",
                 "bal_account_no is not the ledger of the related control order",
             );
         }
-        let mut st = self.lock();
+        if let Target::Punish(pi) = found.target {
+            let state = st.punishes[pi].state;
+            if state != RState::Success {
+                return Answer::err(
+                    400,
+                    "INVALID_REQUEST",
+                    format!(
+                        "the related control order is not in effect (punish_state {})",
+                        state.as_str()
+                    ),
+                );
+            }
+        }
         if let Some(&ri) = st.by_out.get(&req.out_request_no) {
             let r = &mut st.recovers[ri];
             let same = r.related_webank_punish_no == req.related_webank_punish_no
                 && r.related_wxpay_punish_no == req.related_wxpay_punish_no
                 && r.mchid == req.mchid
                 && r.bal_plain == req.bal_plain
-                && r.reason == req.reason;
+                && r.reason == req.reason
+                && r.card_plain == req.card_plain
+                && r.sgn_no == req.sgn_no
+                && r.req_scene == req.req_scene;
             if !same {
                 return Answer::err(
                     400,
@@ -99,7 +113,7 @@ impl Shared {
         if st
             .recovers
             .iter()
-            .any(|r| r.order_idx == oi && r.state != RState::Failed)
+            .any(|r| r.target == found.target && r.state != RState::Failed)
         {
             return Answer::err(
                 400,
@@ -118,12 +132,17 @@ impl Shared {
         let rec = RecoverRecord {
             out_request_no: req.out_request_no.clone(),
             wxpay_recover_no: wxpay_recover_no.clone(),
-            order_idx: oi,
+            target: found.target,
+            punish_scene: found.punish_scene,
+            punish_rule_version: found.punish_rule_version,
             related_webank_punish_no: req.related_webank_punish_no,
             related_wxpay_punish_no: req.related_wxpay_punish_no,
             mchid: req.mchid,
             bal_plain: req.bal_plain,
             reason: req.reason,
+            card_plain: req.card_plain,
+            sgn_no: req.sgn_no,
+            req_scene: req.req_scene,
             state: RState::Executing,
             accept_time: now,
             finish_time: None,
@@ -146,6 +165,57 @@ impl Shared {
         )
     }
 
+    /// The control order the recover names: a seeded one, else one a punish placed (its
+    /// `out_request_no` and `wxpay_punish_no`), of the recover's target merchant.
+    fn resolve(&self, st: &State, req: &RecoverReq) -> Result<Resolved, Answer> {
+        let seeded = self.by_mchid.get(&req.mchid);
+        if seeded.is_none() && !st.punishes.iter().any(|p| p.req.mchid == req.mchid) {
+            return Err(Answer::err(
+                400,
+                "NOT_FOUND",
+                "target merchant (mchid) does not exist",
+            ));
+        }
+        let seeded = seeded.into_iter().flatten().copied().find(|&i| {
+            let o = &self.orders[i];
+            o.related_webank_punish_no == req.related_webank_punish_no
+                && o.related_wxpay_punish_no == req.related_wxpay_punish_no
+        });
+        if let Some(oi) = seeded {
+            let o = &self.orders[oi];
+            return Ok(Resolved {
+                target: Target::Seeded(oi),
+                ledger: o.bal_account_no.clone(),
+                punish_scene: o.punish_scene.to_string(),
+                punish_rule_version: o.punish_rule_version.to_string(),
+            });
+        }
+        let punish = st
+            .punish_by_out
+            .get(&req.related_webank_punish_no)
+            .copied()
+            .filter(|&pi| {
+                let p = &st.punishes[pi];
+                p.wxpay_punish_no == req.related_wxpay_punish_no && p.req.mchid == req.mchid
+            });
+        match punish {
+            Some(pi) => {
+                let p = &st.punishes[pi];
+                Ok(Resolved {
+                    target: Target::Punish(pi),
+                    ledger: p.req.bal_plain.clone(),
+                    punish_scene: p.req.punish_scene.to_string(),
+                    punish_rule_version: PUNISH_RULE_VERSION.to_string(),
+                })
+            }
+            None => Err(Answer::err(
+                404,
+                "NOT_FOUND",
+                "related control order does not exist",
+            )),
+        }
+    }
+
     fn finish_recover(self: &Arc<Self>, ri: usize) {
         let plain = {
             let mut st = self.lock();
@@ -155,13 +225,22 @@ impl Shared {
             if r.state != RState::Executing {
                 return;
             }
-            r.state = if self.orders[r.order_idx].success {
+            let success = match r.target {
+                Target::Seeded(oi) => self.orders[oi].success,
+                Target::Punish(_) => true,
+            };
+            r.state = if success {
                 RState::Success
             } else {
                 RState::Failed
             };
             r.finish_time = Some(now_unix());
             let r = r.clone();
+            if let (Target::Punish(pi), RState::Success) = (r.target, r.state) {
+                if let Some(p) = st.punishes.get_mut(pi) {
+                    p.recovered = true;
+                }
+            }
             (self.recover_order_json(&r), r.state)
         };
         if let Some(url) = self.cfg.notify_url.clone() {
@@ -174,7 +253,6 @@ impl Shared {
 
     /// The recover order as the query answers it and the notification carries it.
     pub(super) fn recover_order_json(&self, r: &RecoverRecord) -> Value {
-        let o = &self.orders[r.order_idx];
         let mut m = Map::new();
         m.insert("wxpay_recover_no".into(), json!(r.wxpay_recover_no));
         m.insert("out_request_no".into(), json!(r.out_request_no));
@@ -183,8 +261,8 @@ impl Shared {
             json!(r.related_wxpay_punish_no),
         );
         m.insert("mchid".into(), json!(r.mchid));
-        m.insert("punish_scene".into(), json!(o.punish_scene));
-        m.insert("punish_rule_version".into(), json!(o.punish_rule_version));
+        m.insert("punish_scene".into(), json!(r.punish_scene));
+        m.insert("punish_rule_version".into(), json!(r.punish_rule_version));
         m.insert("recover_accept_time".into(), json!(rfc3339(r.accept_time)));
         if let Some(t) = r.finish_time {
             m.insert("recover_finish_time".into(), json!(rfc3339(t)));
@@ -231,6 +309,15 @@ impl Shared {
                     if let Some(reason) = &r.reason {
                         m.insert("recover_reason".into(), json!(reason));
                     }
+                    for (k, v) in [
+                        ("card_no", &r.card_plain),
+                        ("sgn_no", &r.sgn_no),
+                        ("req_scene", &r.req_scene),
+                    ] {
+                        if let Some(v) = v {
+                            m.insert(k.into(), json!(v));
+                        }
+                    }
                     Value::Object(m)
                 })
                 .collect(),
@@ -238,93 +325,14 @@ impl Shared {
     }
 }
 
-/// A required string field: present, non-empty, without control characters.
-fn req_field(obj: &Map<String, Value>, name: &str) -> Result<String, Answer> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Err(Answer::param_field(
-            name,
-            format!("missing required field {name}"),
-        )),
-        Some(Value::String(s)) => {
-            if s.is_empty() {
-                Err(Answer::param_field(
-                    name,
-                    format!("field {name} must not be empty"),
-                ))
-            } else if has_control(s) {
-                Err(Answer::param_field(
-                    name,
-                    format!("field {name} contains control characters"),
-                ))
-            } else {
-                Ok(s.clone())
-            }
-        }
-        Some(_) => Err(Answer::param_field(
-            name,
-            format!("field {name} must be a string"),
-        )),
-    }
-}
-
-/// The request body's fields, `bal_account_no` decrypted with `key`; `Err` is the 400 answer.
+/// The request body's fields, the encrypted ones decrypted with `key`; `Err` is the 400 answer.
 fn parse_recover(obj: &Map<String, Value>, key: &PKey<Private>) -> Result<RecoverReq, Answer> {
-    let out_request_no = req_field(obj, "out_request_no")?;
-    if out_request_no.len() > 64 {
-        return Err(Answer::param_field(
-            "out_request_no",
-            "field out_request_no is longer than 64 bytes",
-        ));
-    }
+    let out_request_no = out_request_no(obj)?;
     let related_webank_punish_no = req_field(obj, "related_webank_punish_no")?;
     let related_wxpay_punish_no = req_field(obj, "related_wxpay_punish_no")?;
     let mchid = req_field(obj, "mchid")?;
-    let bal_ct = req_field(obj, "bal_account_no")?;
-    let ct = unb64(&bal_ct).ok_or_else(|| {
-        Answer::param_field(
-            "bal_account_no",
-            "field bal_account_no is not base64 (it must be encrypted)",
-        )
-    })?;
-    let pt = oaep_decrypt(key, &ct).map_err(|_| {
-        Answer::param_field(
-            "bal_account_no",
-            "field bal_account_no could not be decrypted (RSA-OAEP SHA-1 with the WeChat Pay public key expected)",
-        )
-    })?;
-    let bal_plain = String::from_utf8(pt).map_err(|_| {
-        Answer::param_field("bal_account_no", "decrypted bal_account_no is not UTF-8")
-    })?;
-    if bal_plain.is_empty() || has_control(&bal_plain) || bal_plain.len() > 214 {
-        return Err(Answer::param_field(
-            "bal_account_no",
-            "decrypted bal_account_no is empty, too long or contains control characters",
-        ));
-    }
-    let reason = match obj.get("recover_reason") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => {
-            if s.chars().count() > 256 {
-                return Err(Answer::param_field(
-                    "recover_reason",
-                    "field recover_reason is longer than 256 characters",
-                ));
-            }
-            if has_control(s) {
-                return Err(Answer::param_field(
-                    "recover_reason",
-                    "field recover_reason contains control characters",
-                ));
-            }
-            Some(s.clone())
-        }
-        Some(_) => {
-            return Err(Answer::param_field(
-                "recover_reason",
-                "field recover_reason must be a string",
-            ))
-        }
-    };
+    let bal_plain = encrypted(obj, "bal_account_no", key, true)?.unwrap_or_default();
+    let reason = opt_string(obj, "recover_reason", Some(256))?;
     Ok(RecoverReq {
         out_request_no,
         related_webank_punish_no,
@@ -332,5 +340,8 @@ fn parse_recover(obj: &Map<String, Value>, key: &PKey<Private>) -> Result<Recove
         mchid,
         bal_plain,
         reason,
+        card_plain: encrypted(obj, "card_no", key, false)?,
+        sgn_no: opt_string(obj, "sgn_no", None)?,
+        req_scene: opt_enum(obj, "req_scene", &REQ_SCENES)?,
     })
 }

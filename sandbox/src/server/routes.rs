@@ -10,14 +10,15 @@ use hyper::Method;
 
 use super::answer::{Answer, Serial};
 use super::state::Shared;
-use super::{certificates, query, recover};
+use super::{certificates, punish, query, recover};
 
 pub const RECOVER_PATH: &str = "/v3/aggracct-bc/wb-channel/control-orders/recover";
+pub const PUNISH_PATH: &str = "/v3/aggracct-bc/wb-channel/control-orders/punish";
 pub const QUERY_PREFIX: &str = "/v3/aggracct-bc/wb-channel/control-orders/";
 pub const CERTIFICATES_PATH: &str = "/v3/certificates";
 
 /// The number of rows in `ROUTES`.
-pub const API_COUNT: usize = 3;
+pub const API_COUNT: usize = 4;
 
 /// The platform endpoints, in the order `/stats` `rate` and error messages list them.
 pub static ROUTES: [Route; API_COUNT] = [
@@ -44,6 +45,14 @@ pub static ROUTES: [Route; API_COUNT] = [
         serial: SerialRule::Bootstrap,
         stats_key: Some("certificates_requests"),
         handler: certificates::answer,
+    },
+    Route {
+        name: "punish",
+        method: Method::POST,
+        path: PathMatch::Exact(PUNISH_PATH),
+        serial: SerialRule::Required,
+        stats_key: None,
+        handler: punish::answer,
     },
 ];
 
@@ -136,7 +145,7 @@ impl Api {
             .map(Api)
     }
 
-    /// The names for error messages: `"recover", "query" or "certificates"`.
+    /// The names for error messages: `"recover", "query", "certificates" or "punish"`.
     pub fn names_quoted() -> String {
         let quoted: Vec<String> = Api::all().map(|a| format!("\"{}\"", a.name())).collect();
         match quoted.split_last() {
@@ -158,7 +167,7 @@ mod tests {
         assert_eq!(Api::parse("notify"), None);
         assert_eq!(
             Api::names_quoted(),
-            "\"recover\", \"query\" or \"certificates\""
+            "\"recover\", \"query\", \"certificates\" or \"punish\""
         );
     }
 
@@ -167,6 +176,9 @@ mod tests {
         let name = |m: &Method, p: &str| Api::for_request(m, p).map(Api::name);
         assert_eq!(name(&Method::POST, RECOVER_PATH), Some("recover"));
         assert_eq!(name(&Method::GET, CERTIFICATES_PATH), Some("certificates"));
+        assert_eq!(name(&Method::POST, PUNISH_PATH), Some("punish"));
+        // Read with GET, it is a query for out_request_no "punish", as for the recover path.
+        assert_eq!(name(&Method::GET, PUNISH_PATH), Some("query"));
         assert_eq!(
             name(&Method::GET, &format!("{QUERY_PREFIX}OUT-1")),
             Some("query")
@@ -179,6 +191,7 @@ mod tests {
             (Method::POST, format!("{QUERY_PREFIX}OUT-1")),
             (Method::POST, CERTIFICATES_PATH.to_string()),
             (Method::PUT, RECOVER_PATH.to_string()),
+            (Method::PUT, PUNISH_PATH.to_string()),
             (Method::GET, "/v3/certificates/".to_string()),
         ] {
             assert_eq!(name(&m, &p), None, "{m} {p}");

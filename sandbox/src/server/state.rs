@@ -1,5 +1,5 @@
-//! What every request shares: `Shared`, its configuration, recover records and listener
-//! controls, and the accessors every part of the server uses (lock, ids, the clock).
+//! What every request shares: `Shared`, its configuration, recover and punish records and
+//! listener controls, and the accessors every part of the server uses (lock, ids, the clock).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
@@ -44,17 +44,64 @@ impl RState {
     }
 }
 
+/// The control order a recover lifts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Target {
+    /// A seeded order (index into `Shared::orders`).
+    Seeded(usize),
+    /// An order placed by a punish (index into `State::punishes`).
+    Punish(usize),
+}
+
 #[derive(Clone, Debug)]
 pub struct RecoverRecord {
     pub out_request_no: String,
     pub wxpay_recover_no: String,
-    pub order_idx: usize,
+    pub target: Target,
+    /// The target's scene and rule version, as the `recover_order` carries them (strings).
+    pub punish_scene: String,
+    pub punish_rule_version: String,
     pub related_webank_punish_no: String,
     pub related_wxpay_punish_no: String,
     pub mchid: String,
     pub bal_plain: String,
     pub reason: Option<String>,
+    /// The optional fields of the published description: `card_no` decrypted.
+    pub card_plain: Option<String>,
+    pub sgn_no: Option<String>,
+    pub req_scene: Option<String>,
     pub state: RState,
+    pub accept_time: i64,
+    pub finish_time: Option<i64>,
+    pub accept_count: u64,
+}
+
+/// What a punish request asked for, encrypted fields decrypted: a re-entry must ask for
+/// exactly the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PunishReq {
+    pub out_request_no: String,
+    pub mchid: String,
+    pub bal_plain: String,
+    pub punish_scene: i64,
+    pub reason: Option<String>,
+    /// As sent (RFC 3339).
+    pub end_time: Option<String>,
+    pub card_plain: Option<String>,
+    pub sgn_no: Option<String>,
+    pub req_scene: Option<String>,
+    pub fund_repatriation_strategy: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PunishRecord {
+    pub req: PunishReq,
+    /// The JSON type `punish_scene` arrived as (always `integer`: others are refused).
+    pub scene_type: &'static str,
+    pub wxpay_punish_no: String,
+    pub state: RState,
+    /// Set when a recover of this order reached SUCCESS (`effect_state` RECOVERED).
+    pub recovered: bool,
     pub accept_time: i64,
     pub finish_time: Option<i64>,
     pub accept_count: u64,
@@ -65,6 +112,9 @@ pub struct RecoverRecord {
 pub struct State {
     pub recovers: Vec<RecoverRecord>,
     pub by_out: HashMap<String, usize>,
+    pub punishes: Vec<PunishRecord>,
+    /// Punishes by their `out_request_no` (what a recover names `related_webank_punish_no`).
+    pub punish_by_out: HashMap<String, usize>,
     pub faults: Vec<Fault>,
     /// Faults that acted, per listener (primary, backup) and kind, since the start: what a
     /// soak reports, and how it knows its storm reached the traffic.
@@ -132,10 +182,12 @@ pub struct Shared {
     pub listeners: [ListenerCtl; 2],
     pub(super) signature_failures: AtomicU64,
     pub(super) recovers_accepted: AtomicU64,
+    pub(super) punishes_accepted: AtomicU64,
     pub notifications_delivered: AtomicU64,
     pub(super) rid_prefix: String,
     pub(super) rid_ctr: AtomicU64,
     pub(super) recover_ctr: AtomicU64,
+    pub(super) punish_ctr: AtomicU64,
     pub(super) acceptor: SslAcceptor,
     pub handle: tokio::runtime::Handle,
 }
@@ -183,10 +235,12 @@ impl Shared {
             listeners: [ctl(ports[0]), ctl(ports[1])],
             signature_failures: AtomicU64::new(0),
             recovers_accepted: AtomicU64::new(0),
+            punishes_accepted: AtomicU64::new(0),
             notifications_delivered: AtomicU64::new(0),
             rid_prefix: random_hex_upper(16),
             rid_ctr: AtomicU64::new(1),
             recover_ctr: AtomicU64::new(1),
+            punish_ctr: AtomicU64::new(1),
             acceptor,
             handle,
         }

@@ -19,6 +19,10 @@ use reqwest::blocking::Client as Http;
 use serde_json::{json, Value};
 use wx_sandbox::{Options, Sandbox};
 
+mod punish;
+#[allow(unused_imports)]
+pub use punish::PUNISH;
+
 pub const RECOVER: &str = "/v3/aggracct-bc/wb-channel/control-orders/recover";
 pub const QUERY: &str = "/v3/aggracct-bc/wb-channel/control-orders/";
 
