@@ -17,9 +17,10 @@ use crate::exchange::executor::Executor;
 use crate::exchange::stats::{Endpoint, Stats};
 use crate::infra::config::Config;
 use crate::infra::log::{Level, Sink};
-use crate::journal::{Entry, Journal, ReconcileOptions, ReconcileReport};
+use crate::journal::{Entry, Journal, Kind as JournalKind, ReconcileOptions, ReconcileReport};
 use crate::protocol::model::{Accepted, RecoverOrder, RecoverRequest};
 use crate::protocol::notify::{self, Notification};
+use crate::protocol::punish::{PunishAccepted, PunishOrder, PunishRequest};
 pub use crate::protocol::signing::SignedHeaders;
 
 /// A WeChat Pay client for one merchant. `Send + Sync`: share one per process; it keeps one
@@ -89,6 +90,33 @@ impl Client {
         }
     }
 
+    /// Places a control order (管控). Every guarantee of `submit` holds: the same bytes on every
+    /// attempt (re-entry, never a second control), its own quota bucket (`punish`), the
+    /// breaker, and with a journal the order recorded durably before the first byte goes out.
+    /// The answer's `wxpay_punish_no` and `out_request_no` are what a later recover names as
+    /// `related_wxpay_punish_no` and `related_webank_punish_no`.
+    pub fn punish(&self, request: &PunishRequest) -> Result<PunishAccepted> {
+        request.validate()?;
+        match &self.journal {
+            Some(_) => self.journal()?.submit_punish(self.api(), request),
+            None => {
+                let (serial, body) = api::punish::body(self.api(), request)?;
+                api::punish::send(self.api(), &request.out_request_no, &body, &serial)
+            }
+        }
+    }
+
+    /// Queries a control order (`control_type=PUNISH`) by its `out_request_no` for the target
+    /// merchant `mchid`; the answer must be about that order. With a journal, the state it
+    /// names is recorded.
+    pub fn query_punish(&self, out_request_no: &str, mchid: &str) -> Result<PunishOrder> {
+        let order = api::query::punish(self.api(), out_request_no, mchid)?;
+        if let Some(j) = &self.journal {
+            j.record_punish_query(&self.exec.logger, &order);
+        }
+        Ok(order)
+    }
+
     /// Queries a recover by its `out_request_no` for the target merchant `mchid`. The answer
     /// must be about that order: another order's state is never returned as this one's. With a
     /// journal, the state it names is recorded.
@@ -143,9 +171,18 @@ impl Client {
         self.journal()?.pending()
     }
 
-    /// One journal entry, or `None`.
+    /// One recover's journal entry, or `None`.
     pub fn journal_entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
-        self.journal()?.entry(out_request_no)
+        self.journal()?.entry(JournalKind::Recover, out_request_no)
+    }
+
+    /// One journal entry of `kind` (the platform numbers punishes and recovers separately).
+    pub fn journal_entry_of(
+        &self,
+        out_request_no: &str,
+        kind: JournalKind,
+    ) -> Result<Option<Entry>> {
+        self.journal()?.entry(kind, out_request_no)
     }
 
     /// Deletes final entries that finished more than `older_than_days` ago; never a pending
@@ -169,6 +206,7 @@ impl Client {
             recover: e.counters.snapshot(Endpoint::Recover),
             query: e.counters.snapshot(Endpoint::Query),
             certificates: e.counters.snapshot(Endpoint::Certificates),
+            punish: e.counters.snapshot(Endpoint::Punish),
             active_host,
             breaker,
             backup_down,

@@ -27,13 +27,17 @@ pub use crate::infra::config::{Config, PlatformKey, StoreFallback};
 pub use crate::infra::log::{Level, Sink};
 pub use crate::journal::copy::{copy as journal_copy, CopyReport as JournalCopyReport};
 pub use crate::journal::{
-    pending_at as journal_pending_at, Entry as JournalEntry, JournalState, LastError,
-    ReconcileOptions, ReconcileReport,
+    pending_at as journal_pending_at, Entry as JournalEntry, JournalState, Kind as JournalKind,
+    LastError, ReconcileOptions, ReconcileReport,
 };
 pub use crate::protocol::model::{
     Accepted, RecoverOrder, RecoverRequest, RecoverState, RECOVER_ORDER_FIELDS,
 };
 pub use crate::protocol::notify::{Notification, NOTIFICATION_FIELDS};
+pub use crate::protocol::punish::{
+    EffectState, PunishAccepted, PunishOrder, PunishRequest, PunishState,
+    FUND_REPATRIATION_STRATEGIES, PUNISH_ORDER_FIELDS, REQ_SCENES,
+};
 pub use crate::protocol::signing::SignedHeaders;
 
 /// Entry points for the fuzz targets only; not part of the API.

@@ -333,7 +333,7 @@ fn a_journal_written_by_0_2_is_read_and_migrated_to_stable_codes() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let stored: Vec<String> = conn
         .prepare("SELECT error_status FROM entries WHERE error_status IS NOT NULL ORDER BY out_request_no")
         .unwrap()

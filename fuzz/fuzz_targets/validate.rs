@@ -28,6 +28,7 @@ fuzz_target!(|i: Input| {
         mchid: i.mchid,
         bal_account_no: i.bal_account_no,
         recover_reason: i.recover_reason,
+        ..Default::default()
     };
     let rules_hold = ident_ok(&r.out_request_no)
         && r.out_request_no.len() <= 64

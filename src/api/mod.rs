@@ -1,12 +1,13 @@
 //! Layer 4, the API calls: each call of WeChat Pay's control-order API family is a `CallSpec`
 //! row below (how it goes on the wire) and a file that builds its body and checks its answer
-//! (`recover`, `query`); `call` sends one through the executor with the platform keys as its
+//! (`recover`, `punish`, `query`); `call` sends one through the executor with the platform keys as its
 //! verifier; `keys` chooses the WeChat Pay key that encrypts and verifies, and
 //! downloads platform certificates. Sends through the exchange layer; uses everything below.
 //! Adding an endpoint: one row here, one file beside this one.
 
 pub(crate) mod call;
 pub(crate) mod keys;
+pub(crate) mod punish;
 pub(crate) mod query;
 pub(crate) mod recover;
 
@@ -48,6 +49,13 @@ pub(crate) const CERTIFICATES: CallSpec = CallSpec {
     endpoint: Endpoint::Certificates,
     method: Method::GET,
     path: "/v3/certificates",
+};
+
+/// 管控: `POST …/control-orders/punish` (the family's description of 2025.09.09).
+pub(crate) const PUNISH: CallSpec = CallSpec {
+    endpoint: Endpoint::Punish,
+    method: Method::POST,
+    path: "/v3/aggracct-bc/wb-channel/control-orders/punish",
 };
 
 /// Everything but RFC 3986 unreserved characters is encoded in a path segment or query value.
@@ -93,7 +101,7 @@ mod tests {
 
     #[test]
     fn every_call_has_one_row_and_its_own_bucket() {
-        let calls = [&RECOVER, &QUERY, &CERTIFICATES];
+        let calls = [&RECOVER, &QUERY, &CERTIFICATES, &PUNISH];
         let endpoints: Vec<Endpoint> = calls.iter().map(|c| c.endpoint).collect();
         assert_eq!(endpoints, Endpoint::ALL.to_vec());
         assert!(calls.iter().all(|c| c.path.starts_with("/v3/")));

@@ -24,6 +24,19 @@ pub(crate) fn body(api: Api<'_>, request: &RecoverRequest) -> Result<(String, Ve
     if let Some(reason) = &request.recover_reason {
         body["recover_reason"] = Value::String(reason.clone());
     }
+    // The family's optional fields, each only when given: without them the body is
+    // byte-for-byte what it was.
+    if let Some(card) = &request.card_no {
+        body["card_no"] = Value::String(crypto::encrypt_oaep(&key, card.as_bytes())?);
+    }
+    for (name, value) in [
+        ("sgn_no", &request.sgn_no),
+        ("req_scene", &request.req_scene),
+    ] {
+        if let Some(v) = value {
+            body[name] = Value::String(v.clone());
+        }
+    }
     let body = serde_json::to_vec(&body)
         .map_err(|e| Error::internal(format!("serialising the request: {e}")))?;
     Ok((serial, body))

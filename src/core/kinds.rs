@@ -89,16 +89,25 @@ pub enum Endpoint {
     Recover = 0,
     Query = 1,
     Certificates = 2,
+    /// 管控 (punish): its own bucket, 200/min per merchant like the recover.
+    Punish = 3,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 3] = [Endpoint::Recover, Endpoint::Query, Endpoint::Certificates];
+    pub const ALL: [Endpoint; Endpoint::COUNT] = [
+        Endpoint::Recover,
+        Endpoint::Query,
+        Endpoint::Certificates,
+        Endpoint::Punish,
+    ];
+    pub const COUNT: usize = 4;
 
     pub fn as_str(self) -> &'static str {
         match self {
             Endpoint::Recover => "recover",
             Endpoint::Query => "query",
             Endpoint::Certificates => "certificates",
+            Endpoint::Punish => "punish",
         }
     }
 }

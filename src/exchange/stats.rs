@@ -58,7 +58,7 @@ endpoint_counters! {
 
 #[derive(Default)]
 pub(crate) struct Counters {
-    endpoints: [EndpointCounters; 3],
+    endpoints: [EndpointCounters; Endpoint::COUNT],
 }
 
 impl Counters {
@@ -77,6 +77,7 @@ pub struct Stats {
     pub recover: EndpointStats,
     pub query: EndpointStats,
     pub certificates: EndpointStats,
+    pub punish: EndpointStats,
     /// Where the next call goes.
     pub active_host: Host,
     pub breaker: BreakerState,
@@ -96,6 +97,7 @@ impl Stats {
             Endpoint::Recover => &self.recover,
             Endpoint::Query => &self.query,
             Endpoint::Certificates => &self.certificates,
+            Endpoint::Punish => &self.punish,
         }
     }
 }

@@ -34,6 +34,7 @@ fn request_from(r: &wx_recover_request) -> crate::Result<RecoverRequest> {
         mchid: req_str(r.mchid, "mchid")?.to_string(),
         bal_account_no: req_str(r.bal_account_no, "bal_account_no")?.to_string(),
         recover_reason: opt_str(r.recover_reason, "recover_reason")?.map(str::to_string),
+        ..Default::default()
     })
 }
 

@@ -4,16 +4,20 @@
 //! clock: the host's for SQLite, the database server's for PostgreSQL, so that leases taken
 //! by replicas on different hosts compare on one clock.
 
-use super::{Entry, JournalState, LastError};
+use super::{Entry, JournalState, Kind, LastError};
 use crate::core::error::Result;
 
 /// A new order, as recorded before its first byte goes out. Never the plaintext ledger id:
 /// `body` holds it encrypted and `digest` keyed.
 pub(crate) struct NewEntry<'a> {
+    pub kind: Kind,
     pub out_request_no: &'a str,
+    /// Empty for a punish.
     pub related_webank_punish_no: &'a str,
+    /// Empty for a punish.
     pub related_wxpay_punish_no: &'a str,
     pub mchid: &'a str,
+    /// `recover_reason` or `punish_reason`.
     pub recover_reason: Option<&'a str>,
     pub body: &'a [u8],
     pub serial: &'a str,
@@ -49,8 +53,8 @@ pub(crate) struct Settle<'a> {
     pub error: Option<&'a LastError>,
 }
 
-/// Where a `claim` continues: after this entry in (created_at, out_request_no) order.
-pub(crate) type Cursor = (i64, String);
+/// Where a `claim` continues: after this entry in (created_at, kind, out_request_no) order.
+pub(crate) type Cursor = (i64, String, String);
 
 /// A journal engine. Every method is one transaction; `record`, `settle` and `claim` are one
 /// statement each where the engine allows, so replicas racing each other cannot both win.
@@ -59,19 +63,19 @@ pub(crate) trait Engine: Send + Sync {
     /// Records a new order `IN_DOUBT` and leases it for `lease_secs`, or returns what is there.
     fn record(&self, new: &NewEntry<'_>, lease_secs: i64) -> Result<Recorded>;
     /// Counts an attempt before its bytes go out and renews this client's lease.
-    fn begin_attempt(&self, out_request_no: &str, lease_secs: i64) -> Result<()>;
+    fn begin_attempt(&self, kind: Kind, out_request_no: &str, lease_secs: i64) -> Result<()>;
     /// Moves an entry to an outcome (a final entry never moves) and drops this client's lease.
-    fn settle(&self, out_request_no: &str, s: &Settle<'_>) -> Result<()>;
-    fn entry(&self, out_request_no: &str) -> Result<Option<Entry>>;
+    fn settle(&self, kind: Kind, out_request_no: &str, s: &Settle<'_>) -> Result<()>;
+    fn entry(&self, kind: Kind, out_request_no: &str) -> Result<Option<Entry>>;
     /// The stored request of an entry: its body bytes and the serial they were encrypted for.
-    fn request(&self, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>>;
+    fn request(&self, kind: Kind, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>>;
     /// Entries that are not final, oldest first.
     fn pending(&self, limit: Option<usize>) -> Result<Vec<Entry>>;
     /// Leases up to `limit` pending entries after `after` that no live lease holds, oldest
     /// first. Entries another caller is leasing at this moment are skipped, not waited for.
     fn claim(&self, after: &Cursor, limit: usize, lease_secs: i64) -> Result<Vec<Entry>>;
     /// Drops this client's lease on an entry.
-    fn release(&self, out_request_no: &str) -> Result<()>;
+    fn release(&self, kind: Kind, out_request_no: &str) -> Result<()>;
     /// Pending entries that another holder's live lease holds.
     fn busy(&self) -> Result<usize>;
     /// Deletes final entries finished at least `older_than_secs` ago; never a pending one.
@@ -80,5 +84,5 @@ pub(crate) trait Engine: Send + Sync {
 
 /// The first cursor: before every entry.
 pub(crate) fn start() -> Cursor {
-    (i64::MIN, String::new())
+    (i64::MIN, String::new(), String::new())
 }

@@ -22,6 +22,7 @@ use crate::core::error::{Error, ErrorKind, Result};
 use crate::infra::config::journal::JournalTarget;
 use crate::infra::log::{Level, Logger};
 use crate::protocol::model::{Accepted, RecoverOrder, RecoverRequest, RecoverState};
+use crate::protocol::punish::{PunishAccepted, PunishOrder, PunishRequest, PunishState};
 use engine::{Engine, NewEntry, Recorded, Settle};
 use postgres::Postgres;
 use sqlite::Sqlite;
@@ -78,6 +79,31 @@ impl JournalState {
     }
 }
 
+/// What a journal entry is: the platform numbers punishes and recovers separately, so an
+/// entry is keyed by its kind and `out_request_no`. The names are part of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// 解管: a recover.
+    Recover,
+    /// 管控: a punish.
+    Punish,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Recover => "RECOVER",
+            Kind::Punish => "PUNISH",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Recover, Kind::Punish]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// The last error a journaled order met, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastError {
@@ -101,11 +127,16 @@ impl LastError {
 /// One journaled order. Never holds the plaintext `bal_account_no`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    pub kind: Kind,
     pub out_request_no: String,
+    /// Empty for a punish.
     pub related_webank_punish_no: String,
+    /// Empty for a punish.
     pub related_wxpay_punish_no: String,
     pub mchid: String,
     pub state: JournalState,
+    /// The platform's number for the order: `wxpay_recover_no` for a recover,
+    /// `wxpay_punish_no` for a punish (see `platform_no`).
     pub wxpay_recover_no: Option<String>,
     /// HTTP attempts made for this order, by every process.
     pub attempts: u32,
@@ -114,6 +145,20 @@ pub struct Entry {
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Entry {
+    /// The platform's number for either kind (`wxpay_recover_no`, `wxpay_punish_no`).
+    pub fn platform_no(&self) -> Option<&str> {
+        self.wxpay_recover_no.as_deref()
+    }
+}
+
+/// What a journaled send came to.
+struct Sent {
+    platform_no: String,
+    request_id: Option<String>,
+    attempts: u32,
 }
 
 /// What `reconcile` did.
@@ -207,21 +252,54 @@ impl Journal {
 
     /// HMAC-SHA256 over the plaintext request, so the same content is recognised without the
     /// file alone revealing a 16–19 digit ledger id to a brute-force search.
-    fn digest(&self, r: &RecoverRequest) -> Result<String> {
+    /// The keyed digest of a punish's plaintext content (kind-tagged, so it never equals a
+    /// recover's).
+    fn punish_digest(&self, r: &PunishRequest) -> Result<String> {
         let canonical = serde_json::to_vec(&serde_json::json!([
+            "PUNISH",
+            r.out_request_no,
+            r.mchid,
+            r.bal_account_no,
+            r.punish_scene,
+            r.punish_reason,
+            r.punish_end_time,
+            r.card_no,
+            r.sgn_no,
+            r.req_scene,
+            r.fund_repatriation_strategy
+        ]))
+        .map_err(|e| Error::internal(format!("journal digest: {e}")))?;
+        self.mac(&canonical)
+    }
+
+    fn digest(&self, r: &RecoverRequest) -> Result<String> {
+        let mut fields = serde_json::json!([
             r.out_request_no,
             r.related_webank_punish_no,
             r.related_wxpay_punish_no,
             r.mchid,
             r.bal_account_no,
             r.recover_reason
-        ]))
-        .map_err(|e| Error::internal(format!("journal digest: {e}")))?;
+        ]);
+        // The optional fields count only when given, so an entry written before they existed
+        // keeps its digest.
+        if r.has_extensions() {
+            if let Some(a) = fields.as_array_mut() {
+                a.extend([&r.card_no, &r.sgn_no, &r.req_scene].map(|v| serde_json::json!(v)));
+            }
+        }
+        let canonical = serde_json::to_vec(&fields)
+            .map_err(|e| Error::internal(format!("journal digest: {e}")))?;
+        self.mac(&canonical)
+    }
+
+    /// HMAC-SHA256 under the digest key, in hex.
+    fn mac(&self, canonical: &[u8]) -> Result<String> {
         let key = PKey::hmac(&self.digest_key).map_err(|_| Error::internal("journal: HMAC"))?;
         let mut signer = Signer::new(MessageDigest::sha256(), &key)
             .map_err(|_| Error::internal("journal: HMAC"))?;
         let mac = signer
-            .sign_oneshot_to_vec(&canonical)
+            .sign_oneshot_to_vec(canonical)
             .map_err(|_| Error::internal("journal: HMAC"))?;
         Ok(mac.iter().map(|b| format!("{b:02x}")).collect())
     }
@@ -242,12 +320,11 @@ impl Journal {
     /// out. An entry in doubt that another client holds is waited for (up to the call
     /// deadline): that client's answer is then this one's.
     pub(crate) fn submit(&self, api: Api<'_>, request: &RecoverRequest) -> Result<Accepted> {
-        let j = self;
-        let no = request.out_request_no.as_str();
-        let digest = j.digest(request)?;
+        let digest = self.digest(request)?;
         let (serial, body) = api::recover::body(api, request)?;
         let new = NewEntry {
-            out_request_no: no,
+            kind: Kind::Recover,
+            out_request_no: &request.out_request_no,
             related_webank_punish_no: &request.related_webank_punish_no,
             related_wxpay_punish_no: &request.related_wxpay_punish_no,
             mchid: &request.mchid,
@@ -256,15 +333,53 @@ impl Journal {
             serial: &serial,
             digest: &digest,
         };
+        self.record_and_send(api, &new).map(|s| Accepted {
+            wxpay_recover_no: s.platform_no,
+            out_request_no: request.out_request_no.clone(),
+            request_id: s.request_id,
+            attempts: s.attempts,
+        })
+    }
+
+    /// A punish with the journal, with every guarantee of the recover's `submit`.
+    pub(crate) fn submit_punish(
+        &self,
+        api: Api<'_>,
+        request: &PunishRequest,
+    ) -> Result<PunishAccepted> {
+        let digest = self.punish_digest(request)?;
+        let (serial, body) = api::punish::body(api, request)?;
+        let new = NewEntry {
+            kind: Kind::Punish,
+            out_request_no: &request.out_request_no,
+            related_webank_punish_no: "",
+            related_wxpay_punish_no: "",
+            mchid: &request.mchid,
+            recover_reason: request.punish_reason.as_deref(),
+            body: &body,
+            serial: &serial,
+            digest: &digest,
+        };
+        self.record_and_send(api, &new).map(|s| PunishAccepted {
+            wxpay_punish_no: s.platform_no,
+            out_request_no: request.out_request_no.clone(),
+            request_id: s.request_id,
+            attempts: s.attempts,
+        })
+    }
+
+    fn record_and_send(&self, api: Api<'_>, new: &NewEntry<'_>) -> Result<Sent> {
+        let j = self;
+        let (kind, no) = (new.kind, new.out_request_no);
         let started = Instant::now();
         let mut pause = Duration::from_millis(50);
         loop {
-            match j.store.record(&new, Self::lease_secs(api))? {
-                Recorded::New => return self.resend(api, no, &body, &serial, true),
+            match j.store.record(new, Self::lease_secs(api))? {
+                Recorded::New => return self.resend(api, kind, no, new.body, new.serial, true),
                 Recorded::Conflict => {
                     return Err(Error::invalid(
                         "out_request_no",
-                        "is already in the journal with different content (another related number, merchant, ledger or reason); nothing sent",
+                        "is already in the journal with different content (another related number, merchant, ledger, card, scene or reason); nothing sent",
                     ))
                 }
                 Recorded::Existing {
@@ -278,7 +393,7 @@ impl Journal {
                     }
                     if leased {
                         // In doubt: re-entry with the stored bytes (same ciphertext), newly signed.
-                        return self.resend(api, no, &stored_body, &stored_serial, true);
+                        return self.resend(api, kind, no, &stored_body, &stored_serial, true);
                     }
                 }
             }
@@ -302,18 +417,30 @@ impl Journal {
     fn resend(
         &self,
         api: Api<'_>,
+        kind: Kind,
         no: &str,
         body: &[u8],
         serial: &str,
         counted: bool,
-    ) -> Result<Accepted> {
+    ) -> Result<Sent> {
         // Two writes per new submit: the record before sending (which also stamps the attempt
         // and takes the lease) and the outcome after it (which drops the lease).
         let j = self;
         if !counted {
-            j.store.begin_attempt(no, Self::lease_secs(api))?;
+            j.store.begin_attempt(kind, no, Self::lease_secs(api))?;
         }
-        let outcome = api::recover::send(api, no, body, serial);
+        let outcome = match kind {
+            Kind::Recover => api::recover::send(api, no, body, serial).map(|a| Sent {
+                platform_no: a.wxpay_recover_no,
+                request_id: a.request_id,
+                attempts: a.attempts,
+            }),
+            Kind::Punish => api::punish::send(api, no, body, serial).map(|a| Sent {
+                platform_no: a.wxpay_punish_no,
+                request_id: a.request_id,
+                attempts: a.attempts,
+            }),
+        };
         let (state, err) = match &outcome {
             Ok(_) => (JournalState::Accepted, None),
             // The classifier says what is refused for good (retry.rs and the breaker read
@@ -321,9 +448,9 @@ impl Journal {
             Err(e) if e.verdict().refused => (JournalState::Refused, Some(LastError::of(e))),
             Err(e) => (JournalState::InDoubt, Some(LastError::of(e))),
         };
-        let (wxpay_no, request_id, attempts) = match &outcome {
+        let (platform_no, request_id, attempts) = match &outcome {
             Ok(a) => (
-                Some(a.wxpay_recover_no.as_str()),
+                Some(a.platform_no.as_str()),
                 a.request_id.as_deref(),
                 a.attempts,
             ),
@@ -331,17 +458,18 @@ impl Journal {
         };
         let settled = Settle {
             state,
-            wxpay_recover_no: wxpay_no,
+            wxpay_recover_no: platform_no,
             request_id,
             more_attempts: Some(i64::from(attempts) - 1),
             error: err.as_ref(),
         };
-        if let Err(je) = j.store.settle(no, &settled) {
+        if let Err(je) = j.store.settle(kind, no, &settled) {
             // The entry stays IN_DOUBT; reconcile re-enters it once the lease lapses, which is safe.
             api.exec.logger.log(Level::Error, || {
                 format!(
-                    "journal: recording {} for {no} failed: {je}",
-                    state.as_str()
+                    "journal: recording {} for {} {no} failed: {je}",
+                    state.as_str(),
+                    kind.as_str()
                 )
             });
         }
@@ -352,9 +480,22 @@ impl Journal {
     pub(crate) fn record_query(&self, log: &Logger, order: &RecoverOrder) {
         self.record_outcome(
             log,
+            Kind::Recover,
             order.field("out_request_no").unwrap_or_default(),
-            order.state,
+            recover_outcome(order.state),
             order.field("wxpay_recover_no"),
+            order.request_id.as_deref(),
+        );
+    }
+
+    /// Records a PUNISH query's final state (or that the platform has the order).
+    pub(crate) fn record_punish_query(&self, log: &Logger, order: &PunishOrder) {
+        self.record_outcome(
+            log,
+            Kind::Punish,
+            order.field("out_request_no").unwrap_or_default(),
+            punish_outcome(order.punish_state),
+            order.field("wxpay_punish_no"),
             order.request_id.as_deref(),
         );
     }
@@ -365,33 +506,41 @@ impl Journal {
         if let (Some(no), Some(state)) = (text("out_request_no"), text("recover_state")) {
             self.record_outcome(
                 log,
+                Kind::Recover,
                 no,
-                RecoverState::parse(state),
+                recover_outcome(RecoverState::parse(state)),
                 text("wxpay_recover_no"),
+                None,
+            );
+        } else if let (Some(no), Some(state)) = (text("out_request_no"), text("punish_state")) {
+            self.record_outcome(
+                log,
+                Kind::Punish,
+                no,
+                punish_outcome(PunishState::parse(state)),
+                text("wxpay_punish_no"),
                 None,
             );
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record_outcome(
         &self,
         log: &Logger,
+        kind: Kind,
         no: &str,
-        state: RecoverState,
+        to: Option<JournalState>,
         wxpay_no: Option<&str>,
         request_id: Option<&str>,
     ) {
         let j = self;
-        let to = match state {
-            RecoverState::Success => JournalState::Succeeded,
-            RecoverState::Failed => JournalState::Failed,
-            RecoverState::Executing => JournalState::Accepted,
-            RecoverState::Unknown => return,
-        };
-        let result = j.store.entry(no).and_then(|e| match e {
+        let Some(to) = to else { return };
+        let result = j.store.entry(kind, no).and_then(|e| match e {
             // ACCEPTED does not move back from a final state, nor is a final one rewritten.
             Some(e) if !(e.state.is_final() || to == JournalState::Accepted && e.state == to) => {
                 j.store.settle(
+                    kind,
                     no,
                     &Settle {
                         state: to,
@@ -416,10 +565,10 @@ impl Journal {
         self.store.pending(None)
     }
 
-    /// One journal entry, or `None`.
-    pub(crate) fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+    /// One journal entry of `kind`, or `None`.
+    pub(crate) fn entry(&self, kind: Kind, out_request_no: &str) -> Result<Option<Entry>> {
         crate::protocol::model::check_identifier("out_request_no", out_request_no)?;
-        self.store.entry(out_request_no)
+        self.store.entry(kind, out_request_no)
     }
 
     /// Deletes final entries that finished more than `older_than_days` ago; never a pending
@@ -458,13 +607,17 @@ impl Journal {
                 if opts.deadline.is_some_and(|d| started.elapsed() >= d) {
                     // Hand back what this run claimed and will not work.
                     for e in std::iter::once(entry).chain(claimed) {
-                        j.store.release(&e.out_request_no)?;
+                        j.store.release(e.kind, &e.out_request_no)?;
                     }
                     break 'batches;
                 }
-                cursor = (entry.created_at, entry.out_request_no.clone());
+                cursor = (
+                    entry.created_at,
+                    entry.kind.as_str().to_string(),
+                    entry.out_request_no.clone(),
+                );
                 let state = self.reconcile_one(api, entry);
-                j.store.release(&entry.out_request_no)?;
+                j.store.release(entry.kind, &entry.out_request_no)?;
                 *report.counts.entry(state?).or_default() += 1;
                 worked += 1;
             }
@@ -476,9 +629,10 @@ impl Journal {
 
     fn reconcile_one(&self, api: Api<'_>, entry: &Entry) -> Result<JournalState> {
         let j = self;
-        let no = entry.out_request_no.as_str();
+        let (kind, no) = (entry.kind, entry.out_request_no.as_str());
         let settle = |state, request_id, more_attempts, error| {
             j.store.settle(
+                kind,
                 no,
                 &Settle {
                     state,
@@ -492,12 +646,18 @@ impl Journal {
         if unix_now() - entry.created_at >= EXPIRY_SECS {
             settle(JournalState::Expired, None, None, None)?;
         } else if entry.state == JournalState::InDoubt {
-            if let Some((body, serial)) = j.store.request(no)? {
-                let _ = self.resend(api, no, &body, &serial, false);
+            if let Some((body, serial)) = j.store.request(kind, no)? {
+                let _ = self.resend(api, kind, no, &body, &serial, false);
             }
         } else {
-            match api::query::recover(api, no, &entry.mchid) {
-                Ok(order) => self.record_query(&api.exec.logger, &order),
+            let asked = match kind {
+                Kind::Recover => api::query::recover(api, no, &entry.mchid)
+                    .map(|order| self.record_query(&api.exec.logger, &order)),
+                Kind::Punish => api::query::punish(api, no, &entry.mchid)
+                    .map(|order| self.record_punish_query(&api.exec.logger, &order)),
+            };
+            match asked {
+                Ok(()) => {}
                 Err(e) => {
                     settle(
                         JournalState::Accepted,
@@ -508,22 +668,39 @@ impl Journal {
                 }
             }
         }
-        Ok(j.store.entry(no)?.map_or(entry.state, |e| e.state))
+        Ok(j.store.entry(kind, no)?.map_or(entry.state, |e| e.state))
+    }
+}
+
+/// The journal state a recover's `recover_state` means (`None`: unknown, record nothing).
+fn recover_outcome(state: RecoverState) -> Option<JournalState> {
+    match state {
+        RecoverState::Success => Some(JournalState::Succeeded),
+        RecoverState::Failed => Some(JournalState::Failed),
+        RecoverState::Executing => Some(JournalState::Accepted),
+        RecoverState::Unknown => None,
+    }
+}
+
+/// The journal state a punish's `punish_state` means (`None`: unknown, record nothing).
+fn punish_outcome(state: PunishState) -> Option<JournalState> {
+    match state {
+        PunishState::Success => Some(JournalState::Succeeded),
+        PunishState::Failed => Some(JournalState::Failed),
+        PunishState::Executing => Some(JournalState::Accepted),
+        PunishState::Unknown => None,
     }
 }
 
 /// The recorded outcome of an entry that needs no request, if it has one.
-fn first_outcome(entry: &Entry) -> Option<Result<Accepted>> {
+fn first_outcome(entry: &Entry) -> Option<Result<Sent>> {
     match entry.state {
         JournalState::InDoubt => None,
-        JournalState::Accepted | JournalState::Succeeded | JournalState::Failed => {
-            Some(Ok(Accepted {
-                wxpay_recover_no: entry.wxpay_recover_no.clone().unwrap_or_default(),
-                out_request_no: entry.out_request_no.clone(),
-                request_id: entry.request_id.clone(),
-                attempts: 0,
-            }))
-        }
+        JournalState::Accepted | JournalState::Succeeded | JournalState::Failed => Some(Ok(Sent {
+            platform_no: entry.wxpay_recover_no.clone().unwrap_or_default(),
+            request_id: entry.request_id.clone(),
+            attempts: 0,
+        })),
         JournalState::Refused => {
             let last = entry.last_error.clone();
             let mut e = Error::new(

@@ -25,7 +25,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
 use super::engine::{Cursor, Engine, NewEntry, Recorded, Settle};
-use super::{Entry, JournalState, LastError};
+use super::{Entry, JournalState, Kind, LastError};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::infra::config::journal::{PgSslMode, PgTarget};
 
@@ -83,18 +83,18 @@ macro_rules! entry_columns {
     () => {
         "out_request_no, related_webank_punish_no, related_wxpay_punish_no, mchid, state,
          wxpay_recover_no, attempts, error_status, error_http_status, error_code, error_message,
-         request_id, created_at, updated_at"
+         request_id, created_at, updated_at, kind"
     };
 }
-const ENTRY_COLUMN_COUNT: usize = 14;
+const ENTRY_COLUMN_COUNT: usize = 15;
 
-/// $1 merchant, $2 out_request_no, $3..$9 the order, $10 holder, $11 lease seconds.
+/// $1 merchant, $2 out_request_no, $3..$9 the order, $10 holder, $11 lease seconds, $12 kind.
 const RECORD: &str = concat!(
     "INSERT INTO wx_recover_entries AS e (merchant, kind, out_request_no,
        related_webank_punish_no, related_wxpay_punish_no, mchid, recover_reason, body,
        wechatpay_serial, digest, state, attempts, created_at, updated_at, last_attempt_at,
        lease_owner, lease_until)
-     VALUES ($1, 'RECOVER', $2, $3, $4, $5, $6, $7, $8, $9, 'IN_DOUBT', 1, ",
+     VALUES ($1, $12, $2, $3, $4, $5, $6, $7, $8, $9, 'IN_DOUBT', 1, ",
     now!(), ", ", now!(), ", ", now!(), ", $10, ", now!(), " + $11)
      ON CONFLICT (merchant, kind, out_request_no) DO UPDATE SET
        attempts = e.attempts + CASE WHEN e.digest = EXCLUDED.digest AND e.state = 'IN_DOUBT'
@@ -114,7 +114,7 @@ const RECORD: &str = concat!(
     ", body, wechatpay_serial"
 );
 
-/// $1 merchant, $2 out_request_no, $3 holder, $4 lease seconds.
+/// $1 merchant, $2 out_request_no, $3 holder, $4 lease seconds, $5 kind.
 const BEGIN_ATTEMPT: &str = concat!(
     "UPDATE wx_recover_entries SET attempts = attempts + 1, last_attempt_at = ",
     now!(),
@@ -123,12 +123,12 @@ const BEGIN_ATTEMPT: &str = concat!(
     ", lease_owner = $3, lease_until = ",
     now!(),
     " + $4
-     WHERE merchant = $1 AND kind = 'RECOVER' AND out_request_no = $2
+     WHERE merchant = $1 AND kind = $5 AND out_request_no = $2
        AND state IN ('IN_DOUBT', 'ACCEPTED')"
 );
 
 /// $1 merchant, $2 out_request_no, $3 state, $4 wxpay_recover_no, $5 request_id,
-/// $6 more attempts, $7..$10 error, $11 holder.
+/// $6 more attempts, $7..$10 error, $11 holder, $12 kind.
 const SETTLE: &str = concat!(
     "UPDATE wx_recover_entries SET
        state = $3,
@@ -142,18 +142,18 @@ const SETTLE: &str = concat!(
        updated_at = ", now!(), ",
        lease_until = CASE WHEN lease_owner = $11 THEN NULL ELSE lease_until END,
        lease_owner = CASE WHEN lease_owner = $11 THEN NULL ELSE lease_owner END
-     WHERE merchant = $1 AND kind = 'RECOVER' AND out_request_no = $2
+     WHERE merchant = $1 AND kind = $12 AND out_request_no = $2
        AND state NOT IN ('SUCCEEDED', 'FAILED', 'REFUSED', 'EXPIRED')"
 );
 
 const ENTRY: &str = concat!(
     "SELECT ",
     entry_columns!(),
-    " FROM wx_recover_entries WHERE merchant = $1 AND kind = 'RECOVER' AND out_request_no = $2"
+    " FROM wx_recover_entries WHERE merchant = $1 AND kind = $3 AND out_request_no = $2"
 );
 
 const REQUEST: &str = "SELECT body, wechatpay_serial FROM wx_recover_entries
-     WHERE merchant = $1 AND kind = 'RECOVER' AND out_request_no = $2";
+     WHERE merchant = $1 AND kind = $3 AND out_request_no = $2";
 
 /// $1 merchant (NULL: every merchant, for the operators' listing), $2 limit (NULL: all).
 const PENDING: &str = concat!(
@@ -161,21 +161,22 @@ const PENDING: &str = concat!(
     entry_columns!(),
     " FROM wx_recover_entries WHERE ($1::text IS NULL OR merchant = $1)
        AND state IN ('IN_DOUBT', 'ACCEPTED')
-     ORDER BY created_at, out_request_no LIMIT $2"
+     ORDER BY created_at, kind, out_request_no LIMIT $2"
 );
 
-/// $1 merchant, $2 holder, $3/$4 the cursor, $5 limit, $6 lease seconds. The row lock of
+/// $1 merchant, $2 holder, $3/$7/$4 the cursor (created_at, kind, out_request_no), $5 limit,
+/// $6 lease seconds. The row lock of
 /// `FOR UPDATE` re-checks the lease on the newest row version, and `SKIP LOCKED` passes over
 /// entries another replica is claiming at this moment.
 const CLAIM: &str = concat!(
     "WITH c AS (
        SELECT merchant, kind, out_request_no FROM wx_recover_entries
-        WHERE merchant = $1 AND kind = 'RECOVER' AND state IN ('IN_DOUBT', 'ACCEPTED')
+        WHERE merchant = $1 AND state IN ('IN_DOUBT', 'ACCEPTED')
           AND (lease_until IS NULL OR lease_until < ",
     now!(),
     " OR lease_owner = $2)
-          AND (created_at, out_request_no) > ($3, $4)
-        ORDER BY created_at, out_request_no LIMIT $5
+          AND (created_at, kind, out_request_no) > ($3, $7, $4)
+        ORDER BY created_at, kind, out_request_no LIMIT $5
         FOR UPDATE SKIP LOCKED)
      UPDATE wx_recover_entries e SET lease_owner = $2, lease_until = ",
     now!(),
@@ -185,11 +186,11 @@ const CLAIM: &str = concat!(
      RETURNING ",
     "e.out_request_no, e.related_webank_punish_no, e.related_wxpay_punish_no, e.mchid, e.state,
      e.wxpay_recover_no, e.attempts, e.error_status, e.error_http_status, e.error_code,
-     e.error_message, e.request_id, e.created_at, e.updated_at"
+     e.error_message, e.request_id, e.created_at, e.updated_at, e.kind"
 );
 
 const RELEASE: &str = "UPDATE wx_recover_entries SET lease_owner = NULL, lease_until = NULL
-     WHERE merchant = $1 AND kind = 'RECOVER' AND out_request_no = $2 AND lease_owner = $3";
+     WHERE merchant = $1 AND kind = $4 AND out_request_no = $2 AND lease_owner = $3";
 
 const BUSY: &str = concat!(
     "SELECT COUNT(*) FROM wx_recover_entries WHERE merchant = $1
@@ -212,7 +213,7 @@ const IMPORT: &str = "INSERT INTO wx_recover_entries (merchant, kind, out_reques
        wechatpay_serial, digest, state, wxpay_recover_no, attempts, created_at, updated_at,
        last_attempt_at, accepted_at, finished_at, error_status, error_http_status, error_code,
        error_message, request_id)
-     VALUES ($1, 'RECOVER', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+     VALUES ($1, $23, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
        $17, $18, $19, $20, $21, $22)
      ON CONFLICT (merchant, kind, out_request_no) DO NOTHING";
 
@@ -550,7 +551,8 @@ impl Postgres {
         let message = e.last_error.as_ref().map(|l| l.message.clone());
         let attempts = i32::try_from(e.attempts).unwrap_or(i32::MAX);
         let n = self.run(IMPORT, |c, s| {
-            let params: [&(dyn ToSql + Sync); 22] = [
+            let kind = e.kind.as_str();
+            let params: [&(dyn ToSql + Sync); 23] = [
                 &merchant,
                 &e.out_request_no,
                 &e.related_webank_punish_no,
@@ -573,6 +575,7 @@ impl Postgres {
                 &code,
                 &message,
                 &e.request_id,
+                &kind,
             ];
             c.execute(s, &params)
         })?;
@@ -651,6 +654,7 @@ fn entry_of(r: &postgres::Row, at: usize) -> Entry {
         request_id: r.get(at + 11),
         created_at: r.get(at + 12),
         updated_at: r.get(at + 13),
+        kind: Kind::parse(r.get::<_, &str>(at + 14)).unwrap_or(Kind::Recover),
     }
 }
 
@@ -671,6 +675,7 @@ impl Engine for Postgres {
                     &new.digest,
                     &self.holder,
                     &lease_secs,
+                    &new.kind.as_str(),
                 ],
             )
         })?;
@@ -691,17 +696,23 @@ impl Engine for Postgres {
         })
     }
 
-    fn begin_attempt(&self, out_request_no: &str, lease_secs: i64) -> Result<()> {
+    fn begin_attempt(&self, kind: Kind, out_request_no: &str, lease_secs: i64) -> Result<()> {
         self.run(BEGIN_ATTEMPT, |c, s| {
             c.execute(
                 s,
-                &[&self.merchant(), &out_request_no, &self.holder, &lease_secs],
+                &[
+                    &self.merchant(),
+                    &out_request_no,
+                    &self.holder,
+                    &lease_secs,
+                    &kind.as_str(),
+                ],
             )
         })
         .map(drop)
     }
 
-    fn settle(&self, out_request_no: &str, st: &Settle<'_>) -> Result<()> {
+    fn settle(&self, kind: Kind, out_request_no: &str, st: &Settle<'_>) -> Result<()> {
         let more = st
             .more_attempts
             .map(|n| n.clamp(i32::MIN.into(), i32::MAX.into()) as i32);
@@ -724,22 +735,23 @@ impl Engine for Postgres {
                     &code,
                     &message,
                     &self.holder,
+                    &kind.as_str(),
                 ],
             )
         })
         .map(drop)
     }
 
-    fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+    fn entry(&self, kind: Kind, out_request_no: &str) -> Result<Option<Entry>> {
         self.run(ENTRY, |c, s| {
-            c.query_opt(s, &[&self.merchant(), &out_request_no])
+            c.query_opt(s, &[&self.merchant(), &out_request_no, &kind.as_str()])
         })
         .map(|r| r.map(|r| entry_of(&r, 0)))
     }
 
-    fn request(&self, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
+    fn request(&self, kind: Kind, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
         self.run(REQUEST, |c, s| {
-            c.query_opt(s, &[&self.merchant(), &out_request_no])
+            c.query_opt(s, &[&self.merchant(), &out_request_no, &kind.as_str()])
         })
         .map(|r| r.map(|r| (r.get(0), r.get(1))))
     }
@@ -760,9 +772,10 @@ impl Engine for Postgres {
                         &self.merchant(),
                         &self.holder,
                         &after.0,
-                        &after.1,
+                        &after.2,
                         &limit,
                         &lease_secs,
+                        &after.1,
                     ],
                 )
             })?
@@ -771,14 +784,26 @@ impl Engine for Postgres {
             .collect();
         // RETURNING keeps no order.
         claimed.sort_by(|a, b| {
-            (a.created_at, &a.out_request_no).cmp(&(b.created_at, &b.out_request_no))
+            (a.created_at, a.kind.as_str(), &a.out_request_no).cmp(&(
+                b.created_at,
+                b.kind.as_str(),
+                &b.out_request_no,
+            ))
         });
         Ok(claimed)
     }
 
-    fn release(&self, out_request_no: &str) -> Result<()> {
+    fn release(&self, kind: Kind, out_request_no: &str) -> Result<()> {
         self.run(RELEASE, |c, s| {
-            c.execute(s, &[&self.merchant(), &out_request_no, &self.holder])
+            c.execute(
+                s,
+                &[
+                    &self.merchant(),
+                    &out_request_no,
+                    &self.holder,
+                    &kind.as_str(),
+                ],
+            )
         })
         .map(drop)
     }

@@ -8,12 +8,12 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::engine::{Cursor, Engine, NewEntry, Recorded, Settle};
-use super::{Entry, JournalState, LastError};
+use super::{Entry, JournalState, Kind, LastError};
 use crate::core::clock::unix_now;
 use crate::core::error::{Error, ErrorKind, Result};
 
 /// The schema version this library writes; older files are migrated forward on open.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// What 0.2 (schema 1) wrote in `error_status`: the error kind's display text. Schema 2 stores
 /// `ErrorKind::code()`, which is never reworded; migration 2 converts with this table, and a
@@ -38,6 +38,50 @@ fn migration_2() -> String {
         .collect();
     format!("UPDATE entries SET error_status = CASE error_status{cases} ELSE 'INTERNAL' END WHERE error_status IS NOT NULL;")
 }
+
+/// Migration 3: entries keyed by kind and `out_request_no` (the platform numbers punishes and
+/// recovers separately); every older entry is a recover. SQLite cannot change a primary key,
+/// so the table is rebuilt in the migration's transaction.
+const MIGRATION_3: &str = "CREATE TABLE entries_v3 (
+        kind TEXT NOT NULL DEFAULT 'RECOVER',
+        out_request_no TEXT NOT NULL,
+        related_webank_punish_no TEXT NOT NULL,
+        related_wxpay_punish_no TEXT NOT NULL,
+        mchid TEXT NOT NULL,
+        recover_reason TEXT,
+        body BLOB NOT NULL,
+        wechatpay_serial TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        state TEXT NOT NULL,
+        wxpay_recover_no TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        accepted_at INTEGER,
+        finished_at INTEGER,
+        error_status TEXT,
+        error_http_status INTEGER,
+        error_code TEXT,
+        error_message TEXT,
+        request_id TEXT,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        PRIMARY KEY (kind, out_request_no)
+    );
+    INSERT INTO entries_v3 (kind, out_request_no, related_webank_punish_no,
+        related_wxpay_punish_no, mchid, recover_reason, body, wechatpay_serial, digest, state,
+        wxpay_recover_no, attempts, created_at, updated_at, last_attempt_at, accepted_at,
+        finished_at, error_status, error_http_status, error_code, error_message, request_id,
+        lease_owner, lease_until)
+      SELECT 'RECOVER', out_request_no, related_webank_punish_no, related_wxpay_punish_no,
+        mchid, recover_reason, body, wechatpay_serial, digest, state, wxpay_recover_no,
+        attempts, created_at, updated_at, last_attempt_at, accepted_at, finished_at,
+        error_status, error_http_status, error_code, error_message, request_id, lease_owner,
+        lease_until FROM entries;
+    DROP TABLE entries;
+    ALTER TABLE entries_v3 RENAME TO entries;
+    CREATE INDEX entries_pending ON entries (state, created_at);";
 
 /// The error kind stored in `error_status`, whichever schema wrote it.
 fn stored_kind(s: &str) -> ErrorKind {
@@ -84,6 +128,8 @@ pub(crate) struct Sqlite {
     conn: Mutex<Connection>,
     /// This client's lease holder id.
     holder: String,
+    /// The entry columns to read: a file opened read-only below schema 3 has no `kind`.
+    columns: &'static str,
 }
 
 /// A new journal file is created owner-only (0600), whatever the umask: it holds merchant and
@@ -152,6 +198,7 @@ impl Sqlite {
         let store = Sqlite {
             conn: Mutex::new(conn),
             holder,
+            columns: ENTRY_COLUMNS,
         };
         store.migrate()?;
         Ok(store)
@@ -181,6 +228,11 @@ impl Sqlite {
         Ok(Sqlite {
             conn: Mutex::new(conn),
             holder: String::new(),
+            columns: if version < 3 {
+                ENTRY_COLUMNS_BEFORE_3
+            } else {
+                ENTRY_COLUMNS
+            },
         })
     }
 
@@ -203,7 +255,8 @@ impl Sqlite {
                 format!("schema version {version} is newer than this library's ({SCHEMA_VERSION}); upgrade wx-recover"),
             ));
         }
-        let migrations: [String; SCHEMA_VERSION as usize] = [SCHEMA_1.to_string(), migration_2()];
+        let migrations: [String; SCHEMA_VERSION as usize] =
+            [SCHEMA_1.to_string(), migration_2(), MIGRATION_3.to_string()];
         for (i, sql) in migrations.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(db_error)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
@@ -217,9 +270,10 @@ impl Sqlite {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {ENTRY_COLUMNS}, body, wechatpay_serial, digest, recover_reason,
+                "SELECT {}, body, wechatpay_serial, digest, recover_reason,
                  last_attempt_at, accepted_at, finished_at FROM entries
-                 ORDER BY created_at, out_request_no"
+                 ORDER BY created_at, out_request_no",
+                self.columns
             ))
             .map_err(db_error)?;
         let rows = stmt
@@ -305,8 +359,9 @@ impl Engine for Sqlite {
             .execute(
                 "INSERT OR IGNORE INTO entries (out_request_no, related_webank_punish_no,
                  related_wxpay_punish_no, mchid, recover_reason, body, wechatpay_serial, digest,
-                 state, created_at, updated_at, last_attempt_at, attempts, lease_owner, lease_until)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9,1,?10,?11)",
+                 state, created_at, updated_at, last_attempt_at, attempts, lease_owner, lease_until,
+                 kind)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,'IN_DOUBT',?9,?9,?9,1,?10,?11,?12)",
                 params![
                     new.out_request_no,
                     new.related_webank_punish_no,
@@ -318,7 +373,8 @@ impl Engine for Sqlite {
                     new.digest,
                     now,
                     self.holder,
-                    now + lease_secs
+                    now + lease_secs,
+                    new.kind.as_str()
                 ],
             )
             .map_err(db_error)?;
@@ -328,8 +384,8 @@ impl Engine for Sqlite {
         }
         let (entry, body, serial, stored_digest) = tx
             .query_row(
-                &format!("SELECT {ENTRY_COLUMNS}, body, wechatpay_serial, digest FROM entries WHERE out_request_no = ?1"),
-                [new.out_request_no],
+                &format!("SELECT {ENTRY_COLUMNS}, body, wechatpay_serial, digest FROM entries WHERE out_request_no = ?1 AND kind = ?2"),
+                [new.out_request_no, new.kind.as_str()],
                 |r| Ok((entry_of(r)?, r.get(ENTRY_COLUMN_COUNT)?, r.get(ENTRY_COLUMN_COUNT + 1)?, r.get::<_, String>(ENTRY_COLUMN_COUNT + 2)?)),
             )
             .map_err(db_error)?;
@@ -341,9 +397,15 @@ impl Engine for Sqlite {
             .execute(
                 "UPDATE entries SET lease_owner = ?2, lease_until = ?3 + ?4,
                    attempts = attempts + 1, last_attempt_at = ?3, updated_at = ?3
-                 WHERE out_request_no = ?1 AND state = 'IN_DOUBT'
+                 WHERE out_request_no = ?1 AND kind = ?5 AND state = 'IN_DOUBT'
                    AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?2)",
-                params![new.out_request_no, self.holder, now, lease_secs],
+                params![
+                    new.out_request_no,
+                    self.holder,
+                    now,
+                    lease_secs,
+                    new.kind.as_str()
+                ],
             )
             .map_err(db_error)?
             == 1;
@@ -356,20 +418,20 @@ impl Engine for Sqlite {
         })
     }
 
-    fn begin_attempt(&self, out_request_no: &str, lease_secs: i64) -> Result<()> {
+    fn begin_attempt(&self, kind: Kind, out_request_no: &str, lease_secs: i64) -> Result<()> {
         let now = unix_now();
         self.conn()
             .execute(
                 "UPDATE entries SET attempts = attempts + 1, last_attempt_at = ?2, updated_at = ?2,
                    lease_owner = ?3, lease_until = ?2 + ?4
-                 WHERE out_request_no = ?1 AND state IN ('IN_DOUBT', 'ACCEPTED')",
-                params![out_request_no, now, self.holder, lease_secs],
+                 WHERE out_request_no = ?1 AND kind = ?5 AND state IN ('IN_DOUBT', 'ACCEPTED')",
+                params![out_request_no, now, self.holder, lease_secs, kind.as_str()],
             )
             .map_err(db_error)?;
         Ok(())
     }
 
-    fn settle(&self, out_request_no: &str, s: &Settle<'_>) -> Result<()> {
+    fn settle(&self, kind: Kind, out_request_no: &str, s: &Settle<'_>) -> Result<()> {
         let now = unix_now();
         let accepted = matches!(s.state, JournalState::Accepted).then_some(now);
         let finished = s.state.is_final().then_some(now);
@@ -395,7 +457,7 @@ impl Engine for Sqlite {
                    updated_at = ?12,
                    lease_until = CASE WHEN lease_owner = ?13 THEN NULL ELSE lease_until END,
                    lease_owner = CASE WHEN lease_owner = ?13 THEN NULL ELSE lease_owner END
-                 WHERE out_request_no = ?1 AND state NOT IN {FINAL}"
+                 WHERE out_request_no = ?1 AND kind = ?14 AND state NOT IN {FINAL}"
                 ),
                 params![
                     out_request_no,
@@ -410,7 +472,8 @@ impl Engine for Sqlite {
                     accepted,
                     finished,
                     now,
-                    self.holder
+                    self.holder,
+                    kind.as_str()
                 ],
             )
             .map_err(db_error);
@@ -420,22 +483,24 @@ impl Engine for Sqlite {
         Ok(())
     }
 
-    fn entry(&self, out_request_no: &str) -> Result<Option<Entry>> {
+    fn entry(&self, kind: Kind, out_request_no: &str) -> Result<Option<Entry>> {
         self.conn()
             .query_row(
-                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE out_request_no = ?1"),
-                [out_request_no],
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries WHERE out_request_no = ?1 AND kind = ?2"
+                ),
+                [out_request_no, kind.as_str()],
                 entry_of,
             )
             .optional()
             .map_err(db_error)
     }
 
-    fn request(&self, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
+    fn request(&self, kind: Kind, out_request_no: &str) -> Result<Option<(Vec<u8>, String)>> {
         self.conn()
             .query_row(
-                "SELECT body, wechatpay_serial FROM entries WHERE out_request_no = ?1",
-                [out_request_no],
+                "SELECT body, wechatpay_serial FROM entries WHERE out_request_no = ?1 AND kind = ?2",
+                [out_request_no, kind.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -446,8 +511,9 @@ impl Engine for Sqlite {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
-                 ORDER BY created_at, out_request_no LIMIT ?1"
+                "SELECT {} FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
+                 ORDER BY created_at, out_request_no LIMIT ?1",
+                self.columns
             ))
             .map_err(db_error)?;
         let limit = limit.map_or(-1, |n| n.min(i64::MAX as usize) as i64);
@@ -469,21 +535,30 @@ impl Engine for Sqlite {
                 .prepare(&format!(
                     "SELECT {ENTRY_COLUMNS} FROM entries WHERE state IN ('IN_DOUBT', 'ACCEPTED')
                      AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?4)
-                     AND (created_at, out_request_no) > (?1, ?2)
-                     ORDER BY created_at, out_request_no LIMIT ?5"
+                     AND (created_at, kind, out_request_no) > (?1, ?6, ?2)
+                     ORDER BY created_at, kind, out_request_no LIMIT ?5"
                 ))
                 .map_err(db_error)?;
             let limit = limit.min(i64::MAX as usize) as i64;
             let rows = stmt
-                .query_map(params![after.0, after.1, now, self.holder, limit], entry_of)
+                .query_map(
+                    params![after.0, after.2, now, self.holder, limit, after.1],
+                    entry_of,
+                )
                 .map_err(db_error)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db_error)?
         };
         for e in &claimed {
             tx.execute(
-                "UPDATE entries SET lease_owner = ?2, lease_until = ?3 WHERE out_request_no = ?1",
-                params![e.out_request_no, self.holder, now + lease_secs],
+                "UPDATE entries SET lease_owner = ?2, lease_until = ?3
+                 WHERE out_request_no = ?1 AND kind = ?4",
+                params![
+                    e.out_request_no,
+                    self.holder,
+                    now + lease_secs,
+                    e.kind.as_str()
+                ],
             )
             .map_err(db_error)?;
         }
@@ -491,12 +566,12 @@ impl Engine for Sqlite {
         Ok(claimed)
     }
 
-    fn release(&self, out_request_no: &str) -> Result<()> {
+    fn release(&self, kind: Kind, out_request_no: &str) -> Result<()> {
         self.conn()
             .execute(
                 "UPDATE entries SET lease_owner = NULL, lease_until = NULL
-                 WHERE out_request_no = ?1 AND lease_owner = ?2",
-                params![out_request_no, self.holder],
+                 WHERE out_request_no = ?1 AND lease_owner = ?2 AND kind = ?3",
+                params![out_request_no, self.holder, kind.as_str()],
             )
             .map_err(db_error)?;
         Ok(())
@@ -529,8 +604,13 @@ impl Engine for Sqlite {
 
 const ENTRY_COLUMNS: &str = "out_request_no, related_webank_punish_no, related_wxpay_punish_no,
     mchid, state, wxpay_recover_no, attempts, error_status, error_http_status, error_code,
-    error_message, request_id, created_at, updated_at";
-const ENTRY_COLUMN_COUNT: usize = 14;
+    error_message, request_id, created_at, updated_at, kind";
+/// What a file below schema 3 (read-only, unmigrated) is read with: every entry a recover.
+const ENTRY_COLUMNS_BEFORE_3: &str = "out_request_no, related_webank_punish_no,
+    related_wxpay_punish_no, mchid, state, wxpay_recover_no, attempts, error_status,
+    error_http_status, error_code, error_message, request_id, created_at, updated_at,
+    'RECOVER' AS kind";
+const ENTRY_COLUMN_COUNT: usize = 15;
 
 fn entry_of(r: &Row<'_>) -> rusqlite::Result<Entry> {
     let state: String = r.get(4)?;
@@ -557,6 +637,7 @@ fn entry_of(r: &Row<'_>) -> rusqlite::Result<Entry> {
         request_id: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
+        kind: Kind::parse(&r.get::<_, String>(14)?).unwrap_or(Kind::Recover),
     })
 }
 

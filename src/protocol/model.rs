@@ -14,6 +14,13 @@ pub struct RecoverRequest {
     pub mchid: String,
     pub bal_account_no: String,
     pub recover_reason: Option<String>,
+    /// Optional, encrypted like `bal_account_no` with the same key (the family's API
+    /// description of 2025.09.09; the 解管 page does not list it). Sent only when given.
+    pub card_no: Option<String>,
+    /// Optional: the merchant sub-account agreement number. Sent only when given.
+    pub sgn_no: Option<String>,
+    /// Optional: see `protocol::punish::REQ_SCENES`; any non-empty value passes. Sent only when given.
+    pub req_scene: Option<String>,
 }
 
 impl std::fmt::Debug for RecoverRequest {
@@ -26,6 +33,9 @@ impl std::fmt::Debug for RecoverRequest {
             .field("mchid", &self.mchid)
             .field("bal_account_no", &"<redacted>")
             .field("recover_reason", &self.recover_reason)
+            .field("card_no", &self.card_no.as_ref().map(|_| "<redacted>"))
+            .field("sgn_no", &self.sgn_no)
+            .field("req_scene", &self.req_scene)
             .finish()
     }
 }
@@ -48,6 +58,103 @@ pub fn check_identifier(field: &str, value: &str) -> Result<()> {
         return Err(Error::invalid(field, "must be at most 256 bytes"));
     }
     Ok(())
+}
+
+/// Free text the platform shows people (`punish_reason`, `recover_reason`): at most 256
+/// characters, visible ones only.
+pub(crate) fn check_reason(field: &str, reason: &str) -> Result<()> {
+    if reason.chars().count() > RECOVER_REASON_MAX_CHARS {
+        return Err(Error::invalid(field, "must be at most 256 characters"));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "must contain visible characters only (no control characters)",
+        ));
+    }
+    Ok(())
+}
+
+/// A sensitive field the client encrypts: present, no control characters, within RSA-OAEP's
+/// limit. Errors never echo the value.
+pub(crate) fn check_secret(field: &str, value: &str) -> Result<()> {
+    if value.len() > OAEP_MAX_PLAINTEXT {
+        return Err(Error::invalid(
+            field,
+            "must be at most 214 bytes (RSA-OAEP limit)",
+        ));
+    }
+    check_identifier(field, value)
+}
+
+/// An optional identifier: when given, present and clean.
+pub(crate) fn check_optional(field: &str, value: Option<&str>) -> Result<()> {
+    value.map_or(Ok(()), |v| check_identifier(field, v))
+}
+
+/// RFC 3339 (`2026-12-31T23:59:59+08:00`), as the API's time fields are.
+pub(crate) fn check_rfc3339(field: &str, value: &str) -> Result<()> {
+    let bad = || {
+        Error::invalid(
+            field,
+            "must be an RFC 3339 time such as 2026-12-31T23:59:59+08:00",
+        )
+    };
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .filter(|s| s.iter().all(u8::is_ascii_digit))
+            .map(|s| s.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return Err(bad());
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return Err(bad());
+    }
+    let (y, mo, d) = (digits(0..4), digits(5..7), digits(8..10));
+    let (h, mi, s) = (digits(11..13), digits(14..16), digits(17..19));
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (y, mo, d, h, mi, s) else {
+        return Err(bad());
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo) || d == 0 || d > days[mo as usize - 1] || h > 23 || mi > 59 || s > 60
+    {
+        return Err(bad());
+    }
+    let mut rest = &b[19..];
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return Err(bad());
+        }
+        rest = &rest[1 + n..];
+    }
+    match rest {
+        [b'Z' | b'z'] => Ok(()),
+        [b'+' | b'-', h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+                && (h1 - b'0') * 10 + (h2 - b'0') <= 23
+                && (m1 - b'0') * 10 + (m2 - b'0') <= 59 =>
+        {
+            Ok(())
+        }
+        _ => Err(bad()),
+    }
 }
 
 impl RecoverRequest {
@@ -75,20 +182,18 @@ impl RecoverRequest {
             ));
         }
         if let Some(reason) = &self.recover_reason {
-            if reason.chars().count() > RECOVER_REASON_MAX_CHARS {
-                return Err(Error::invalid(
-                    "recover_reason",
-                    "must be at most 256 characters",
-                ));
-            }
-            if reason.chars().any(char::is_control) {
-                return Err(Error::invalid(
-                    "recover_reason",
-                    "must contain visible characters only (no control characters)",
-                ));
-            }
+            check_reason("recover_reason", reason)?;
         }
-        Ok(())
+        if let Some(card) = &self.card_no {
+            check_secret("card_no", card)?;
+        }
+        check_optional("sgn_no", self.sgn_no.as_deref())?;
+        check_optional("req_scene", self.req_scene.as_deref())
+    }
+
+    /// Whether any of the optional fields of the family's description is given.
+    pub(crate) fn has_extensions(&self) -> bool {
+        self.card_no.is_some() || self.sgn_no.is_some() || self.req_scene.is_some()
     }
 }
 
@@ -302,6 +407,7 @@ mod tests {
             mchid: "1900000101".into(),
             bal_account_no: "6222000011112222".into(),
             recover_reason: Some("核实无误，解除管控".into()),
+            ..Default::default()
         }
     }
 

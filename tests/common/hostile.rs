@@ -303,6 +303,7 @@ pub fn recover_request(out_request_no: &str) -> RecoverRequest {
         mchid: "1900000100".to_string(),
         bal_account_no: "6230000000000104729".to_string(),
         recover_reason: Some("核实无误，解除管控".to_string()),
+        ..Default::default()
     }
 }
 

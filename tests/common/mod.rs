@@ -83,6 +83,7 @@ pub fn request(sb: &Sandbox, i: usize, out_request_no: &str) -> RecoverRequest {
         mchid: s("mchid"),
         bal_account_no: s("bal_account_no"),
         recover_reason: Some("核实无误，解除管控".to_string()),
+        ..Default::default()
     }
 }
 

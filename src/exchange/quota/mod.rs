@@ -66,10 +66,10 @@ pub(crate) struct Slot {
 
 pub(crate) struct Quota {
     mchid: String,
-    limits: [u32; 3],
+    limits: [u32; Endpoint::COUNT],
     wait: Duration,
     hold: Duration,
-    local: Mutex<[Bucket; 3]>,
+    local: Mutex<[Bucket; Endpoint::COUNT]>,
     epoch: Instant,
     shared: Option<Shared>,
     next_member: AtomicU64,

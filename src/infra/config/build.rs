@@ -128,6 +128,7 @@ impl Config {
             per_endpoint("rate_limit_recover_per_minute")?,
             per_endpoint("rate_limit_query_per_minute")?,
             per_endpoint("rate_limit_certificates_per_minute")?,
+            per_endpoint("rate_limit_punish_per_minute")?,
         ];
         let rate_limit_store = r.store("rate_limit_store")?;
         let rate_limit_store_fallback = match r.str("rate_limit_store_fallback")?.as_deref() {

@@ -45,6 +45,7 @@ const KNOWN_KEYS: &[&str] = &[
     "rate_limit_recover_per_minute",
     "rate_limit_query_per_minute",
     "rate_limit_certificates_per_minute",
+    "rate_limit_punish_per_minute",
     "rate_limit_store",
     "rate_limit_store_fallback",
     "rate_limit_store_timeout_ms",
@@ -96,7 +97,7 @@ pub struct Config {
     deadline: Duration,
     rate_limit_per_minute: u32,
     /// Per endpoint (recover, query, certificates), in `Endpoint` order.
-    rate_limits: [u32; 3],
+    rate_limits: [u32; crate::core::kinds::Endpoint::COUNT],
     rate_limit_wait: Duration,
     rate_limit_store: Option<String>,
     rate_limit_store_fallback: StoreFallback,
