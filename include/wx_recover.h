@@ -265,14 +265,16 @@ void wx_accepted_free(wx_accepted *a);
 // failure `*out` is untouched and, if `err` is not NULL, `*err` receives an error the caller
 // owns. Returns WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG or WX_INTERNAL. Any thread.
 //
-// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_INTERNAL.
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_NETWORK (a PostgreSQL journal that cannot
+// be reached: retry-safe), WX_INTERNAL.
 // Thread: any thread.
 wx_status wx_recover_new(const char *config_json, wx_recover **out, wx_error **err);
 
 // Like wx_recover_new(), reading the JSON configuration from the file at `path`. Relative
 // key paths inside it are relative to the file's folder. Same ownership and statuses.
 //
-// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_INTERNAL.
+// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_NETWORK (a PostgreSQL journal that cannot
+// be reached: retry-safe), WX_INTERNAL.
 // Thread: any thread.
 wx_status wx_recover_new_from_file(const char *path, wx_recover **out, wx_error **err);
 
@@ -368,7 +370,8 @@ void wx_error_free(wx_error *e);
 // On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
 //
 // Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out`; WX_CONFIG when the client
-// has no journal; WX_INTERNAL when the journal file cannot be read.
+// has no journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when the
+// journal cannot be read.
 //
 // Thread: any thread; many threads and processes may read and write one journal at once.
 wx_status wx_recover_pending(const wx_recover *client, wx_journal_list **out, wx_error **err);
@@ -414,7 +417,8 @@ wx_status wx_journal_copy(const char *from,
 // wx_journal_entry_free()), or NULL when the journal has no such entry.
 //
 // Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument; WX_CONFIG when the
-// client has no journal; WX_INTERNAL when the journal file cannot be read.
+// client has no journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL
+// when the journal cannot be read.
 //
 // Thread: any thread.
 wx_status wx_recover_journal_entry(const wx_recover *client,
@@ -428,7 +432,8 @@ wx_status wx_recover_journal_entry(const wx_recover *client,
 // wx_reconcile_report_free()); failures of single orders are in the report, not the status.
 //
 // Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out`; WX_CONFIG when the client
-// has no journal; WX_INTERNAL when the journal file cannot be read or written.
+// has no journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when the
+// journal cannot be read or written.
 //
 // Thread: any thread; several threads or processes may reconcile one journal at once, each
 // entry being worked by one caller at a time.
@@ -441,7 +446,8 @@ wx_status wx_recover_reconcile(const wx_recover *client,
 // one. On WX_OK, `*deleted` (if not NULL) receives how many were deleted.
 //
 // Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client`; WX_CONFIG when the client has no
-// journal; WX_INTERNAL when the journal file cannot be written.
+// journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when the journal
+// cannot be written.
 //
 // Thread: any thread.
 wx_status wx_recover_journal_prune(const wx_recover *client,

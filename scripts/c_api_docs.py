@@ -22,8 +22,8 @@ BEGIN, END = "<!-- BEGIN REFERENCE (scripts/c_api_docs.py --write) -->", "<!-- E
 ANY = "any"
 BASIC = {"WX_OK", "WX_INVALID_ARGUMENT", "WX_INTERNAL"}
 CAN_RETURN = {
-    "wx_recover_new": BASIC | {"WX_CONFIG"},
-    "wx_recover_new_from_file": BASIC | {"WX_CONFIG"},
+    "wx_recover_new": BASIC | {"WX_CONFIG", "WX_NETWORK"},
+    "wx_recover_new_from_file": BASIC | {"WX_CONFIG", "WX_NETWORK"},
     "wx_recover_set_logger": BASIC,
     "wx_recover_submit": ANY,
     "wx_recover_query": ANY,
@@ -36,12 +36,14 @@ CAN_RETURN = {
     "wx_notification_order": BASIC | {"WX_BAD_RESPONSE"},
     "wx_order_parse": BASIC | {"WX_BAD_RESPONSE"},
     "wx_recover_request_validate": BASIC,
-    "wx_recover_pending": BASIC | {"WX_CONFIG"},
-    "wx_recover_journal_entry": BASIC | {"WX_CONFIG"},
-    "wx_recover_reconcile": BASIC | {"WX_CONFIG"},
-    "wx_recover_journal_prune": BASIC | {"WX_CONFIG"},
+    "wx_recover_pending": BASIC | {"WX_CONFIG", "WX_NETWORK"},
+    "wx_recover_journal_entry": BASIC | {"WX_CONFIG", "WX_NETWORK"},
+    "wx_recover_reconcile": BASIC | {"WX_CONFIG", "WX_NETWORK"},
+    "wx_recover_journal_prune": BASIC | {"WX_CONFIG", "WX_NETWORK"},
     "wx_recover_stats": BASIC,
-    "wx_journal_pending_at": BASIC | {"WX_CONFIG"},
+    # A PostgreSQL journal that cannot be reached is WX_NETWORK (journal/postgres.rs).
+    "wx_journal_pending_at": BASIC | {"WX_CONFIG", "WX_NETWORK"},
+    "wx_journal_copy": BASIC | {"WX_CONFIG", "WX_NETWORK"},
 }
 
 

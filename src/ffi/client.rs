@@ -26,7 +26,8 @@ pub struct wx_recover {
 /// failure `*out` is untouched and, if `err` is not NULL, `*err` receives an error the caller
 /// owns. Returns WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG or WX_INTERNAL. Any thread.
 ///
-/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_INTERNAL.
+/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_NETWORK (a PostgreSQL journal that cannot
+/// be reached: retry-safe), WX_INTERNAL.
 /// Thread: any thread.
 #[no_mangle]
 pub unsafe extern "C" fn wx_recover_new(
@@ -46,7 +47,8 @@ pub unsafe extern "C" fn wx_recover_new(
 /// Like wx_recover_new(), reading the JSON configuration from the file at `path`. Relative
 /// key paths inside it are relative to the file's folder. Same ownership and statuses.
 ///
-/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_INTERNAL.
+/// Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_NETWORK (a PostgreSQL journal that cannot
+/// be reached: retry-safe), WX_INTERNAL.
 /// Thread: any thread.
 #[no_mangle]
 pub unsafe extern "C" fn wx_recover_new_from_file(

@@ -102,7 +102,8 @@ fn list_handle(entries: Vec<Entry>) -> wx_journal_list {
 /// On WX_OK, `*out` receives the list (free with wx_journal_list_free()).
 ///
 /// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out`; WX_CONFIG when the client
-/// has no journal; WX_INTERNAL when the journal file cannot be read.
+/// has no journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when the
+/// journal cannot be read.
 ///
 /// Thread: any thread; many threads and processes may read and write one journal at once.
 #[no_mangle]
@@ -200,7 +201,8 @@ pub unsafe extern "C" fn wx_journal_copy(
 /// wx_journal_entry_free()), or NULL when the journal has no such entry.
 ///
 /// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument; WX_CONFIG when the
-/// client has no journal; WX_INTERNAL when the journal file cannot be read.
+/// client has no journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL
+/// when the journal cannot be read.
 ///
 /// Thread: any thread.
 #[no_mangle]
@@ -228,7 +230,8 @@ pub unsafe extern "C" fn wx_recover_journal_entry(
 /// wx_reconcile_report_free()); failures of single orders are in the report, not the status.
 ///
 /// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out`; WX_CONFIG when the client
-/// has no journal; WX_INTERNAL when the journal file cannot be read or written.
+/// has no journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when the
+/// journal cannot be read or written.
 ///
 /// Thread: any thread; several threads or processes may reconcile one journal at once, each
 /// entry being worked by one caller at a time.
@@ -264,7 +267,8 @@ pub unsafe extern "C" fn wx_recover_reconcile(
 /// one. On WX_OK, `*deleted` (if not NULL) receives how many were deleted.
 ///
 /// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client`; WX_CONFIG when the client has no
-/// journal; WX_INTERNAL when the journal file cannot be written.
+/// journal; WX_NETWORK when a PostgreSQL journal cannot be reached; WX_INTERNAL when the journal
+/// cannot be written.
 ///
 /// Thread: any thread.
 #[no_mangle]
