@@ -263,7 +263,7 @@ void wx_accepted_free(wx_accepted *a);
 //
 // On WX_OK, `*out` receives a client the caller owns (free with wx_recover_free()). On
 // failure `*out` is untouched and, if `err` is not NULL, `*err` receives an error the caller
-// owns. Returns WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG or WX_INTERNAL. Any thread.
+// owns. A PostgreSQL journal is reached, and its tables made, here.
 //
 // Returns: WX_OK, WX_INVALID_ARGUMENT, WX_CONFIG, WX_NETWORK (a PostgreSQL journal that cannot
 // be reached: retry-safe), WX_INTERNAL.
