@@ -12,6 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* req_scene values the API description names; any other non-empty value passes through, so a
+ * value the platform adds later needs no new release. */
+#define WX_REQ_SCENE_SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+#define WX_REQ_SCENE_SJT_MICRO_MERCHANT "SJT_MICRO_MERCHANT"
+#define WX_REQ_SCENE_WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+/* fund_repatriation_strategy values (微众资金划回策略); others pass through too. */
+#define WX_FUND_REPATRIATION_ALL_FORBIDDEN "ALL_FORBIDDEN"
+#define WX_FUND_REPATRIATION_ALL_ALLOWED_WHEN_UNIQUE "ALL_ALLOWED_WHEN_UNIQUE"
+
+
 // The circuit breaker over the primary host (docs/configuration.md, "Retries and failover").
 typedef enum {
   // The primary answers; calls go to it.
@@ -24,11 +34,29 @@ typedef enum {
   WX_BREAKER_DISABLED = 3,
 } wx_breaker_state;
 
+// `effect_state` of a control order.
+typedef enum {
+  // Absent, or a value this version does not know (see wx_punish_order_get()).
+  WX_EFFECT_UNKNOWN = 0,
+  // The control is in force.
+  WX_EFFECT_ACTIVE = 1,
+  // Lifted by a recover.
+  WX_EFFECT_RECOVERED = 2,
+} wx_effect_state;
+
 // Where the next call goes.
 typedef enum {
   WX_HOST_PRIMARY = 0,
   WX_HOST_BACKUP = 1,
 } wx_host;
+
+// What a journal entry is: the platform numbers punishes and recovers separately.
+typedef enum {
+  // 解管.
+  WX_KIND_RECOVER = 0,
+  // 管控.
+  WX_KIND_PUNISH = 1,
+} wx_journal_kind;
 
 // Where a journaled order stands (docs/journal.md). Values are stable and never reused.
 typedef enum {
@@ -60,6 +88,15 @@ typedef enum {
   // Header names and sizes (values of credentials are never logged).
   WX_LOG_TRACE = 5,
 } wx_log_level;
+
+// `punish_state` of a control order.
+typedef enum {
+  // A value this version does not know (see wx_punish_order_get(o, "punish_state")).
+  WX_PUNISH_UNKNOWN = 0,
+  WX_PUNISH_EXECUTING = 1,
+  WX_PUNISH_SUCCESS = 2,
+  WX_PUNISH_FAILED = 3,
+} wx_punish_state;
 
 // Where the rate-limit buckets live (rate_limit_store).
 typedef enum {
@@ -124,6 +161,13 @@ typedef struct wx_notification wx_notification;
 // caller; free with wx_order_free().
 typedef struct wx_order wx_order;
 
+// An accepted punish (opaque). Owned by the caller; free with wx_punish_accepted_free().
+typedef struct wx_punish_accepted wx_punish_accepted;
+
+// A control order as the PUNISH query gives it (opaque). Owned by the caller; free with
+// wx_punish_order_free().
+typedef struct wx_punish_order wx_punish_order;
+
 // What wx_recover_reconcile() did (opaque). Free with wx_reconcile_report_free().
 typedef struct wx_reconcile_report wx_reconcile_report;
 
@@ -144,6 +188,46 @@ typedef struct {
 // thread-safe when the client is shared. Lines never contain keys, Authorization values,
 // request bodies or the plaintext bal_account_no.
 typedef void (*wx_log_fn)(void *user_data, wx_log_level level, const char *message);
+
+// A recover request with the optional fields of the family's API description: the fields of
+// wx_recover_request, then `card_no` (plaintext; encrypted like `bal_account_no`), `sgn_no`
+// and `req_scene`, each NULL when not given (then the request is byte-for-byte what
+// wx_recover_submit() sends). The layout is frozen.
+typedef struct {
+  const char *out_request_no;
+  const char *related_webank_punish_no;
+  const char *related_wxpay_punish_no;
+  const char *mchid;
+  const char *bal_account_no;
+  const char *recover_reason;
+  const char *card_no;
+  const char *sgn_no;
+  const char *req_scene;
+} wx_recover_request_v2;
+
+// A punish (管控) request. The layout is frozen: a future field means a new struct name.
+//
+// Every string is NUL-terminated UTF-8; `out_request_no`, `mchid` and `bal_account_no` are
+// required, the others may be NULL (then they are not sent). `bal_account_no` and `card_no`
+// are plaintext: the library encrypts both with one key and never logs them. The library
+// copies what it needs; the caller keeps ownership.
+typedef struct {
+  const char *out_request_no;
+  // The target merchant.
+  const char *mchid;
+  const char *bal_account_no;
+  // The scene id agreed with the platform; sent as a JSON integer.
+  int64_t punish_scene;
+  const char *punish_reason;
+  // RFC 3339; the control does not lift itself when it passes. NULL: long-term.
+  const char *punish_end_time;
+  const char *card_no;
+  const char *sgn_no;
+  // WX_REQ_SCENE_* or any value the platform adds later.
+  const char *req_scene;
+  // WX_FUND_REPATRIATION_* or any value the platform adds later.
+  const char *fund_repatriation_strategy;
+} wx_punish_request;
 
 // A recover request. The layout is frozen: a future field means a new struct name.
 //
@@ -426,6 +510,25 @@ wx_status wx_recover_journal_entry(const wx_recover *client,
                                    wx_journal_entry **out,
                                    wx_error **err);
 
+// One journal entry of `kind` by its out_request_no: wx_recover_journal_entry() for either
+// kind. On WX_OK, `*out` receives the entry (free with wx_journal_entry_free()), or NULL.
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument or an unknown kind;
+// WX_CONFIG when the client has no journal; WX_NETWORK when a PostgreSQL journal cannot be
+// reached; WX_INTERNAL when the journal cannot be read.
+//
+// Thread: any thread.
+wx_status wx_recover_journal_entry_of(const wx_recover *client,
+                                      const char *out_request_no,
+                                      int kind,
+                                      wx_journal_entry **out,
+                                      wx_error **err);
+
+// The entry's kind; WX_KIND_RECOVER if `entry` is NULL.
+//
+// Returns: the kind. Thread: any thread; entries are immutable.
+wx_journal_kind wx_journal_entry_kind(const wx_journal_entry *entry);
+
 // Settles what is pending: re-enters each IN_DOUBT entry and queries each ACCEPTED one,
 // through the client's rate limiter and deadlines. Blocks until done. `options` may be NULL
 // (all entries, no overall deadline). On WX_OK, `*out` receives the report (free with
@@ -484,8 +587,10 @@ wx_journal_state wx_journal_entry_state(const wx_journal_entry *entry);
 
 // A text field of the entry, borrowed until the entry (or its list) is freed:
 // "out_request_no", "related_webank_punish_no", "related_wxpay_punish_no", "mchid",
-// "wxpay_recover_no", "request_id", "error_code", "error_message". NULL when the entry has no
-// such value, the name is unknown, or an argument is NULL.
+// "wxpay_recover_no", "request_id", "error_code", "error_message", and "platform_no" (the
+// platform's number for either kind: wxpay_recover_no or wxpay_punish_no; a punish's is also
+// "wxpay_punish_no"). NULL when the entry has no such value, the name is unknown, or an
+// argument is NULL.
 //
 // Returns: the value or NULL. Thread: any thread; entries are immutable.
 const char *wx_journal_entry_get(const wx_journal_entry *entry, const char *field);
@@ -745,6 +850,140 @@ wx_status wx_recover_verify(const wx_recover *client,
 // Returns: nothing.
 // Thread: any thread.
 void wx_free(char *s);
+
+// Submits a recover with the optional fields of wx_recover_request_v2; otherwise exactly
+// wx_recover_submit().
+//
+// Returns: any wx_status.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_submit_v2(const wx_recover *client,
+                               const wx_recover_request_v2 *request,
+                               wx_accepted **out,
+                               wx_error **err);
+
+// Places a control order (管控): validates (errors name the field), encrypts
+// `bal_account_no` and `card_no`, signs, sends with retries and failover on its own quota
+// bucket, and verifies the answer, which must name this order. With a journal the order is
+// recorded before the first byte goes out, and the same number with other content is
+// WX_INVALID_ARGUMENT with nothing sent. On WX_OK, `*out` receives the acceptance (free with
+// wx_punish_accepted_free()): its wxpay_punish_no and out_request_no are what a later recover
+// names as related_wxpay_punish_no and related_webank_punish_no.
+//
+// Returns: any wx_status.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_punish(const wx_recover *client,
+                            const wx_punish_request *request,
+                            wx_punish_accepted **out,
+                            wx_error **err);
+
+// The `wxpay_punish_no` the platform assigned. Borrowed: valid until
+// wx_punish_accepted_free(). NULL if `a` is NULL.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_accepted_wxpay_punish_no(const wx_punish_accepted *a);
+
+// The `out_request_no` that was accepted. Borrowed, like wx_punish_accepted_wxpay_punish_no().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_accepted_out_request_no(const wx_punish_accepted *a);
+
+// The `Request-ID` of the accepting answer, or NULL (also when it came from the journal).
+// Borrowed, like wx_punish_accepted_wxpay_punish_no().
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_accepted_request_id(const wx_punish_accepted *a);
+
+// How many HTTP attempts the punish made (0 when the journal answered). 0 if `a` is NULL.
+//
+// Returns: the number.
+// Thread: any thread; the handle is immutable.
+uint32_t wx_punish_accepted_attempts(const wx_punish_accepted *a);
+
+// Frees an accepted punish. NULL is a no-op.
+//
+// Returns: nothing.
+// Thread: any thread, once no other thread uses the handle.
+void wx_punish_accepted_free(wx_punish_accepted *a);
+
+// Queries a control order (`control_type=PUNISH`) by `out_request_no` for the target
+// merchant `mchid`; the answer is verified and must be about that order. On WX_OK, `*out`
+// receives the order (free with wx_punish_order_free()). An unknown order is WX_API with HTTP
+// 404 and code "NOT_FOUND".
+//
+// Returns: any wx_status.
+// Thread: any thread; many threads may use one client at once.
+wx_status wx_recover_query_punish(const wx_recover *client,
+                                  const char *out_request_no,
+                                  const char *mchid,
+                                  wx_punish_order **out,
+                                  wx_error **err);
+
+// The parsed `punish_state`. WX_PUNISH_UNKNOWN if `o` is NULL.
+//
+// Returns: the state.
+// Thread: any thread; the handle is immutable.
+wx_punish_state wx_punish_order_state(const wx_punish_order *o);
+
+// The parsed `effect_state`. WX_EFFECT_UNKNOWN if `o` is NULL or the field is absent.
+//
+// Returns: the state.
+// Thread: any thread; the handle is immutable.
+wx_effect_state wx_punish_order_effect_state(const wx_punish_order *o);
+
+// A text field of the order by name: `wxpay_punish_no`, `out_request_no`, `mchid`,
+// `punish_reason`, `punish_start_time`, `punish_end_time`, `punish_accept_time`,
+// `punish_finish_time`, `punish_state`, `effect_state`, `error_code`, `error_message`, or
+// any undocumented field (as its JSON text). Borrowed: valid until wx_punish_order_free().
+//
+// Returns: the value, or NULL when absent (or `o`/`field` is NULL).
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_order_get(const wx_punish_order *o, const char *field);
+
+// `punish_scene`, an integer on the wire. On true, `*out` receives it.
+//
+// Returns: false when absent or not an integer (or an argument is NULL).
+// Thread: any thread; the handle is immutable.
+bool wx_punish_order_punish_scene(const wx_punish_order *o, int64_t *out);
+
+// `punish_rule_version`, an integer on the wire. On true, `*out` receives it.
+//
+// Returns: false when absent or not an integer (or an argument is NULL).
+// Thread: any thread; the handle is immutable.
+bool wx_punish_order_punish_rule_version(const wx_punish_order *o, int64_t *out);
+
+// How many `control_action` values the order has (`DISABLE_PAY`, …). 0 if `o` is NULL.
+//
+// Returns: the count.
+// Thread: any thread; the handle is immutable.
+size_t wx_punish_order_control_action_len(const wx_punish_order *o);
+
+// The `i`th `control_action` value, as received (unknown values kept). Borrowed: valid until
+// wx_punish_order_free().
+//
+// Returns: the value, or NULL when `i` is out of range or `o` is NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_order_control_action(const wx_punish_order *o, size_t i);
+
+// The `punish_order` object exactly as received, as JSON text. Borrowed.
+//
+// Returns: the JSON, or NULL if `o` is NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_order_json(const wx_punish_order *o);
+
+// The `Request-ID` of the query's answer, or NULL. Borrowed.
+//
+// Returns: the value, or NULL.
+// Thread: any thread; the handle is immutable.
+const char *wx_punish_order_request_id(const wx_punish_order *o);
+
+// Frees a control order. NULL is a no-op.
+//
+// Returns: nothing.
+// Thread: any thread, once no other thread uses the handle.
+void wx_punish_order_free(wx_punish_order *o);
 
 // Checks a request against the rules wx_recover_submit() applies before anything is
 // encrypted or sent, without a client and without any I/O, so a caller can check a whole

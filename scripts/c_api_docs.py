@@ -44,6 +44,10 @@ CAN_RETURN = {
     # A PostgreSQL journal that cannot be reached is WX_NETWORK (journal/postgres.rs).
     "wx_journal_pending_at": BASIC | {"WX_CONFIG", "WX_NETWORK"},
     "wx_journal_copy": BASIC | {"WX_CONFIG", "WX_NETWORK"},
+    "wx_recover_submit_v2": ANY,
+    "wx_recover_punish": ANY,
+    "wx_recover_query_punish": ANY,
+    "wx_recover_journal_entry_of": BASIC | {"WX_CONFIG", "WX_NETWORK"},
 }
 
 

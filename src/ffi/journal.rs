@@ -1,13 +1,32 @@
 //! The journal's C face: pending lists, one entry, reconcile and prune. Conversions only; the
 //! journal itself is `src/journal/`.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_int, CString};
 use std::ptr;
 use std::time::Duration;
 
 use super::boundary::{self, call, out_ptr, req_str};
 use super::{cstring, opt_c, wx_recover, wx_status};
 use crate::{JournalEntry as Entry, JournalState, ReconcileOptions, ReconcileReport};
+
+/// What a journal entry is: the platform numbers punishes and recovers separately.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wx_journal_kind {
+    /// 解管.
+    WX_KIND_RECOVER = 0,
+    /// 管控.
+    WX_KIND_PUNISH = 1,
+}
+
+impl From<crate::JournalKind> for wx_journal_kind {
+    fn from(k: crate::JournalKind) -> Self {
+        match k {
+            crate::JournalKind::Recover => wx_journal_kind::WX_KIND_RECOVER,
+            crate::JournalKind::Punish => wx_journal_kind::WX_KIND_PUNISH,
+        }
+    }
+}
 
 /// Where a journaled order stands (docs/journal.md). Values are stable and never reused.
 #[repr(C)]
@@ -224,6 +243,54 @@ pub unsafe extern "C" fn wx_recover_journal_entry(
     })
 }
 
+/// One journal entry of `kind` by its out_request_no: wx_recover_journal_entry() for either
+/// kind. On WX_OK, `*out` receives the entry (free with wx_journal_entry_free()), or NULL.
+///
+/// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL or malformed argument or an unknown kind;
+/// WX_CONFIG when the client has no journal; WX_NETWORK when a PostgreSQL journal cannot be
+/// reached; WX_INTERNAL when the journal cannot be read.
+///
+/// Thread: any thread.
+#[no_mangle]
+pub unsafe extern "C" fn wx_recover_journal_entry_of(
+    client: *const wx_recover,
+    out_request_no: *const c_char,
+    kind: c_int,
+    out: *mut *mut wx_journal_entry,
+    err: *mut *mut super::wx_error,
+) -> wx_status {
+    call(err, || {
+        let client = boundary::handle(client, "client")?;
+        let out = out_ptr(out, "out")?;
+        let no = req_str(out_request_no, "out_request_no")?;
+        let kind = match kind {
+            0 => crate::JournalKind::Recover,
+            1 => crate::JournalKind::Punish,
+            _ => {
+                return Err(crate::Error::invalid(
+                    "kind",
+                    "must be WX_KIND_RECOVER or WX_KIND_PUNISH",
+                ))
+            }
+        };
+        let entry = client.inner.journal_entry_of(no, kind)?;
+        out.write(entry.map_or(ptr::null_mut(), |e| {
+            Box::into_raw(Box::new(entry_handle(e)))
+        }));
+        Ok(())
+    })
+}
+
+/// The entry's kind; WX_KIND_RECOVER if `entry` is NULL.
+///
+/// Returns: the kind. Thread: any thread; entries are immutable.
+#[no_mangle]
+pub unsafe extern "C" fn wx_journal_entry_kind(entry: *const wx_journal_entry) -> wx_journal_kind {
+    boundary::getter(entry, wx_journal_kind::WX_KIND_RECOVER, |e| {
+        e.entry.kind.into()
+    })
+}
+
 /// Settles what is pending: re-enters each IN_DOUBT entry and queries each ACCEPTED one,
 /// through the client's rate limiter and deadlines. Blocks until done. `options` may be NULL
 /// (all entries, no overall deadline). On WX_OK, `*out` receives the report (free with
@@ -342,8 +409,10 @@ pub unsafe extern "C" fn wx_journal_entry_state(
 
 /// A text field of the entry, borrowed until the entry (or its list) is freed:
 /// "out_request_no", "related_webank_punish_no", "related_wxpay_punish_no", "mchid",
-/// "wxpay_recover_no", "request_id", "error_code", "error_message". NULL when the entry has no
-/// such value, the name is unknown, or an argument is NULL.
+/// "wxpay_recover_no", "request_id", "error_code", "error_message", and "platform_no" (the
+/// platform's number for either kind: wxpay_recover_no or wxpay_punish_no; a punish's is also
+/// "wxpay_punish_no"). NULL when the entry has no such value, the name is unknown, or an
+/// argument is NULL.
 ///
 /// Returns: the value or NULL. Thread: any thread; entries are immutable.
 #[no_mangle]
@@ -360,7 +429,13 @@ pub unsafe extern "C" fn wx_journal_entry_get(
             "related_webank_punish_no" => e.related_webank_punish_no.as_ptr(),
             "related_wxpay_punish_no" => e.related_wxpay_punish_no.as_ptr(),
             "mchid" => e.mchid.as_ptr(),
-            "wxpay_recover_no" => opt_c(&e.wxpay_recover_no),
+            "wxpay_recover_no" if e.entry.kind == crate::JournalKind::Recover => {
+                opt_c(&e.wxpay_recover_no)
+            }
+            "wxpay_punish_no" if e.entry.kind == crate::JournalKind::Punish => {
+                opt_c(&e.wxpay_recover_no)
+            }
+            "platform_no" => opt_c(&e.wxpay_recover_no),
             "request_id" => opt_c(&e.request_id),
             "error_code" => opt_c(&e.error_code),
             "error_message" => opt_c(&e.error_message),

@@ -12,6 +12,7 @@ mod log;
 mod notification;
 mod order;
 mod primitives;
+mod punish;
 mod request;
 mod stats;
 
@@ -23,6 +24,7 @@ pub use log::*;
 pub use notification::*;
 pub use order::*;
 pub use primitives::*;
+pub use punish::*;
 pub use request::*;
 pub use stats::*;
 

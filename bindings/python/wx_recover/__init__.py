@@ -26,6 +26,7 @@ from .client import (
     build_info,
 )
 from .journal import JournalEntry, JournalState, LastError, ReconcileReport
+from .punish import EffectState, FundRepatriationStrategy, PunishAccepted, PunishOrder, PunishState, ReqScene
 from .stats import ClientStats, EndpointStats, prometheus_text, prometheus_text_many
 from .errors import (
     ApiError,
@@ -76,6 +77,12 @@ __all__ = [
     "load_library",
     "library_candidates",
     "pending_at",
+    "EffectState",
+    "FundRepatriationStrategy",
+    "PunishAccepted",
+    "PunishOrder",
+    "PunishState",
+    "ReqScene",
     "journal_copy",
     "validate_request",
     "version",

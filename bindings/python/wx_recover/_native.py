@@ -52,6 +52,39 @@ class wx_recover_request(Structure):
     ]
 
 
+class wx_recover_request_v2(Structure):
+    """Mirror of ``wx_recover_request_v2`` (frozen layout: nine ``const char *``)."""
+
+    _fields_ = [
+        ("out_request_no", c_char_p),
+        ("related_webank_punish_no", c_char_p),
+        ("related_wxpay_punish_no", c_char_p),
+        ("mchid", c_char_p),
+        ("bal_account_no", c_char_p),
+        ("recover_reason", c_char_p),
+        ("card_no", c_char_p),
+        ("sgn_no", c_char_p),
+        ("req_scene", c_char_p),
+    ]
+
+
+class wx_punish_request(Structure):
+    """Mirror of ``wx_punish_request`` (frozen layout)."""
+
+    _fields_ = [
+        ("out_request_no", c_char_p),
+        ("mchid", c_char_p),
+        ("bal_account_no", c_char_p),
+        ("punish_scene", ctypes.c_int64),
+        ("punish_reason", c_char_p),
+        ("punish_end_time", c_char_p),
+        ("card_no", c_char_p),
+        ("sgn_no", c_char_p),
+        ("req_scene", c_char_p),
+        ("fund_repatriation_strategy", c_char_p),
+    ]
+
+
 class wx_endpoint_stats(Structure):
     """Mirror of ``wx_endpoint_stats`` (frozen layout: ``uint64_t`` counters), field by field
     as the header lists them (_tables.ENDPOINT_STATS)."""
@@ -158,6 +191,26 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
     ("wx_journal_copy", [c_char_p, c_char_p, c_char_p, c_uint32, POINTER(c_uint64), POINTER(c_uint64),
                          POINTER(c_uint64), _out_h], _status),
     ("wx_recover_journal_entry", [_h, c_char_p, _out_h, _out_h], _status),
+    ("wx_recover_journal_entry_of", [_h, c_char_p, c_int, _out_h, _out_h], _status),
+    ("wx_journal_entry_kind", [_h], c_int),
+    ("wx_recover_submit_v2", [_h, POINTER(wx_recover_request_v2), _out_h, _out_h], _status),
+    ("wx_recover_punish", [_h, POINTER(wx_punish_request), _out_h, _out_h], _status),
+    ("wx_punish_accepted_wxpay_punish_no", [_h], c_char_p),
+    ("wx_punish_accepted_out_request_no", [_h], c_char_p),
+    ("wx_punish_accepted_request_id", [_h], c_char_p),
+    ("wx_punish_accepted_attempts", [_h], c_uint32),
+    ("wx_punish_accepted_free", [_h], None),
+    ("wx_recover_query_punish", [_h, c_char_p, c_char_p, _out_h, _out_h], _status),
+    ("wx_punish_order_state", [_h], c_int),
+    ("wx_punish_order_effect_state", [_h], c_int),
+    ("wx_punish_order_get", [_h, c_char_p], c_char_p),
+    ("wx_punish_order_punish_scene", [_h, POINTER(ctypes.c_int64)], c_bool),
+    ("wx_punish_order_punish_rule_version", [_h, POINTER(ctypes.c_int64)], c_bool),
+    ("wx_punish_order_control_action_len", [_h], c_size_t),
+    ("wx_punish_order_control_action", [_h, c_size_t], c_char_p),
+    ("wx_punish_order_json", [_h], c_char_p),
+    ("wx_punish_order_request_id", [_h], c_char_p),
+    ("wx_punish_order_free", [_h], None),
     ("wx_recover_reconcile", [_h, c_void_p, _out_h, _out_h], _status),
     ("wx_recover_journal_prune", [_h, c_uint32, POINTER(c_size_t), _out_h], _status),
     ("wx_journal_list_len", [_h], c_size_t),
@@ -233,6 +286,26 @@ class Native:
     wx_recover_pending: Any
     wx_journal_pending_at: Any
     wx_journal_copy: Any
+    wx_recover_journal_entry_of: Any
+    wx_journal_entry_kind: Any
+    wx_recover_submit_v2: Any
+    wx_recover_punish: Any
+    wx_punish_accepted_wxpay_punish_no: Any
+    wx_punish_accepted_out_request_no: Any
+    wx_punish_accepted_request_id: Any
+    wx_punish_accepted_attempts: Any
+    wx_punish_accepted_free: Any
+    wx_recover_query_punish: Any
+    wx_punish_order_state: Any
+    wx_punish_order_effect_state: Any
+    wx_punish_order_get: Any
+    wx_punish_order_punish_scene: Any
+    wx_punish_order_punish_rule_version: Any
+    wx_punish_order_control_action_len: Any
+    wx_punish_order_control_action: Any
+    wx_punish_order_json: Any
+    wx_punish_order_request_id: Any
+    wx_punish_order_free: Any
     wx_recover_journal_entry: Any
     wx_recover_reconcile: Any
     wx_recover_journal_prune: Any

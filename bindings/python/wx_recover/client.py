@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from ctypes import byref, c_char_p, c_void_p
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
-from ._native import Native, load_library, wx_reconcile_options, wx_stats
+from ._native import Native, load_library, wx_reconcile_options, wx_recover_request, wx_recover_request_v2, wx_stats
 from .conversions import call, cbytes, count, cstr, invalid, make_error, order_from_handle, request_struct, text
 from .errors import ClientClosed, Status
 from .journal import JournalEntry, JournalState, ReconcileReport, entry_from_handle, list_from_handle
@@ -38,6 +38,7 @@ from .logbridge import (
 )
 from .logbridge import loggers as _loggers
 from .records import NOTIFICATION_FIELDS, ORDER_FIELDS  # noqa: F401 - importable from here as before
+from .punish import PunishCalls
 from .records import Notification, RecoverAccepted, RecoverOrder, RecoverState
 from .stats import ClientStats, stats_from_c
 
@@ -118,7 +119,7 @@ def build_info(library: Optional[PathArg] = None) -> Dict[str, Any]:
     return info
 
 
-class Client:
+class Client(PunishCalls):
     """A wx-recover client over one C handle.
 
     Thread-safe: share one client between threads (ctypes releases the GIL during each call).
@@ -346,21 +347,33 @@ class Client:
         mchid: str,
         bal_account_no: str,
         recover_reason: Optional[str] = None,
+        card_no: Optional[str] = None,
+        sgn_no: Optional[str] = None,
+        req_scene: Optional[str] = None,
     ) -> RecoverAccepted:
         """Submits a recover (解管). Blocks until accepted or failed (bounded by deadline_ms).
 
         On a failure with ``e.retry_safe``, re-submit the same ``out_request_no`` with the same
-        content (re-entry gives the same ``wxpay_recover_no``) or query it.
+        content (re-entry gives the same ``wxpay_recover_no``) or query it. ``card_no``
+        (plaintext; encrypted like the ledger id), ``sgn_no`` and ``req_scene`` are sent only
+        when given.
         """
         req = request_struct(
             out_request_no, related_webank_punish_no, related_wxpay_punish_no, mchid, bal_account_no, recover_reason
         )
         lib = self._lib
+        submit: Any = lib.wx_recover_submit
+        if card_no is not None or sgn_no is not None or req_scene is not None:
+            req = wx_recover_request_v2(*[getattr(req, f) for f, _ in wx_recover_request._fields_],
+                                        cstr("card_no", card_no, required=False),
+                                        cstr("sgn_no", sgn_no, required=False),
+                                        cstr("req_scene", req_scene, required=False))
+            submit = lib.wx_recover_submit_v2
         out = c_void_p()
         err = c_void_p()
         h = self._acquire()
         try:
-            status = lib.wx_recover_submit(h, byref(req), byref(out), byref(err))
+            status = submit(h, byref(req), byref(out), byref(err))
             if status != Status.OK:
                 raise make_error(lib, status, err)
             return RecoverAccepted(
@@ -442,13 +455,18 @@ class Client:
                                                free=lib.wx_journal_list_free, convert=lambda o: list_from_handle(lib, o))
             return entries
 
-    def journal_entry(self, out_request_no: str) -> Optional[JournalEntry]:
-        """One journal entry, or None."""
+    def journal_entry(self, out_request_no: str, kind: str = "RECOVER") -> Optional[JournalEntry]:
+        """One journal entry, or None. ``kind="PUNISH"`` finds a punish: the platform numbers
+        punishes and recovers separately."""
         no = cstr("out_request_no", out_request_no)
+        kinds = {"RECOVER": 0, "PUNISH": 1}
+        if kind not in kinds:
+            raise invalid("kind", "must be \"RECOVER\" or \"PUNISH\"")
         lib = self._lib
         with self._use() as h:
             entry: Optional[JournalEntry] = call(
-                lib, lib.wx_recover_journal_entry, h, no, out=c_void_p(), free=lib.wx_journal_entry_free,
+                lib, lib.wx_recover_journal_entry_of, h, no, kinds[kind], out=c_void_p(),
+                free=lib.wx_journal_entry_free,
                 convert=lambda o: entry_from_handle(lib, o) if o.value else None)
             return entry
 

@@ -51,6 +51,10 @@ class JournalEntry:
     mchid: str = ""
     related_webank_punish_no: str = ""
     related_wxpay_punish_no: str = ""
+    #: ``"RECOVER"`` or ``"PUNISH"``: the platform numbers the two kinds separately.
+    kind: str = "RECOVER"
+    #: The platform's number for either kind (``wxpay_recover_no`` or ``wxpay_punish_no``).
+    platform_no: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ def entry_from_handle(lib: Any, e: Any) -> JournalEntry:
         out_request_no=text("out_request_no") or "",
         state=JournalState(int(lib.wx_journal_entry_state(e))),
         wxpay_recover_no=text("wxpay_recover_no"),
+        kind=("RECOVER", "PUNISH")[int(lib.wx_journal_entry_kind(e))],
+        platform_no=text("platform_no"),
         attempts=int(lib.wx_journal_entry_attempts(e)),
         last_error=last,
         request_id=text("request_id"),
