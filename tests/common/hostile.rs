@@ -313,3 +313,42 @@ pub fn submit_body(out_request_no: &str) -> Vec<u8> {
         .to_string()
         .into_bytes()
 }
+
+/// A punish that passes the client's own checks (nothing here is real).
+pub fn punish_request(out_request_no: &str) -> wx_recover::PunishRequest {
+    wx_recover::PunishRequest {
+        out_request_no: out_request_no.to_string(),
+        mchid: "1900000100".to_string(),
+        bal_account_no: "6230000000000104729".to_string(),
+        punish_scene: 2,
+        card_no: Some("6222020000000001234".to_string()),
+        ..Default::default()
+    }
+}
+
+/// The punish answer the family's description documents for `out_request_no`.
+pub fn punish_body(out_request_no: &str) -> Vec<u8> {
+    json!({"wxpay_punish_no": "1000202509090000000001", "out_request_no": out_request_no})
+        .to_string()
+        .into_bytes()
+}
+
+/// A PUNISH query answer for `out_request_no` of target merchant `mchid`.
+pub fn punish_query_body(out_request_no: &str, mchid: &str) -> Vec<u8> {
+    json!({
+        "control_scene": "PUNISH",
+        "punish_order": {
+            "wxpay_punish_no": "1000202509090000000001",
+            "out_request_no": out_request_no,
+            "mchid": mchid,
+            "punish_scene": 2,
+            "punish_rule_version": 1,
+            "punish_accept_time": "2026-01-01T10:00:00+08:00",
+            "punish_state": "SUCCESS",
+            "effect_state": "ACTIVE",
+            "control_action": ["DISABLE_PAY"],
+        }
+    })
+    .to_string()
+    .into_bytes()
+}
