@@ -13,6 +13,7 @@ LDFLAGS="-L$lib -Wl,-rpath,$lib -lwx_recover"
 cc $CFLAGS examples-c/recover.c -o "$out/recover" $LDFLAGS
 cc $CFLAGS tests/native/c/test_abi.c -o "$out/test_abi" $LDFLAGS
 cc $CFLAGS tests/native/c/fleet_journal.c -o "$out/fleet_journal" $LDFLAGS
+cc $CFLAGS tests/native/c/punish.c -o "$out/punish" $LDFLAGS
 
 trap sandbox_stop EXIT
 sandbox_start --orders 20 --recover-delay-ms 300
@@ -24,6 +25,17 @@ read -r wb wx mch bal <<<"$(sandbox_order 0)"
 read -r wb wx mch bal <<<"$(sandbox_order 1)"
 "${VG[@]}" "$out/recover" "$config" "C-EXAMPLE-$$-$(date +%s)" "$wb" "$wx" "$mch" "$bal" "valgrind run of the C example"
 echo "c-example: 1 passed, 0 failed"
+
+# The control order's life (punish, PUNISH query, the lift) with a journal, under valgrind.
+python3 - "$config" "$(dirname "$config")/punish.json" "$out/punish.sqlite" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg.update(journal=sys.argv[3], rate_limit_per_minute=0)
+json.dump(cfg, open(sys.argv[2], "w"))
+PY
+rm -f "$out/punish.sqlite"*
+read -r wb wx mch bal <<<"$(sandbox_order 3)"
+"${VG[@]}" "$out/punish" "$(dirname "$config")/punish.json" "$mch" "C-PUNISH-$$-$(date +%s)"
 
 # The PostgreSQL journal by configuration alone, under valgrind, against a real PostgreSQL
 # (pg_server.py in its server mode: it stops the server when its stdin closes).
