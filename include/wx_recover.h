@@ -1033,6 +1033,18 @@ wx_status wx_recover_query(const wx_recover *client,
 // Thread: any thread; many threads may use one client at once.
 wx_status wx_recover_stats(const wx_recover *client, wx_stats *out, wx_error **err);
 
+// Fills `*out` with one endpoint's counters since the client was created: the same numbers
+// wx_recover_stats() gives for the first three, and the punish's. `endpoint` is a
+// wx_endpoint value.
+//
+// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out` or an unknown endpoint;
+// WX_INTERNAL for a bug (a caught panic).
+// Thread: any thread; counters are read without stopping other calls.
+wx_status wx_recover_endpoint_stats(const wx_recover *client,
+                                    int endpoint,
+                                    wx_endpoint_stats *out,
+                                    wx_error **err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -90,6 +90,47 @@ enum class QuotaStore : int {
     redis = WX_QUOTA_REDIS,
 };
 
+/// Mirrors wx_punish_state: `punish_state` of a control order. `unknown` is a value this
+/// version does not know: read PunishOrder::punish_state for the raw text.
+enum class PunishState : int {
+    unknown = WX_PUNISH_UNKNOWN,
+    executing = WX_PUNISH_EXECUTING,
+    success = WX_PUNISH_SUCCESS,
+    failed = WX_PUNISH_FAILED,
+};
+
+/// Mirrors wx_effect_state: `effect_state` of a control order. `unknown` when it is absent (the
+/// punish is not SUCCESS yet) or new to this version: read PunishOrder::effect_state.
+enum class EffectState : int {
+    unknown = WX_EFFECT_UNKNOWN,
+    active = WX_EFFECT_ACTIVE,        ///< the control is in force
+    recovered = WX_EFFECT_RECOVERED,  ///< lifted by a recover
+};
+
+/// Mirrors wx_journal_kind: what a journal entry is. The platform numbers punishes and recovers
+/// separately, so one out_request_no may have an entry of each kind.
+enum class JournalKind : int {
+    recover = WX_KIND_RECOVER,  ///< 解管
+    punish = WX_KIND_PUNISH,    ///< 管控
+};
+
+/// `req_scene` values the API description names (WX_REQ_SCENE_*). Any other non-empty value
+/// passes through, so a value the platform adds later needs no new release.
+namespace req_scene {
+inline constexpr const char* sjt_convenient_settlement_service_merchant =
+    WX_REQ_SCENE_SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT;
+inline constexpr const char* sjt_micro_merchant = WX_REQ_SCENE_SJT_MICRO_MERCHANT;
+inline constexpr const char* wx_shop_convenient_settlement_service_merchant =
+    WX_REQ_SCENE_WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT;
+}  // namespace req_scene
+
+/// `fund_repatriation_strategy` values (微众资金划回策略, WX_FUND_REPATRIATION_*). Any other
+/// non-empty value passes through too.
+namespace fund_repatriation_strategy {
+inline constexpr const char* all_forbidden = WX_FUND_REPATRIATION_ALL_FORBIDDEN;
+inline constexpr const char* all_allowed_when_unique = WX_FUND_REPATRIATION_ALL_ALLOWED_WHEN_UNIQUE;
+}  // namespace fund_repatriation_strategy
+
 /// "primary" or "backup"; "unknown" for a value this header does not know.
 constexpr std::string_view to_string(Host h) noexcept {
     switch (h) {
@@ -149,6 +190,8 @@ struct Deleter {
     void operator()(wx_journal_entry* p) const noexcept { wx_journal_entry_free(p); }
     void operator()(wx_journal_list* p) const noexcept { wx_journal_list_free(p); }
     void operator()(wx_reconcile_report* p) const noexcept { wx_reconcile_report_free(p); }
+    void operator()(wx_punish_accepted* p) const noexcept { wx_punish_accepted_free(p); }
+    void operator()(wx_punish_order* p) const noexcept { wx_punish_order_free(p); }
     void operator()(char* p) const noexcept { wx_free(p); }
 };
 
@@ -251,7 +294,9 @@ inline const std::uint8_t* bytes(std::string_view v) noexcept {
 }  // namespace detail
 
 /// A recover (解管) request. `bal_account_no` is the plaintext ledger id: the library
-/// encrypts it and never logs it; do not log it either.
+/// encrypts it and never logs it; do not log it either. To lift a control order a punish
+/// placed, name its PunishAccepted::out_request_no as `related_webank_punish_no` and its
+/// PunishAccepted::wxpay_punish_no as `related_wxpay_punish_no`.
 struct RecoverRequest {
     std::string out_request_no;
     std::string related_webank_punish_no;
@@ -259,6 +304,78 @@ struct RecoverRequest {
     std::string mchid;
     std::string bal_account_no;
     std::optional<std::string> recover_reason;
+    /// The optional fields of the API description, sent only when set (with none set the
+    /// request is exactly what it was before they existed). `card_no` is plaintext, a secret
+    /// like `bal_account_no`: the library encrypts it with the same key and never logs it.
+    std::optional<std::string> card_no;
+    std::optional<std::string> sgn_no;
+    /// One of wx::req_scene, or any value the platform adds later.
+    std::optional<std::string> req_scene;
+};
+
+/// A punish (管控) request: places a control order on the target merchant `mchid`.
+/// `bal_account_no` and `card_no` are plaintext secrets: the library encrypts both with one key
+/// and never logs them; do not log them either. The optional fields are sent only when set.
+struct PunishRequest {
+    std::string out_request_no;
+    /// The target merchant.
+    std::string mchid;
+    std::string bal_account_no;
+    /// The scene id agreed with the platform; sent as a JSON integer.
+    std::int64_t punish_scene = 0;
+    std::optional<std::string> punish_reason;
+    /// RFC 3339 (e.g. "2030-01-02T03:04:05+08:00"). The control does not lift itself when it
+    /// passes; std::nullopt: long-term.
+    std::optional<std::string> punish_end_time;
+    std::optional<std::string> card_no;
+    std::optional<std::string> sgn_no;
+    /// One of wx::req_scene, or any value the platform adds later.
+    std::optional<std::string> req_scene;
+    /// One of wx::fund_repatriation_strategy, or any value the platform adds later.
+    std::optional<std::string> fund_repatriation_strategy;
+};
+
+/// The platform accepted the punish. Acceptance is not the outcome: follow it with
+/// Client::query_punish(). A later recover names `out_request_no` as related_webank_punish_no
+/// and `wxpay_punish_no` as related_wxpay_punish_no.
+struct PunishAccepted {
+    std::string wxpay_punish_no;
+    std::string out_request_no;
+    /// Request-ID of the accepting answer (none when the journal answered a re-entry).
+    std::optional<std::string> request_id;
+    /// HTTP attempts the punish made (0 when the journal answered).
+    std::uint32_t attempts = 0;
+};
+
+/// A control order as the PUNISH query gives it, copied out of the library's handle. `state`
+/// and `effect` are the parsed `punish_state` and `effect_state`; every documented text field
+/// is std::nullopt when absent; undocumented fields are only in `json`.
+struct PunishOrder {
+    PunishState state = PunishState::unknown;
+    EffectState effect = EffectState::unknown;
+    std::optional<std::string> wxpay_punish_no;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> mchid;
+    /// Integers on the wire; std::nullopt when absent or not an integer.
+    std::optional<std::int64_t> punish_scene;
+    std::optional<std::int64_t> punish_rule_version;
+    std::optional<std::string> punish_reason;
+    std::optional<std::string> punish_start_time;
+    std::optional<std::string> punish_end_time;
+    std::optional<std::string> punish_accept_time;
+    std::optional<std::string> punish_finish_time;
+    /// The raw texts ("EXECUTING", "SUCCESS", "FAILED"; "ACTIVE", "RECOVERED"; or new ones).
+    std::optional<std::string> punish_state;
+    std::optional<std::string> effect_state;
+    /// Present when the punish failed.
+    std::optional<std::string> error_code;
+    std::optional<std::string> error_message;
+    /// `DISABLE_PAY`, … as received (values new to this version kept).
+    std::vector<std::string> control_action;
+    /// The whole `punish_order` object as received.
+    std::string json;
+    /// Request-ID of the query's answer.
+    std::optional<std::string> request_id;
 };
 
 /// The platform accepted the recover. Acceptance is not the outcome: query it.
@@ -387,6 +504,51 @@ inline Order parse_order(std::string_view json) {
     return detail::order_from(o.get());
 }
 
+namespace detail {
+
+using PunishOrderMember = std::optional<std::string> PunishOrder::*;
+
+struct PunishOrderMemberName {
+    const char* name;
+    PunishOrderMember member;
+};
+
+/// The text members by field name, in the library's documented order (wx_punish_order_get()).
+inline constexpr PunishOrderMemberName punish_order_members[] = {
+    {"wxpay_punish_no", &PunishOrder::wxpay_punish_no},
+    {"out_request_no", &PunishOrder::out_request_no},
+    {"mchid", &PunishOrder::mchid},
+    {"punish_reason", &PunishOrder::punish_reason},
+    {"punish_start_time", &PunishOrder::punish_start_time},
+    {"punish_end_time", &PunishOrder::punish_end_time},
+    {"punish_accept_time", &PunishOrder::punish_accept_time},
+    {"punish_finish_time", &PunishOrder::punish_finish_time},
+    {"punish_state", &PunishOrder::punish_state},
+    {"effect_state", &PunishOrder::effect_state},
+    {"error_code", &PunishOrder::error_code},
+    {"error_message", &PunishOrder::error_message},
+};
+
+/// Copies a control order out of its handle (which stays owned by the caller).
+inline PunishOrder punish_order_from(const wx_punish_order* o) {
+    PunishOrder r;
+    r.state = static_cast<PunishState>(wx_punish_order_state(o));
+    r.effect = static_cast<EffectState>(wx_punish_order_effect_state(o));
+    for (const auto& m : punish_order_members) r.*m.member = opt(wx_punish_order_get(o, m.name));
+    std::int64_t n = 0;
+    if (wx_punish_order_punish_scene(o, &n)) r.punish_scene = n;
+    if (wx_punish_order_punish_rule_version(o, &n)) r.punish_rule_version = n;
+    const std::size_t actions = wx_punish_order_control_action_len(o);
+    r.control_action.reserve(actions);
+    for (std::size_t i = 0; i < actions; ++i)
+        r.control_action.push_back(str(wx_punish_order_control_action(o, i)));
+    r.json = str(wx_punish_order_json(o));
+    r.request_id = opt(wx_punish_order_request_id(o));
+    return r;
+}
+
+}  // namespace detail
+
 /// A verified, decrypted result notification. Answer the platform with a 2xx once it is
 /// handled.
 struct Notification {
@@ -414,11 +576,12 @@ struct JournalError {
     std::optional<std::string> message;
 };
 
-/// One journaled order. Never holds the plaintext bal_account_no. Times are Unix seconds.
+/// One journaled order: a recover or a punish (`kind`). Never holds the plaintext
+/// bal_account_no or card_no. Times are Unix seconds.
 struct JournalEntry {
     std::string out_request_no;
     JournalState state = JournalState::in_doubt;
-    /// Known once the platform accepted the recover.
+    /// Known once the platform accepted the recover (a punish's number is in `platform_no`).
     std::optional<std::string> wxpay_recover_no;
     /// HTTP attempts made for this order by every process.
     std::uint32_t attempts = 0;
@@ -430,6 +593,10 @@ struct JournalEntry {
     std::string mchid;
     std::string related_webank_punish_no;
     std::string related_wxpay_punish_no;
+    /// A recover or a punish (Client::journal_entry(no, JournalKind::punish) finds the latter).
+    JournalKind kind = JournalKind::recover;
+    /// The platform's number for either kind: wxpay_recover_no or wxpay_punish_no.
+    std::optional<std::string> platform_no;
 };
 
 /// What Client::reconcile() did: how many worked entries ended in each state, the entries
@@ -569,6 +736,8 @@ inline JournalEntry journal_entry_from(const wx_journal_entry* e) {
     r.mchid = str(wx_journal_entry_get(e, "mchid"));
     r.related_webank_punish_no = str(wx_journal_entry_get(e, "related_webank_punish_no"));
     r.related_wxpay_punish_no = str(wx_journal_entry_get(e, "related_wxpay_punish_no"));
+    r.kind = static_cast<JournalKind>(wx_journal_entry_kind(e));
+    r.platform_no = text("platform_no");
     return r;
 }
 
@@ -645,7 +814,8 @@ public:
 
     /// Submits a recover; blocks until accepted or failed (bounded by the configured
     /// deadline_ms). Throws wx::Error; Error::retry_safe() says whether to re-submit the same
-    /// out_request_no.
+    /// out_request_no. With card_no, sgn_no or req_scene set it goes through
+    /// wx_recover_submit_v2(), otherwise through wx_recover_submit() exactly as before.
     Accepted submit(const RecoverRequest& r) const {
         const std::string out_request_no = detail::cstr(r.out_request_no, "out_request_no");
         const std::string webank = detail::cstr(r.related_webank_punish_no,
@@ -656,18 +826,38 @@ public:
         detail::no_nul(r.bal_account_no, "bal_account_no");  // no copy of the secret
         std::optional<std::string> reason;
         if (r.recover_reason) reason = detail::cstr(*r.recover_reason, "recover_reason");
-
-        wx_recover_request req;
-        req.out_request_no = out_request_no.c_str();
-        req.related_webank_punish_no = webank.c_str();
-        req.related_wxpay_punish_no = wxpay.c_str();
-        req.mchid = mchid.c_str();
-        req.bal_account_no = r.bal_account_no.c_str();
-        req.recover_reason = reason ? reason->c_str() : nullptr;
+        if (r.card_no) detail::no_nul(*r.card_no, "card_no");  // no copy of the secret
+        std::optional<std::string> sgn_no;
+        if (r.sgn_no) sgn_no = detail::cstr(*r.sgn_no, "sgn_no");
+        std::optional<std::string> req_scene;
+        if (r.req_scene) req_scene = detail::cstr(*r.req_scene, "req_scene");
 
         wx_accepted* out = nullptr;
         wx_error* err = nullptr;
-        const wx_status st = wx_recover_submit(handle(), &req, &out, &err);
+        wx_status st;
+        if (!r.card_no && !sgn_no && !req_scene) {
+            // None of the optional fields: exactly the request wx_recover_submit() always sent.
+            wx_recover_request req;
+            req.out_request_no = out_request_no.c_str();
+            req.related_webank_punish_no = webank.c_str();
+            req.related_wxpay_punish_no = wxpay.c_str();
+            req.mchid = mchid.c_str();
+            req.bal_account_no = r.bal_account_no.c_str();
+            req.recover_reason = reason ? reason->c_str() : nullptr;
+            st = wx_recover_submit(handle(), &req, &out, &err);
+        } else {
+            wx_recover_request_v2 req;
+            req.out_request_no = out_request_no.c_str();
+            req.related_webank_punish_no = webank.c_str();
+            req.related_wxpay_punish_no = wxpay.c_str();
+            req.mchid = mchid.c_str();
+            req.bal_account_no = r.bal_account_no.c_str();
+            req.recover_reason = reason ? reason->c_str() : nullptr;
+            req.card_no = r.card_no ? r.card_no->c_str() : nullptr;
+            req.sgn_no = sgn_no ? sgn_no->c_str() : nullptr;
+            req.req_scene = req_scene ? req_scene->c_str() : nullptr;
+            st = wx_recover_submit_v2(handle(), &req, &out, &err);
+        }
         detail::check(st, err);
         detail::Owned<wx_accepted> a(out);
         Accepted result;
@@ -689,6 +879,71 @@ public:
         detail::check(st, err);
         detail::Owned<wx_order> o(out);
         return detail::order_from(o.get());
+    }
+
+    /// Places a control order (管控) on the target merchant: the library validates it (errors
+    /// name the field, nothing sent), encrypts bal_account_no and card_no, signs, sends with
+    /// retries and failover, and verifies the answer. With a journal the order is recorded
+    /// before the first byte goes out. Re-entry (the same out_request_no and content) returns
+    /// the same wxpay_punish_no; the same number with other content throws wx::Error. Throws
+    /// wx::Error; Error::retry_safe() says whether to re-send the same request.
+    PunishAccepted punish(const PunishRequest& r) const {
+        const std::string out_request_no = detail::cstr(r.out_request_no, "out_request_no");
+        const std::string mchid = detail::cstr(r.mchid, "mchid");
+        detail::no_nul(r.bal_account_no, "bal_account_no");  // no copies of the secrets
+        if (r.card_no) detail::no_nul(*r.card_no, "card_no");
+        const auto opt_copy = [](const std::optional<std::string>& v, const char* field) {
+            std::optional<std::string> c;
+            if (v) c = detail::cstr(*v, field);
+            return c;
+        };
+        const std::optional<std::string> reason = opt_copy(r.punish_reason, "punish_reason");
+        const std::optional<std::string> end_time = opt_copy(r.punish_end_time, "punish_end_time");
+        const std::optional<std::string> sgn_no = opt_copy(r.sgn_no, "sgn_no");
+        const std::optional<std::string> scene = opt_copy(r.req_scene, "req_scene");
+        const std::optional<std::string> strategy =
+            opt_copy(r.fund_repatriation_strategy, "fund_repatriation_strategy");
+        const auto c_str = [](const std::optional<std::string>& v) -> const char* {
+            return v ? v->c_str() : nullptr;
+        };
+
+        wx_punish_request req;
+        req.out_request_no = out_request_no.c_str();
+        req.mchid = mchid.c_str();
+        req.bal_account_no = r.bal_account_no.c_str();
+        req.punish_scene = r.punish_scene;
+        req.punish_reason = c_str(reason);
+        req.punish_end_time = c_str(end_time);
+        req.card_no = c_str(r.card_no);
+        req.sgn_no = c_str(sgn_no);
+        req.req_scene = c_str(scene);
+        req.fund_repatriation_strategy = c_str(strategy);
+
+        wx_punish_accepted* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_punish(handle(), &req, &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_punish_accepted> a(out);
+        PunishAccepted result;
+        result.wxpay_punish_no = detail::str(wx_punish_accepted_wxpay_punish_no(a.get()));
+        result.out_request_no = detail::str(wx_punish_accepted_out_request_no(a.get()));
+        result.request_id = detail::opt(wx_punish_accepted_request_id(a.get()));
+        result.attempts = wx_punish_accepted_attempts(a.get());
+        return result;
+    }
+
+    /// Queries a control order (control_type=PUNISH) by out_request_no for the target merchant
+    /// `mchid` (verified answer, about that order). An unknown order throws wx::Error with
+    /// Status::api, HTTP 404, code "NOT_FOUND".
+    PunishOrder query_punish(std::string_view out_request_no, std::string_view mchid) const {
+        const std::string no = detail::cstr(out_request_no, "out_request_no");
+        const std::string m = detail::cstr(mchid, "mchid");
+        wx_punish_order* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_query_punish(handle(), no.c_str(), m.c_str(), &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_punish_order> o(out);
+        return detail::punish_order_from(o.get());
     }
 
     /// The `Wechatpay-Serial` value this client sends (the key that encrypts sensitive
@@ -796,6 +1051,21 @@ public:
         wx_journal_entry* out = nullptr;
         wx_error* err = nullptr;
         const wx_status st = wx_recover_journal_entry(handle(), no.c_str(), &out, &err);
+        detail::check(st, err);
+        detail::Owned<wx_journal_entry> e(out);
+        if (!e) return std::nullopt;
+        return detail::journal_entry_from(e.get());
+    }
+
+    /// One journal entry of `kind` by its out_request_no (journal_entry(no) is the recover's);
+    /// std::nullopt when the journal has none. A value that is not a JournalKind enumerator
+    /// throws wx::Error with Status::invalid_argument.
+    std::optional<JournalEntry> journal_entry(std::string_view out_request_no, JournalKind kind) const {
+        const std::string no = detail::cstr(out_request_no, "out_request_no");
+        wx_journal_entry* out = nullptr;
+        wx_error* err = nullptr;
+        const wx_status st = wx_recover_journal_entry_of(handle(), no.c_str(),
+                                                         static_cast<int>(kind), &out, &err);
         detail::check(st, err);
         detail::Owned<wx_journal_entry> e(out);
         if (!e) return std::nullopt;

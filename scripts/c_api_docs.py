@@ -41,6 +41,7 @@ CAN_RETURN = {
     "wx_recover_reconcile": BASIC | {"WX_CONFIG", "WX_NETWORK"},
     "wx_recover_journal_prune": BASIC | {"WX_CONFIG", "WX_NETWORK"},
     "wx_recover_stats": BASIC,
+    "wx_recover_endpoint_stats": BASIC,
     # A PostgreSQL journal that cannot be reached is WX_NETWORK (journal/postgres.rs).
     "wx_journal_pending_at": BASIC | {"WX_CONFIG", "WX_NETWORK"},
     "wx_journal_copy": BASIC | {"WX_CONFIG", "WX_NETWORK"},

@@ -144,3 +144,41 @@ pub unsafe extern "C" fn wx_recover_stats(
         Ok(())
     })
 }
+
+/// One endpoint's counters (wx_recover_endpoint_stats()): the wx_stats members in
+/// declaration order, then the punish, which wx_stats' frozen layout has no room for.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wx_endpoint {
+    WX_ENDPOINT_RECOVER = 0,
+    WX_ENDPOINT_QUERY = 1,
+    WX_ENDPOINT_CERTIFICATES = 2,
+    /// 管控: its own bucket and counters.
+    WX_ENDPOINT_PUNISH = 3,
+}
+
+/// Fills `*out` with one endpoint's counters since the client was created: the same numbers
+/// wx_recover_stats() gives for the first three, and the punish's. `endpoint` is a
+/// wx_endpoint value.
+///
+/// Returns: WX_OK; WX_INVALID_ARGUMENT for a NULL `client` or `out` or an unknown endpoint;
+/// WX_INTERNAL for a bug (a caught panic).
+/// Thread: any thread; counters are read without stopping other calls.
+#[no_mangle]
+pub unsafe extern "C" fn wx_recover_endpoint_stats(
+    client: *const wx_recover,
+    endpoint: std::ffi::c_int,
+    out: *mut wx_endpoint_stats,
+    err: *mut *mut super::wx_error,
+) -> wx_status {
+    call(err, || {
+        let client = boundary::handle(client, "client")?;
+        let out = out_ptr(out, "out")?;
+        let e = usize::try_from(endpoint)
+            .ok()
+            .and_then(|i| crate::Endpoint::ALL.get(i).copied())
+            .ok_or_else(|| crate::Error::invalid("endpoint", "must be a wx_endpoint value"))?;
+        out.write(client.inner.stats().endpoint(e).clone().into());
+        Ok(())
+    })
+}

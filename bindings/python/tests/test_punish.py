@@ -63,6 +63,9 @@ def test_a_control_is_placed_followed_lifted_and_seen_recovered(sandbox: Any, tm
         assert c.journal_entry(lift).kind == "RECOVER"
         with pytest.raises(wx_recover.InvalidArgument):
             c.journal_entry(no, kind="punish")
+        stats = c.stats()
+        assert stats.punish is not None and stats.punish.requests == 1  # its own counters (re-entry came from the journal)
+        assert stats.recover.requests == 1
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert args["bal_account_no"].encode() not in blob and args["card_no"].encode() not in blob
 

@@ -2,17 +2,21 @@
 
     python -m wx_recover submit --config FILE --out-request-no N --related-webank-punish-no W \
         --related-wxpay-punish-no X --mchid M --bal-account-no B [--recover-reason R]
-    python -m wx_recover query --config FILE --out-request-no N --mchid M
+    python -m wx_recover query --config FILE --out-request-no N --mchid M [--kind recover|punish]
+    python -m wx_recover punish --config FILE --out-request-no N --mchid M --bal-account-no B \
+        --punish-scene INT [--punish-reason R] [--punish-end-time T] [--card-no C] [--sgn-no S] \
+        [--req-scene S] [--fund-repatriation-strategy S]   (管控: see wx_recover/punish_commands.py)
     python -m wx_recover version
     wx-recover --version            (the console script; the same commands)
-    python -m wx_recover batch ORDERS --config FILE ...   (a file of recovers: see wx_recover/batch.py)
+    python -m wx_recover batch ORDERS --config FILE ...   (a file of recovers and punishes: see wx_recover/batch.py)
     python -m wx_recover pending --journal PATH / reconcile --journal PATH --config FILE
 
 Success: one JSON object on stdout, exit code 0. Failure: one JSON object with every error
 field on stderr (stdout stays empty, so `> result.json` only ever holds results), exit code =
 the wx_status value (1 invalid argument ... 9 internal). Usage errors are status 1; a missing
 or unusable shared library is status 2 (configuration). `--bal-account-no -` reads the ledger
-id from the first line of stdin, keeping it out of the process list and shell history.
+id from the first line of stdin, keeping it out of the process list and shell history (for
+`punish`, `--card-no -` reads the card number from the next line). Neither is ever printed.
 `--log LEVEL` (error, warning, info, debug, trace) also writes the library's log lines to stderr,
 before the JSON error if there is one.
 """
@@ -29,6 +33,8 @@ from typing import Any, Dict, List, NoReturn, Optional
 from ._native import LibraryError
 from .client import Client
 from .errors import Status, WxError
+from .punish_commands import add_parser as add_punish_parser
+from .punish_commands import order_dict, run_punish, secrets_from_stdin
 
 
 def _emit_error(d: Dict[str, Any]) -> None:
@@ -89,12 +95,12 @@ class _Version(argparse.Action):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=_prog(), description="WeChat Pay control-order recover (解管).")
+    p = _Parser(prog=_prog(), description="WeChat Pay control orders: recover (解管) and punish (管控).")
     p.add_argument("--version", action=_Version, help="print the binding and library versions and exit")
     p.add_argument("--log", metavar="LEVEL", choices=["error", "warning", "info", "debug", "trace"],
                    help="write the library's log lines at LEVEL and above to stderr")
     p.add_argument("--library", metavar="PATH", help="path of libwx_recover.so (default: $WX_RECOVER_LIB, bundled, repo target/)")
-    sub = p.add_subparsers(dest="command", metavar="{submit,query,version,batch,pending,reconcile}")
+    sub = p.add_subparsers(dest="command", metavar="{submit,punish,query,version,batch,pending,reconcile}")
     sub.required = True
 
     s = sub.add_parser("submit", help="submit a recover and print the acceptance")
@@ -106,10 +112,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--bal-account-no", required=True, help="ledger id (plaintext; '-' reads it from stdin)")
     s.add_argument("--recover-reason")
 
-    q = sub.add_parser("query", help="query a recover and print the order")
+    add_punish_parser(sub)
+
+    q = sub.add_parser("query", help="query a recover (or, with --kind punish, a punish) and print the order")
     q.add_argument("--config", required=True, metavar="FILE", help="client configuration JSON file")
     q.add_argument("--out-request-no", required=True)
     q.add_argument("--mchid", required=True, help="target merchant id")
+    q.add_argument("--kind", type=str.lower, choices=["recover", "punish"], default="recover",
+                   help="which order the number names: the platform numbers recovers and punishes separately "
+                        "(default recover)")
 
     sub.add_parser("version", help="print the library version")
     from .batch import add_parsers
@@ -144,10 +155,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                               "build": build_info(args.library)}))
             return 0
         bal = None
+        secrets: Dict[str, Optional[str]] = {}
         if args.command == "submit":
             bal = args.bal_account_no
             if bal == "-":
                 bal = sys.stdin.readline().rstrip("\r\n")
+        elif args.command == "punish":
+            secrets = secrets_from_stdin(args)
         with Client.from_file(args.config, library=args.library) as client:
             if args.command == "submit":
                 accepted = client.submit(
@@ -159,6 +173,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                     recover_reason=args.recover_reason,
                 )
                 result: Dict[str, Any] = dataclasses.asdict(accepted)
+            elif args.command == "punish":
+                result = run_punish(client, args, secrets)
+            elif args.kind == "punish":
+                result = order_dict(client.query_punish(args.out_request_no, args.mchid))
             else:
                 result = client.query(args.out_request_no, args.mchid).to_dict()
         print(json.dumps(result, ensure_ascii=False))

@@ -192,6 +192,7 @@ SIGNATURES: Sequence[Tuple[str, List[Any], Any]] = (
                          POINTER(c_uint64), _out_h], _status),
     ("wx_recover_journal_entry", [_h, c_char_p, _out_h, _out_h], _status),
     ("wx_recover_journal_entry_of", [_h, c_char_p, c_int, _out_h, _out_h], _status),
+    ("wx_recover_endpoint_stats", [_h, c_int, POINTER(wx_endpoint_stats), _out_h], _status),
     ("wx_journal_entry_kind", [_h], c_int),
     ("wx_recover_submit_v2", [_h, POINTER(wx_recover_request_v2), _out_h, _out_h], _status),
     ("wx_recover_punish", [_h, POINTER(wx_punish_request), _out_h, _out_h], _status),
@@ -287,6 +288,7 @@ class Native:
     wx_journal_pending_at: Any
     wx_journal_copy: Any
     wx_recover_journal_entry_of: Any
+    wx_recover_endpoint_stats: Any
     wx_journal_entry_kind: Any
     wx_recover_submit_v2: Any
     wx_recover_punish: Any

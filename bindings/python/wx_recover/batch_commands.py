@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._native import LibraryError
-from .batch_reading import INVALID, NOT_SENT, ORIGIN_JOURNAL, InputError, Row, read_orders, validate
+from .batch_reading import INVALID, NOT_SENT, ORIGIN_JOURNAL, PUNISH, InputError, Row, read_orders, validate
 from .batch_reporting import (
     EXIT_CONFIG,
     EXIT_IN_DOUBT,
@@ -41,6 +41,7 @@ from .batch_running import (
     client_config,
     client_from,
     fill_from_entry,
+    journal_entry,
     limits_of,
     open_client,
     submit_row,
@@ -95,7 +96,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _err("usage: --workers must be at least 1")
         return EXIT_USAGE
     if args.rate is not None and args.rate < 1:
-        _err("usage: --rate must be at least 1 (recovers per minute)")
+        _err("usage: --rate must be at least 1 (recovers, and punishes, per minute)")
         return EXIT_USAGE
     journal = args.journal or _default_journal(args.orders)
     if not args.dry_run and not args.config:
@@ -105,7 +106,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _err("usage: reading ORDERS from standard input needs --journal PATH")
         return EXIT_USAGE
     try:
-        rows = read_orders(args.orders, args.format)
+        rows = read_orders(args.orders, args.format, kind=args.kind)
     except InputError as e:
         _err(*str(e).splitlines(), "invalid input: nothing was sent")
         return EXIT_INVALID
@@ -214,17 +215,16 @@ def _run(args: argparse.Namespace, client: Client, rows: List[Row], sendable: Li
     # Rows never taken: what the journal knows of them from an earlier run, else NOT_SENT.
     for row in sendable:
         if row.state == NOT_SENT:
-            try:
-                entry = client.journal_entry(row.no)
-            except WxError:
-                entry = None
-            fill_from_entry(row, entry)
+            fill_from_entry(row, journal_entry(client, row))
     if args.report:
         try:
             write_report(args.report, rows)
         except OSError as e:
             _err(f"cannot write the report {_shown_path(args.report)}: {e.strerror or e}")
     _err(summary_table(rows))
+    punishes = sum(1 for r in rows if r.kind == PUNISH)
+    if punishes:
+        _err(f"rows by kind: {len(rows) - punishes} recover, {punishes} punish")
     resumed = origin_summary(sendable)
     if resumed:
         _err(resumed)
@@ -250,7 +250,9 @@ def cmd_pending(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     entries = [{
         "out_request_no": e.out_request_no,
+        "kind": e.kind,
         "state": e.state.name,
+        "platform_no": e.platform_no or e.wxpay_recover_no,
         "wxpay_recover_no": e.wxpay_recover_no,
         "attempts": e.attempts,
         "error_status": e.last_error.status.name if e.last_error else None,
@@ -267,7 +269,8 @@ def cmd_pending(args: argparse.Namespace) -> int:
         for e in entries:
             err = f"  last error: {e['error_status']} {e['error_code'] or ''} {e['error_message'] or ''}".rstrip() \
                 if e["error_status"] else ""
-            print(f"{e['out_request_no']}  {e['state']}  {e['wxpay_recover_no'] or '-'}  attempts {e['attempts']}{err}")
+            kind = "  PUNISH" if e["kind"] == "PUNISH" else ""  # a recover's line reads as it always has
+            print(f"{e['out_request_no']}{kind}  {e['state']}  {e['platform_no'] or '-'}  attempts {e['attempts']}{err}")
         doubt = sum(1 for e in entries if e["state"] == "IN_DOUBT")
         print(f"{len(entries)} pending: {doubt} IN_DOUBT, {len(entries) - doubt} ACCEPTED", file=sys.stderr)
     return EXIT_OK
@@ -292,7 +295,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         print(f"{state.name}: {n}")
     for e in report.pending:
         err = f" ({e.last_error.status.name}: {e.last_error.message})" if e.last_error else ""
-        print(f"still {e.state.name}: {e.out_request_no}{err}")
+        kind = " (punish)" if e.kind == "PUNISH" else ""
+        print(f"still {e.state.name}: {e.out_request_no}{kind}{err}")
     if report.busy:
         print(f"busy (another process holds them): {report.busy}")
     return EXIT_IN_DOUBT if report.pending or report.busy else EXIT_OK
@@ -303,17 +307,22 @@ COMMANDS = ("batch", "pending", "reconcile")
 
 def add_parsers(sub: Any) -> None:
     """Registers batch, pending and reconcile on the CLI's subparsers; each sets `handler`."""
-    b = sub.add_parser("batch", help="send a file of recovers (CSV or JSON Lines), with progress, resume and a report",
-                       description="Sends every row of ORDERS as a recover through one journaled client. "
-                                   "Running the same command again resumes. See docs/operators.md.",
+    b = sub.add_parser("batch", help="send a file of recovers and punishes (CSV or JSON Lines), with progress, resume "
+                                     "and a report",
+                       description="Sends every row of ORDERS, a recover (解管) or a punish (管控), through one "
+                                   "journaled client. Running the same command again resumes. See docs/operators.md.",
                        epilog=exit_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("orders", metavar="ORDERS", help="CSV with a header row, or JSON Lines; '-' reads standard input")
     b.add_argument("--config", metavar="FILE", help="client configuration JSON file")
     b.add_argument("--journal", metavar="PATH", help="journal: a file, or a postgresql:// URL (default: ORDERS.journal.sqlite beside the input)")
     b.add_argument("--format", choices=["auto", "csv", "jsonl"], default="auto",
                    help="input format (default: from the file name, else from the first character)")
+    b.add_argument("--kind", type=str.lower, choices=["recover", "punish"],
+                   help="the kind of every row without a kind cell (default recover); a file without a kind column "
+                        "is then wholly of this kind")
     b.add_argument("--workers", type=int, default=4, metavar="N", help="threads sharing the client (default 4)")
-    b.add_argument("--rate", type=int, metavar="N", help="at most N recovers per minute (lowers the configured limit)")
+    b.add_argument("--rate", type=int, metavar="N",
+                   help="at most N recovers, and N punishes, per minute (lowers the configured limits)")
     b.add_argument("--skip-invalid", action="store_true", help="send the valid rows even when some are invalid")
     b.add_argument("--dry-run", action="store_true", help="validate every row, send nothing")
     b.add_argument("--wait", action="store_true",

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .batch_reading import CONFLICT, ERROR, INVALID, NOT_SENT, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, Row
+from .batch_reading import CONFLICT, ERROR, INVALID, NOT_SENT, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, PUNISH, Row
 from .client import Client
 from .journal_commands import masked
 from .errors import Status
@@ -66,8 +66,10 @@ def exit_table(width: int = 78) -> str:
 
 REPORT_COLUMNS = (
     "line",
+    "kind",
     "out_request_no",
     "state",
+    "platform_no",
     "wxpay_recover_no",
     "request_id",
     "error_status",
@@ -146,6 +148,8 @@ def resume_command(args: argparse.Namespace, journal: str, wait: Optional[bool] 
         parts += ["--report", args.report]
     if args.format != "auto":
         parts += ["--format", args.format]
+    if getattr(args, "kind", None):
+        parts += ["--kind", args.kind]
     return shlex.join(parts)
 
 
@@ -168,10 +172,12 @@ def origin_summary(rows: Sequence[Row]) -> Optional[str]:
 
 def accepted_note(args: argparse.Namespace, journal: str, rows: Sequence[Row]) -> List[str]:
     """Without --wait: rows left ACCEPTED are not done yet; the command that follows them."""
-    accepted = sum(1 for r in rows if r.state == "ACCEPTED")
+    accepted = [r for r in rows if r.state == "ACCEPTED"]
     if args.wait or not accepted:
         return []
-    return [f"{accepted} rows are ACCEPTED: acceptance is not the outcome (the platform may still fail a recover).",
+    kinds = " or a punish" if any(r.kind == PUNISH for r in accepted) else ""
+    return [f"{len(accepted)} rows are ACCEPTED: acceptance is not the outcome (the platform may still fail a "
+            f"recover{kinds}).",
             "follow them to SUCCEEDED or FAILED with:",
             f"  {resume_command(args, journal, wait=True)}"]
 

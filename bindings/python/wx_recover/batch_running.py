@@ -1,9 +1,10 @@
 """Running the batch: the operator's client with its journal, the worker threads that submit rows, and the follow-up queries of --wait.
 
-Each row goes to the core's journaled submit; what the journal then says about it (its state,
-``wxpay_recover_no``, last error) is what the row reports. With --wait the two run as one
-pipeline: a row is handed to the follower the moment it is accepted, so queries (their own
-bucket) go out while later recovers still wait for recover slots.
+Each row goes to the core's journaled call for its kind (``submit`` for a recover, ``punish``
+for a punish); what the journal then says about it (its state, the platform's number, last
+error) is what the row reports. With --wait the two run as one pipeline: a row is handed to the
+follower the moment it is accepted, so queries (their own bucket) go out while later rows still
+wait for recover or punish slots.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import threading
 import time
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .batch_reading import CONFLICT, ERROR, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, Row
+from .batch_reading import CONFLICT, ERROR, ORIGIN_JOURNAL, ORIGIN_NEW, ORIGIN_REENTERED, PUNISH, Row
 from .client import Client
 from .errors import ConfigError, InvalidArgument, Status, WxError
 from .journal import JournalEntry, JournalState
 from .journal_commands import journal_value
+from .punish import PunishState
 
 __all__ = ["QUOTA_WAIT_MS", "DEFAULT_DEADLINE_MS", "DEFAULT_RATE_LIMIT", "client_config", "limits_of", "client_from",
-           "open_client", "submit_row", "fill_from_entry", "Runner", "Follower"]
+           "open_client", "submit_row", "fill_from_entry", "journal_entry", "Runner", "Follower"]
 
 # How long a call may wait for a limiter slot: a little over the limiter's one-minute window,
 # so a batch that outruns its quota waits for the next slot instead of being refused.
@@ -46,7 +48,7 @@ def _cwd(path: str) -> Iterator[None]:
 def client_config(config_path: str, journal: str, rate: Optional[int] = None, patient: bool = True) -> Dict[str, Any]:
     """The operator's configuration as the batch's client gets it: with the journal at
     `journal` and, when `patient`, calls that wait for a limiter slot instead of being refused.
-    `rate` lowers the recover limit."""
+    `rate` lowers the recover limit and the punish limit (each bucket its own)."""
     config_path = os.path.abspath(config_path)
     try:
         with open(config_path, "rb") as f:
@@ -62,10 +64,11 @@ def client_config(config_path: str, journal: str, rate: Optional[int] = None, pa
         # The whole call's deadline covers the wait for a slot plus the configured time for the
         # exchange itself.
         cfg["deadline_ms"] = min(int(cfg.get("deadline_ms") or DEFAULT_DEADLINE_MS) + wait, 3_600_000)
-    # --rate lowers the recover bucket only; queries (--wait) keep their own.
+    # --rate lowers the recover and punish buckets; queries (--wait) keep their own.
     if rate is not None:
-        configured = cfg.get("rate_limit_recover_per_minute", cfg.get("rate_limit_per_minute"))
-        cfg["rate_limit_recover_per_minute"] = rate if not configured else min(int(configured), rate)
+        for key in ("rate_limit_recover_per_minute", "rate_limit_punish_per_minute"):
+            configured = cfg.get(key, cfg.get("rate_limit_per_minute"))
+            cfg[key] = rate if not configured else min(int(configured), rate)
     return cfg
 
 
@@ -103,7 +106,7 @@ def fill_from_entry(row: Row, entry: Optional[JournalEntry]) -> None:
     row.state = entry.state.name if entry else row.state
     if entry is None:
         return
-    row.wxpay_recover_no = entry.wxpay_recover_no or row.wxpay_recover_no
+    row.platform_no = entry.platform_no or entry.wxpay_recover_no or row.platform_no
     row.request_id = entry.request_id or row.request_id
     if entry.last_error is not None and entry.state in (JournalState.IN_DOUBT, JournalState.REFUSED):
         row.error_status = entry.last_error.status.name
@@ -121,23 +124,31 @@ def _fill_from_error(row: Row, e: WxError) -> None:
     row.request_id = e.request_id or row.request_id
 
 
-def submit_row(client: Client, row: Row) -> None:
-    """Hands one row to the core's journaled submit and records what the journal says, and
-    where the answer came from (``row.origin``): the journal alone, a re-entry of a row left in
-    doubt, or a first send."""
+def journal_entry(client: Client, row: Row) -> Optional[JournalEntry]:
+    """The journal's entry for the row's number and kind (None: none, or unreadable)."""
     try:
-        before = client.journal_entry(row.no)
+        return client.journal_entry(row.no, kind=row.journal_kind)
     except WxError:
-        before = None
+        return None
+
+
+def submit_row(client: Client, row: Row) -> None:
+    """Hands one row to the core's journaled call for its kind (submit or punish) and records
+    what the journal says, and where the answer came from (``row.origin``): the journal alone,
+    a re-entry of a row left in doubt, or a first send."""
+    before = journal_entry(client, row)
     error: Optional[WxError] = None
     try:
-        accepted = client.submit(**row.request())  # type: ignore[arg-type]
-        row.wxpay_recover_no = accepted.wxpay_recover_no
-        row.request_id = accepted.request_id
+        if row.kind == PUNISH:
+            placed = client.punish(**row.punish_args())
+            row.platform_no, row.request_id = placed.wxpay_punish_no, placed.request_id
+        else:
+            accepted = client.submit(**row.submit_args())
+            row.platform_no, row.request_id = accepted.wxpay_recover_no, accepted.request_id
     except WxError as e:
         error = e
     try:
-        entry = client.journal_entry(row.no)
+        entry = client.journal_entry(row.no, kind=row.journal_kind)
     except WxError as e:
         entry = None
         error = error or e
@@ -156,7 +167,7 @@ def submit_row(client: Client, row: Row) -> None:
             row.state = JournalState.EXPIRED.name
         else:
             row.state = CONFLICT
-            row.wxpay_recover_no = None
+            row.platform_no = None
         return
     if entry is None:
         row.state = ERROR if error is not None else row.state
@@ -319,11 +330,17 @@ class Follower:
             try:
                 with self.cond:
                     self.queries += 1
-                order = self.client.query(row.no, row.values["mchid"] or "")
-                final = order.state.is_final
+                order: Any
+                if row.kind == PUNISH:
+                    order = self.client.query_punish(row.no, row.values["mchid"] or "")
+                    final = order.punish_state in (PunishState.SUCCESS, PunishState.FAILED)
+                else:
+                    order = self.client.query(row.no, row.values["mchid"] or "")
+                    final = order.state.is_final
                 executing = not final
                 if final:
-                    fill_from_entry(row, self.client.journal_entry(row.no))
+                    # The core's query recorded the outcome in the journal.
+                    fill_from_entry(row, self.client.journal_entry(row.no, kind=row.journal_kind))
                     if row.state == JournalState.FAILED.name:
                         row.error_status = "API"
                         row.error_code = order.error_code

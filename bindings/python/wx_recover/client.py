@@ -10,6 +10,7 @@ from here.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import logging
 import os
@@ -18,7 +19,8 @@ from contextlib import contextmanager
 from ctypes import byref, c_char_p, c_void_p
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
-from ._native import Native, load_library, wx_reconcile_options, wx_recover_request, wx_recover_request_v2, wx_stats
+from ._native import (Native, load_library, wx_endpoint_stats, wx_reconcile_options, wx_recover_request,
+                      wx_recover_request_v2, wx_stats)
 from .conversions import call, cbytes, count, cstr, invalid, make_error, order_from_handle, request_struct, text
 from .errors import ClientClosed, Status
 from .journal import JournalEntry, JournalState, ReconcileReport, entry_from_handle, list_from_handle
@@ -40,7 +42,7 @@ from .logbridge import loggers as _loggers
 from .records import NOTIFICATION_FIELDS, ORDER_FIELDS  # noqa: F401 - importable from here as before
 from .punish import PunishCalls
 from .records import Notification, RecoverAccepted, RecoverOrder, RecoverState
-from .stats import ClientStats, stats_from_c
+from .stats import ClientStats, EndpointStats, endpoint_from_c, stats_from_c
 
 __all__ = [
     "Client",
@@ -508,7 +510,9 @@ class Client(PunishCalls):
         lib = self._lib
         with self._use() as h:
             snapshot: ClientStats = call(lib, lib.wx_recover_stats, h, out=wx_stats(), convert=stats_from_c)
-            return snapshot
+            punish: EndpointStats = call(lib, lib.wx_recover_endpoint_stats, h, 3, out=wx_endpoint_stats(),
+                                         convert=endpoint_from_c)
+            return dataclasses.replace(snapshot, punish=punish)
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
         """Verifies and decrypts a result notification received by your HTTP server.

@@ -7,7 +7,7 @@ of them. See docs/stats.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ._tables import ENDPOINT_STATS, ENUMS, STATS
@@ -87,6 +87,9 @@ class ClientStats:
     #: Failed calls to the shared store.
     quota_store_errors: int
     # end of generated ClientStats
+    #: The punish (管控) endpoint's counters (wx_recover_endpoint_stats: wx_stats' layout is
+    #: frozen). Zero when built by hand.
+    punish: Optional[EndpointStats] = field(default=None)
 
     def endpoints(self) -> Dict[str, EndpointStats]:
         """The three endpoints' counters by name ("recover", "query", "certificates")."""
@@ -95,6 +98,11 @@ class ClientStats:
     def prometheus(self, **labels: Any) -> str:
         """This snapshot in the Prometheus text format; see :func:`prometheus_text`."""
         return prometheus_text_many([(self, labels)])
+
+
+def endpoint_from_c(e: Any) -> EndpointStats:
+    """An EndpointStats from a filled ``wx_endpoint_stats`` ctypes structure."""
+    return EndpointStats(**{f.name: int(getattr(e, f.name)) for f in fields(EndpointStats)})
 
 
 def stats_from_c(raw: Any) -> ClientStats:
@@ -234,12 +242,15 @@ def prometheus_text_many(items: Iterable[Tuple[ClientStats, Mapping[str, Any]]])
     for name, kind, help_text, attr in _ENDPOINT_METRICS:
         family(name, kind, help_text)
         for stats, pairs in rows:
-            for endpoint in ENDPOINTS:
-                value = getattr(getattr(stats, endpoint), attr)
-                out.append(_sample(name, pairs + [("endpoint", endpoint)], value))
+            for endpoint in ENDPOINTS + ("punish",):
+                counters = getattr(stats, endpoint)
+                if counters is not None:  # punish: absent from a ClientStats built by hand
+                    out.append(_sample(name, pairs + [("endpoint", endpoint)], getattr(counters, attr)))
 
     by_name = {name: (ctype, kind, doc) for name, ctype, kind, doc in STATS}
     for f in fields(ClientStats):
+        if f.name not in by_name:  # punish: an endpoint, written above
+            continue
         ctype, kind, doc = by_name[f.name]
         if kind == "endpoint":
             continue
