@@ -1,4 +1,5 @@
-/* JNI glue, the client and its calls: create, free, serial, submit and its acceptance, query. */
+/* JNI glue, the client and its calls: create, free, serial, submit (wx_recover_submit and _v2)
+ * and its acceptance, query. */
 #include <stdlib.h>
 
 #include "jni_glue.h"
@@ -44,18 +45,39 @@ JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_clientGetWechatpaySerial(J
     return jni_check(env, st, err) ? jni_to_jbytes(env, serial) : NULL;
 }
 
+/* The request's strings in wx_recover_request_v2's order; bal_account_no and card_no are
+ * plaintext secrets (wiped when freed). wx_recover_submit() takes the first six. */
+enum { RECOVER_FIELDS = 6, RECOVER_V2_FIELDS = 9 };
+#define RECOVER_SECRETS ((1u << 4) | (1u << 6))
+
+/* Copies `n` request strings, then submits through wx_recover_submit() (n == RECOVER_FIELDS)
+ * or wx_recover_submit_v2(); the owned acceptance, or 0 with an exception pending. */
+static jlong submit_fields(JNIEnv *env, jlong client, const jbyteArray *src, size_t n) {
+    char *f[RECOVER_V2_FIELDS] = {NULL};
+    wx_accepted *accepted = NULL;
+    wx_error *err = NULL;
+    if (jni_copy_cstrs(env, n, src, f) == 0) {
+        wx_status st;
+        if (n == RECOVER_FIELDS) {
+            wx_recover_request req = {f[0], f[1], f[2], f[3], f[4], f[5]};
+            st = wx_recover_submit(client_ptr(client), &req, &accepted, &err);
+        } else {
+            wx_recover_request_v2 req = {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]};
+            st = wx_recover_submit_v2(client_ptr(client), &req, &accepted, &err);
+        }
+        jni_check(env, st, err);
+    }
+    jni_free_cstrs(n, f, RECOVER_SECRETS);
+    return handle_long(accepted);
+}
+
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls, jlong client,
                                                         jbyteArray out_request_no,
                                                         jbyteArray webank_no,
                                                         jbyteArray wxpay_no, jbyteArray mchid,
                                                         jbyteArray bal_account_no,
                                                         jbyteArray reason) {
-    jbyteArray src[6];
-    char *f[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
-    wx_recover_request req;
-    wx_accepted *accepted = NULL;
-    wx_error *err = NULL;
-    int i, ok = 1;
+    jbyteArray src[RECOVER_FIELDS];
     (void)cls;
     src[0] = out_request_no;
     src[1] = webank_no;
@@ -63,27 +85,25 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submit(JNIEnv *env, jclass cls,
     src[3] = mchid;
     src[4] = bal_account_no;
     src[5] = reason;
-    for (i = 0; i < 6 && ok; i++) {
-        ok = jni_copy_cstr(env, src[i], &f[i]) == 0;
-    }
-    if (ok) {
-        req.out_request_no = f[0];
-        req.related_webank_punish_no = f[1];
-        req.related_wxpay_punish_no = f[2];
-        req.mchid = f[3];
-        req.bal_account_no = f[4];
-        req.recover_reason = f[5];
-        wx_status st = wx_recover_submit(client_ptr(client), &req, &accepted, &err);
-        jni_check(env, st, err);
-    }
-    for (i = 0; i < 6; i++) {
-        if (i == 4) {
-            jni_free_secret(f[i]);
-        } else {
-            free(f[i]);
-        }
-    }
-    return handle_long(accepted);
+    return submit_fields(env, client, src, RECOVER_FIELDS);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_submitV2(
+    JNIEnv *env, jclass cls, jlong client, jbyteArray out_request_no, jbyteArray webank_no,
+    jbyteArray wxpay_no, jbyteArray mchid, jbyteArray bal_account_no, jbyteArray reason,
+    jbyteArray card_no, jbyteArray sgn_no, jbyteArray req_scene) {
+    jbyteArray src[RECOVER_V2_FIELDS];
+    (void)cls;
+    src[0] = out_request_no;
+    src[1] = webank_no;
+    src[2] = wxpay_no;
+    src[3] = mchid;
+    src[4] = bal_account_no;
+    src[5] = reason;
+    src[6] = card_no;
+    src[7] = sgn_no;
+    src[8] = req_scene;
+    return submit_fields(env, client, src, RECOVER_V2_FIELDS);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_io_wxrecover_Native_acceptedString(JNIEnv *env, jclass cls,

@@ -70,6 +70,31 @@ int jni_copy_cstr(JNIEnv *env, jbyteArray arr, char **out) {
     return 0;
 }
 
+int jni_copy_cstrs(JNIEnv *env, size_t n, const jbyteArray *src, char **out) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        out[i] = NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (jni_copy_cstr(env, src[i], &out[i]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void jni_free_cstrs(size_t n, char **bufs, unsigned secrets) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (secrets & (1u << i)) {
+            jni_free_secret(bufs[i]);
+        } else {
+            free(bufs[i]);
+        }
+        bufs[i] = NULL;
+    }
+}
+
 jbyteArray jni_to_jbytes(JNIEnv *env, const char *s) {
     jbyteArray arr;
     size_t n;

@@ -7,11 +7,12 @@
  *   jni_conversions.c    Java byte[] <-> C strings and buffers, wiping secrets
  *   jni_errors.c         WxRecoverException built from a wx_error
  *   jni_logging.c        the log callback into WxRecoverClient.nativeLog, set per client
- *   jni_client.c         the client and its calls: create, free, serial, submit, query
+ *   jni_client.c         the client and its calls: create, free, serial, submit (and _v2), query
  *   jni_primitives.c     Authorization values, encryption, answer verification
  *   jni_orders.c         orders: fields, JSON, parsing
  *   jni_notifications.c  result notifications
- *   jni_journal.c        the journal: entries, lists, reconcile, prune
+ *   jni_journal.c        the journal: entries (by kind), lists, reconcile, prune
+ *   jni_punish.c         the control order's life: punish, its acceptance, the PUNISH query
  *   jni_stats.c          the stats snapshot (its field lists: wx_tables.h, generated)
  *
  * Conversions only: Java passes strings as UTF-8 byte[] (never JNI's modified UTF-8), the glue
@@ -69,6 +70,17 @@ int jni_copy_bytes(JNIEnv *env, jbyteArray arr, char **out, size_t *len);
 /* Like jni_copy_bytes() for a C string: an embedded NUL would truncate silently, so it is
  * refused (WX_INVALID_ARGUMENT). */
 int jni_copy_cstr(JNIEnv *env, jbyteArray arr, char **out);
+
+/*
+ * jni_copy_cstr() for `n` arrays at once: out[i] from src[i] (NULL for NULL). Returns 0 on
+ * success; -1 with a pending exception when one fails, leaving out[] as far as it got (NULL
+ * after). Free with jni_free_cstrs() either way.
+ */
+int jni_copy_cstrs(JNIEnv *env, size_t n, const jbyteArray *src, char **out);
+
+/* Frees the `n` buffers of jni_copy_cstrs(); those whose bit is set in `secrets` (bit i for
+ * out[i]) are wiped first. */
+void jni_free_cstrs(size_t n, char **bufs, unsigned secrets);
 
 /* A new byte[] holding the UTF-8 bytes of `s` (no NUL), or NULL for NULL. */
 jbyteArray jni_to_jbytes(JNIEnv *env, const char *s);

@@ -1,4 +1,5 @@
-/* JNI glue, the journal: pending entries, one entry, reconcile and its report, prune. */
+/* JNI glue, the journal: pending entries, one entry (of either kind), reconcile and its report,
+ * prune. */
 #include <stdlib.h>
 
 #include "jni_glue.h"
@@ -11,19 +12,37 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_pending(JNIEnv *env, jclass cls
     return jni_check(env, st, err) ? handle_long(list) : 0;
 }
 
-JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntry(JNIEnv *env, jclass cls,
-                                                              jlong client,
-                                                              jbyteArray out_request_no) {
+/* One entry by number: with `by_kind`, of `kind` (a wx_journal_kind, checked by the library)
+ * through wx_recover_journal_entry_of(); else a recover's through wx_recover_journal_entry().
+ * The owned entry, or 0 when there is none (or with an exception pending). */
+static jlong journal_entry(JNIEnv *env, jlong client, jbyteArray out_request_no, int by_kind,
+                           jint kind) {
     char *c_no = NULL;
     wx_journal_entry *entry = NULL;
     wx_error *err = NULL;
-    (void)cls;
     if (jni_copy_cstr(env, out_request_no, &c_no) == 0) {
-        wx_status st = wx_recover_journal_entry(client_ptr(client), c_no, &entry, &err);
+        wx_status st =
+            by_kind ? wx_recover_journal_entry_of(client_ptr(client), c_no, (int)kind, &entry, &err)
+                    : wx_recover_journal_entry(client_ptr(client), c_no, &entry, &err);
         jni_check(env, st, err);
     }
     free(c_no);
     return handle_long(entry);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntry(JNIEnv *env, jclass cls,
+                                                              jlong client,
+                                                              jbyteArray out_request_no) {
+    (void)cls;
+    return journal_entry(env, client, out_request_no, 0, 0);
+}
+
+JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalEntryOf(JNIEnv *env, jclass cls,
+                                                                jlong client,
+                                                                jbyteArray out_request_no,
+                                                                jint kind) {
+    (void)cls;
+    return journal_entry(env, client, out_request_no, 1, kind);
 }
 
 JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_reconcile(JNIEnv *env, jclass cls,
@@ -61,6 +80,7 @@ JNIEXPORT jlong JNICALL Java_io_wxrecover_Native_journalListGet(JNIEnv *env, jcl
 JNI_FREE(journalListFree, wx_journal_list_free)
 JNI_FREE(journalEntryFree, wx_journal_entry_free)
 JNI_GETTER(jint, journalEntryState, wx_journal_entry_state(h))
+JNI_GETTER(jint, journalEntryKind, wx_journal_entry_kind(h))
 JNI_STRING_BY_NAME(journalEntryGet, wx_journal_entry_get)
 
 /* attempts, error status, error HTTP status, created_at, updated_at: `which` is Native.ENTRY_*. */

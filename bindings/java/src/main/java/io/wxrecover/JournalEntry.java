@@ -1,8 +1,8 @@
 package io.wxrecover;
 
 /**
- * One journaled order, as the library recorded it. Never holds the plaintext
- * {@code bal_account_no}. {@code lastErrorStatus} is null when the order met no error; times are
+ * One journaled order, as the library recorded it: a recover or a punish ({@link #kind()}). Never
+ * holds the plaintext {@code bal_account_no} or {@code card_no}. {@code lastErrorStatus} is null when the order met no error; times are
  * Unix seconds. Immutable; equal when every field is equal.
  */
 public final class JournalEntry extends Value {
@@ -20,12 +20,28 @@ public final class JournalEntry extends Value {
     private final String mchid;
     private final String relatedWebankPunishNo;
     private final String relatedWxpayPunishNo;
+    private final JournalKind kind;
+    private final String platformNo;
+
+    /**
+     * A recover's entry: {@link #kind()} RECOVER, {@link #platformNo()} its
+     * {@code wxpayRecoverNo}. Every other field in the order of the accessors.
+     */
+    public JournalEntry(String outRequestNo, JournalState state, String wxpayRecoverNo,
+            int attempts, WxStatus lastErrorStatus, int lastErrorHttpStatus, String lastErrorCode,
+            String lastErrorMessage, String requestId, long createdAt, long updatedAt, String mchid,
+            String relatedWebankPunishNo, String relatedWxpayPunishNo) {
+        this(outRequestNo, state, wxpayRecoverNo, attempts, lastErrorStatus, lastErrorHttpStatus,
+                lastErrorCode, lastErrorMessage, requestId, createdAt, updatedAt, mchid,
+                relatedWebankPunishNo, relatedWxpayPunishNo, JournalKind.RECOVER, wxpayRecoverNo);
+    }
 
     /** Every field, in the order of the accessors. */
     public JournalEntry(String outRequestNo, JournalState state, String wxpayRecoverNo,
             int attempts, WxStatus lastErrorStatus, int lastErrorHttpStatus, String lastErrorCode,
             String lastErrorMessage, String requestId, long createdAt, long updatedAt, String mchid,
-            String relatedWebankPunishNo, String relatedWxpayPunishNo) {
+            String relatedWebankPunishNo, String relatedWxpayPunishNo, JournalKind kind,
+            String platformNo) {
         this.outRequestNo = outRequestNo;
         this.state = state;
         this.wxpayRecoverNo = wxpayRecoverNo;
@@ -40,6 +56,8 @@ public final class JournalEntry extends Value {
         this.mchid = mchid;
         this.relatedWebankPunishNo = relatedWebankPunishNo;
         this.relatedWxpayPunishNo = relatedWxpayPunishNo;
+        this.kind = kind;
+        this.platformNo = platformNo;
     }
 
     @Override
@@ -50,7 +68,8 @@ public final class JournalEntry extends Value {
                 "lastErrorCode", lastErrorCode, "lastErrorMessage", lastErrorMessage,
                 "requestId", requestId, "createdAt", createdAt, "updatedAt", updatedAt,
                 "mchid", mchid, "relatedWebankPunishNo", relatedWebankPunishNo,
-                "relatedWxpayPunishNo", relatedWxpayPunishNo};
+                "relatedWxpayPunishNo", relatedWxpayPunishNo, "kind", kind,
+                "platformNo", platformNo};
     }
 
     static JournalEntry fromHandle(long e) {
@@ -63,7 +82,18 @@ public final class JournalEntry extends Value {
                 get(e, "error_code"), get(e, "error_message"), get(e, "request_id"),
                 Native.journalEntryNumber(e, Native.ENTRY_CREATED_AT),
                 Native.journalEntryNumber(e, Native.ENTRY_UPDATED_AT), get(e, "mchid"),
-                get(e, "related_webank_punish_no"), get(e, "related_wxpay_punish_no"));
+                get(e, "related_webank_punish_no"), get(e, "related_wxpay_punish_no"),
+                JournalKind.fromCode(Native.journalEntryKind(e)), get(e, "platform_no"));
+    }
+
+    /** The entry an owned handle holds, or empty for 0; the handle is freed here. */
+    static java.util.Optional<JournalEntry> take(long e) {
+        try {
+            return e == 0 ? java.util.Optional.<JournalEntry>empty()
+                          : java.util.Optional.of(fromHandle(e));
+        } finally {
+            Native.journalEntryFree(e);
+        }
     }
 
     static java.util.List<JournalEntry> listFromHandle(long list) {
@@ -79,7 +109,7 @@ public final class JournalEntry extends Value {
         return WxRecoverClient.str(Native.journalEntryGet(e, WxRecoverClient.ascii(field)));
     }
 
-    /** The merchant-side recover number. */
+    /** The merchant-side number of the recover or punish. */
     public String outRequestNo() {
         return outRequestNo;
     }
@@ -89,7 +119,7 @@ public final class JournalEntry extends Value {
         return state;
     }
 
-    /** The {@code wxpay_recover_no} once accepted, or null. */
+    /** A recover's {@code wxpay_recover_no} once accepted, or null (see {@link #platformNo()}). */
     public String wxpayRecoverNo() {
         return wxpayRecoverNo;
     }
@@ -139,13 +169,26 @@ public final class JournalEntry extends Value {
         return mchid;
     }
 
-    /** The WeBank-side control order number. */
+    /** For a recover: the WeBank-side control order number it lifts (a punish has none). */
     public String relatedWebankPunishNo() {
         return relatedWebankPunishNo;
     }
 
-    /** The WeChat Pay-side control order number. */
+    /** For a recover: the WeChat Pay-side control order number it lifts (a punish has none). */
     public String relatedWxpayPunishNo() {
         return relatedWxpayPunishNo;
+    }
+
+    /** What the entry is: a recover (解管) or a punish (管控). */
+    public JournalKind kind() {
+        return kind;
+    }
+
+    /**
+     * The platform's number for the order once accepted, whatever its kind: a recover's
+     * {@code wxpay_recover_no}, a punish's {@code wxpay_punish_no}; null before.
+     */
+    public String platformNo() {
+        return platformNo;
     }
 }

@@ -182,6 +182,14 @@ final class Native {
             byte[] relatedWxpayPunishNo, byte[] mchid, byte[] balAccountNo, byte[] recoverReason)
             throws WxRecoverException;
 
+    /**
+     * wx_recover_submit_v2: {@link #submit} with the optional {@code card_no}, {@code sgn_no} and
+     * {@code req_scene} (null: not sent). Returns an owned wx_accepted handle.
+     */
+    static native long submitV2(long client, byte[] outRequestNo, byte[] relatedWebankPunishNo,
+            byte[] relatedWxpayPunishNo, byte[] mchid, byte[] balAccountNo, byte[] recoverReason,
+            byte[] cardNo, byte[] sgnNo, byte[] reqScene) throws WxRecoverException;
+
     /** Returns an owned wx_order handle (free with {@link #orderFree}). */
     static native long query(long client, byte[] outRequestNo, byte[] mchid)
             throws WxRecoverException;
@@ -251,6 +259,13 @@ final class Native {
     /** An owned entry handle, or 0 when the journal has no such entry. */
     static native long journalEntry(long client, byte[] outRequestNo) throws WxRecoverException;
 
+    /** wx_recover_journal_entry_of: {@link #journalEntry} for a {@code wx_journal_kind}. */
+    static native long journalEntryOf(long client, byte[] outRequestNo, int kind)
+            throws WxRecoverException;
+
+    /** The entry's {@code wx_journal_kind}. */
+    static native int journalEntryKind(long entry);
+
     static native long reconcile(long client, int maxOrders, int deadlineMs)
             throws WxRecoverException;
 
@@ -285,6 +300,53 @@ final class Native {
     static native long reportPending(long report);
 
     static native void reportFree(long report);
+
+    // ----- punish (管控): jni_punish.c -----
+
+    /**
+     * wx_recover_punish. The strings are the wx_punish_request's, null when not given; returns
+     * an owned wx_punish_accepted handle (free with {@link #punishAcceptedFree}).
+     */
+    static native long punish(long client, byte[] outRequestNo, byte[] mchid, byte[] balAccountNo,
+            long punishScene, byte[] punishReason, byte[] punishEndTime, byte[] cardNo,
+            byte[] sgnNo, byte[] reqScene, byte[] fundRepatriationStrategy)
+            throws WxRecoverException;
+
+    static final int PUNISH_ACCEPTED_WXPAY_PUNISH_NO = 0;
+    static final int PUNISH_ACCEPTED_OUT_REQUEST_NO = 1;
+    static final int PUNISH_ACCEPTED_REQUEST_ID = 2;
+
+    static native byte[] punishAcceptedString(long accepted, int which);
+
+    static native int punishAcceptedAttempts(long accepted);
+
+    static native void punishAcceptedFree(long accepted);
+
+    /** wx_recover_query_punish: an owned wx_punish_order handle (free with {@link #punishOrderFree}). */
+    static native long queryPunish(long client, byte[] outRequestNo, byte[] mchid)
+            throws WxRecoverException;
+
+    static native int punishOrderState(long order);
+
+    static native int punishOrderEffectState(long order);
+
+    static native byte[] punishOrderGet(long order, byte[] field);
+
+    static final int PUNISH_ORDER_PUNISH_SCENE = 0;
+    static final int PUNISH_ORDER_PUNISH_RULE_VERSION = 1;
+
+    /** The integer field {@code which} into {@code out[0]}; false when it is absent. */
+    static native boolean punishOrderNumber(long order, int which, long[] out);
+
+    static native int punishOrderControlActionLen(long order);
+
+    static native byte[] punishOrderControlAction(long order, int index);
+
+    static native byte[] punishOrderJson(long order);
+
+    static native byte[] punishOrderRequestId(long order);
+
+    static native void punishOrderFree(long order);
 
     // ----- stats -----
 

@@ -25,6 +25,23 @@ public final class ReconcileReport extends Value {
         this.busy = busy;
     }
 
+    /** The report an owned handle holds; the handle is freed here. */
+    static ReconcileReport take(long r) {
+        try {
+            Map<JournalState, Long> counts = new java.util.EnumMap<>(JournalState.class);
+            for (JournalState s : JournalState.values()) {
+                long n = Native.reportCount(r, s.code);
+                if (n > 0) {
+                    counts.put(s, n);
+                }
+            }
+            return new ReconcileReport(java.util.Collections.unmodifiableMap(counts),
+                    JournalEntry.listFromHandle(Native.reportPending(r)), Native.reportBusy(r));
+        } finally {
+            Native.reportFree(r);
+        }
+    }
+
     @Override
     Object[] fields() {
         return new Object[] {"counts", counts, "pending", pending, "busy", busy};

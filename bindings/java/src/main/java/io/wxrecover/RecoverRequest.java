@@ -5,7 +5,11 @@ import java.util.Objects;
 /**
  * An immutable recover request; build one with {@link #builder()}. The binding does not
  * validate: the library checks every rule before any I/O and names the offending field.
- * {@link #toString()} never shows {@code balAccountNo}.
+ * {@link #toString()} never shows {@code balAccountNo} or {@code cardNo}.
+ *
+ * <p>{@code cardNo}, {@code sgnNo} and {@code reqScene} are optional fields of the API
+ * description; when none is set the request is byte for byte what it was without them
+ * ({@code wx_recover_submit}), else it goes through {@code wx_recover_submit_v2}.
  */
 public final class RecoverRequest extends Value {
     private final String outRequestNo;
@@ -14,6 +18,9 @@ public final class RecoverRequest extends Value {
     private final String mchid;
     private final String balAccountNo;
     private final String recoverReason;
+    private final String cardNo;
+    private final String sgnNo;
+    private final String reqScene;
 
     private RecoverRequest(Builder b) {
         this.outRequestNo = b.outRequestNo;
@@ -22,15 +29,19 @@ public final class RecoverRequest extends Value {
         this.mchid = b.mchid;
         this.balAccountNo = b.balAccountNo;
         this.recoverReason = b.recoverReason;
+        this.cardNo = b.cardNo;
+        this.sgnNo = b.sgnNo;
+        this.reqScene = b.reqScene;
     }
 
-    /** Equality compares every field; hashCode and toString leave {@code balAccountNo} out. */
+    /** Equality compares every field; hashCode and toString leave the two plaintexts out. */
     @Override
     Object[] fields() {
         return new Object[] {"outRequestNo", outRequestNo,
                 "relatedWebankPunishNo", relatedWebankPunishNo,
                 "relatedWxpayPunishNo", relatedWxpayPunishNo, "mchid", mchid,
-                "balAccountNo", balAccountNo, "recoverReason", recoverReason};
+                "balAccountNo", balAccountNo, "recoverReason", recoverReason, "cardNo", cardNo,
+                "sgnNo", sgnNo, "reqScene", reqScene};
     }
 
     public static Builder builder() {
@@ -41,7 +52,7 @@ public final class RecoverRequest extends Value {
     public Builder toBuilder() {
         return new Builder().outRequestNo(outRequestNo).relatedWebankPunishNo(relatedWebankPunishNo)
                 .relatedWxpayPunishNo(relatedWxpayPunishNo).mchid(mchid).balAccountNo(balAccountNo)
-                .recoverReason(recoverReason);
+                .recoverReason(recoverReason).cardNo(cardNo).sgnNo(sgnNo).reqScene(reqScene);
     }
 
     /** Merchant-side recover number; at most 64 bytes, unique per recover, reused for re-entry. */
@@ -74,11 +85,31 @@ public final class RecoverRequest extends Value {
         return recoverReason;
     }
 
+    /** Optional plaintext card number, or null; the library encrypts it like {@code balAccountNo}. */
+    public String cardNo() {
+        return cardNo;
+    }
+
+    /** Optional {@code sgn_no}, or null. */
+    public String sgnNo() {
+        return sgnNo;
+    }
+
+    /** Optional {@code req_scene} ({@link ReqScene} or any value the platform adds), or null. */
+    public String reqScene() {
+        return reqScene;
+    }
+
+    /** True when an optional field of {@code wx_recover_request_v2} is set. */
+    boolean hasV2Fields() {
+        return cardNo != null || sgnNo != null || reqScene != null;
+    }
+
     @Override
     public int hashCode() {
-        // balAccountNo left out on purpose: a hash is no place for a secret.
+        // balAccountNo and cardNo left out on purpose: a hash is no place for a secret.
         return Objects.hash(outRequestNo, relatedWebankPunishNo, relatedWxpayPunishNo, mchid,
-                recoverReason);
+                recoverReason, sgnNo, reqScene);
     }
 
     @Override
@@ -88,7 +119,10 @@ public final class RecoverRequest extends Value {
                 + ", relatedWxpayPunishNo=" + relatedWxpayPunishNo
                 + ", mchid=" + mchid
                 + ", balAccountNo=" + (balAccountNo == null ? "null" : "***")
-                + ", recoverReason=" + recoverReason + "}";
+                + ", recoverReason=" + recoverReason
+                + ", cardNo=" + PunishRequest.mask(cardNo)
+                + ", sgnNo=" + sgnNo
+                + ", reqScene=" + reqScene + "}";
     }
 
     /** Mutable builder; not thread-safe. Unset fields stay null (the library reports them). */
@@ -99,6 +133,9 @@ public final class RecoverRequest extends Value {
         private String mchid;
         private String balAccountNo;
         private String recoverReason;
+        private String cardNo;
+        private String sgnNo;
+        private String reqScene;
 
         private Builder() {}
 
@@ -132,6 +169,23 @@ public final class RecoverRequest extends Value {
             return this;
         }
 
+        /** Optional plaintext card number; encrypted by the library like {@code balAccountNo}. */
+        public Builder cardNo(String v) {
+            this.cardNo = v;
+            return this;
+        }
+
+        public Builder sgnNo(String v) {
+            this.sgnNo = v;
+            return this;
+        }
+
+        /** {@link ReqScene} or any other non-empty value. */
+        public Builder reqScene(String v) {
+            this.reqScene = v;
+            return this;
+        }
+
         public RecoverRequest build() {
             return new RecoverRequest(this);
         }
@@ -139,7 +193,8 @@ public final class RecoverRequest extends Value {
         @Override
         public String toString() {
             return "RecoverRequest.Builder{outRequestNo=" + outRequestNo + ", balAccountNo="
-                    + (balAccountNo == null ? "null" : "***") + "}";
+                    + (balAccountNo == null ? "null" : "***") + ", cardNo="
+                    + PunishRequest.mask(cardNo) + "}";
         }
     }
 }

@@ -139,6 +139,9 @@ public final class WxRecoverClient implements AutoCloseable {
      * Submits a recover (解管): the library validates, encrypts {@code bal_account_no}, signs,
      * sends with retries and failover, and verifies the answer. Blocks until done (bounded by
      * the configured {@code deadline_ms}). Acceptance is not the outcome: {@link #query} it.
+     * With {@code cardNo} (encrypted too), {@code sgnNo} or {@code reqScene} set it goes through
+     * {@code wx_recover_submit_v2}. To lift a control order placed by {@link #punish}, name its
+     * {@link PunishAccepted} numbers as the two related punish numbers.
      *
      * @throws WxRecoverException any status; see {@link WxRecoverException#isRetrySafe()}
      * @throws IllegalStateException after {@link #close()}
@@ -147,28 +150,43 @@ public final class WxRecoverClient implements AutoCloseable {
         if (request == null) {
             throw WxRecoverException.invalidArgument("request", "must not be null");
         }
-        byte[] outNo = utf8(request.outRequestNo(), "out_request_no");
-        byte[] webank = utf8(request.relatedWebankPunishNo(), "related_webank_punish_no");
-        byte[] wxpay = utf8(request.relatedWxpayPunishNo(), "related_wxpay_punish_no");
-        byte[] mchid = utf8(request.mchid(), "mchid");
-        byte[] reason = utf8(request.recoverReason(), "recover_reason");
-        byte[] bal = utf8(request.balAccountNo(), "bal_account_no");
-        try {
-            return withHandle(h -> {
-                long a = Native.submit(h, outNo, webank, wxpay, mchid, bal, reason);
-                try {
-                    return new RecoverAccepted(
-                            str(Native.acceptedString(a, Native.ACCEPTED_WXPAY_RECOVER_NO)),
-                            str(Native.acceptedString(a, Native.ACCEPTED_OUT_REQUEST_NO)),
-                            str(Native.acceptedString(a, Native.ACCEPTED_REQUEST_ID)),
-                            Native.acceptedAttempts(a));
-                } finally {
-                    Native.acceptedFree(a);
-                }
-            });
-        } finally {
-            wipe(bal);
+        return withHandle(h -> OrderCalls.submit(h, request));
+    }
+
+    // ----- the control order's life: punish (管控), its query; submit() lifts it -----
+
+    /**
+     * Places a control order (管控): the library validates (errors name the field), encrypts
+     * {@code balAccountNo} and {@code cardNo}, signs, sends with retries and failover on the
+     * punish's own quota bucket, and verifies the answer. With a journal the order is recorded
+     * before the first byte goes out; re-entry (the same request again) returns the same
+     * {@code wxpayPunishNo}, and the same number with other content is
+     * {@link WxStatus#INVALID_ARGUMENT} with nothing sent. Acceptance is not the outcome:
+     * follow it with {@link #queryPunish}.
+     *
+     * @throws WxRecoverException any status; INVALID_ARGUMENT naming {@code punish_scene} when
+     *     the request has none
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public PunishAccepted punish(PunishRequest request) throws WxRecoverException {
+        if (request == null) {
+            throw WxRecoverException.invalidArgument("request", "must not be null");
         }
+        return withHandle(h -> OrderCalls.punish(h, request));
+    }
+
+    /**
+     * Queries a control order ({@code control_type=PUNISH}) by its {@code outRequestNo} for the
+     * target merchant {@code mchid}; the answer is verified and must be about that order. An
+     * unknown order is {@link WxStatus#API} with HTTP 404 and code "NOT_FOUND".
+     *
+     * @throws WxRecoverException any status
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public PunishOrder queryPunish(String outRequestNo, String mchid) throws WxRecoverException {
+        byte[] no = utf8(outRequestNo, "out_request_no");
+        byte[] m = utf8(mchid, "mchid");
+        return withHandle(h -> OrderCalls.queryPunish(h, no, m));
     }
 
     /**
@@ -327,19 +345,28 @@ public final class WxRecoverClient implements AutoCloseable {
         });
     }
 
-    /** One journal entry, or empty when the journal has none for that number. */
+    /**
+     * One recover's journal entry, or empty when the journal has none for that number: the
+     * same as {@code journalEntry(outRequestNo, JournalKind.RECOVER)}.
+     */
     public java.util.Optional<JournalEntry> journalEntry(String outRequestNo)
             throws WxRecoverException {
         byte[] no = utf8(outRequestNo, "out_request_no");
-        return withHandle(h -> {
-            long e = Native.journalEntry(h, no);
-            try {
-                return e == 0 ? java.util.Optional.<JournalEntry>empty()
-                              : java.util.Optional.of(JournalEntry.fromHandle(e));
-            } finally {
-                Native.journalEntryFree(e);
-            }
-        });
+        return withHandle(h -> JournalEntry.take(Native.journalEntry(h, no)));
+    }
+
+    /**
+     * One journal entry of {@code kind}, or empty when the journal has none for that number.
+     * Punishes and recovers are numbered separately: a punish and the recover that lifts it may
+     * share an {@code out_request_no} and are two entries.
+     */
+    public java.util.Optional<JournalEntry> journalEntry(String outRequestNo, JournalKind kind)
+            throws WxRecoverException {
+        if (kind == null) {
+            throw WxRecoverException.invalidArgument("kind", "must not be null");
+        }
+        byte[] no = utf8(outRequestNo, "out_request_no");
+        return withHandle(h -> JournalEntry.take(Native.journalEntryOf(h, no, kind.code())));
     }
 
     /**
@@ -353,22 +380,7 @@ public final class WxRecoverClient implements AutoCloseable {
         if (deadlineMs < 0) {
             throw WxRecoverException.invalidArgument("deadline_ms", "must not be negative");
         }
-        return withHandle(h -> {
-            long r = Native.reconcile(h, maxOrders, deadlineMs);
-            try {
-                java.util.Map<JournalState, Long> counts = new java.util.EnumMap<>(JournalState.class);
-                for (JournalState s : JournalState.values()) {
-                    long n = Native.reportCount(r, s.code);
-                    if (n > 0) {
-                        counts.put(s, n);
-                    }
-                }
-                return new ReconcileReport(java.util.Collections.unmodifiableMap(counts),
-                        JournalEntry.listFromHandle(Native.reportPending(r)), Native.reportBusy(r));
-            } finally {
-                Native.reportFree(r);
-            }
-        });
+        return withHandle(h -> ReconcileReport.take(Native.reconcile(h, maxOrders, deadlineMs)));
     }
 
     /** Reconciles every pending entry with no overall deadline. */
@@ -577,7 +589,7 @@ public final class WxRecoverClient implements AutoCloseable {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void wipe(byte[] b) {
+    static void wipe(byte[] b) {
         if (b != null) {
             Arrays.fill(b, (byte) 0);
         }

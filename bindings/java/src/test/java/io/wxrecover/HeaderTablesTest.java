@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The binding's tables agree with include/wx_recover.h: every enum constant by name and value
- * (statuses, journal and recover states, log levels, the stats enums) and every stats field by
- * accessor. The stats classes are written from the header by scripts/gen_tables.py; this test
+ * (statuses, journal and recover states, log levels, the stats enums, the punish and effect
+ * states, journal kinds), every stats field by accessor, every field of the punish request and
+ * of wx_recover_request_v2 by accessor, and the {@code WX_REQ_SCENE_*} and
+ * {@code WX_FUND_REPATRIATION_*} values by constant. The stats classes are written from the header by scripts/gen_tables.py; this test
  * also catches a hand edit of them. Each checker is shown to name what differs on a modified
  * copy of the header.
  */
@@ -121,12 +123,18 @@ class HeaderTablesTest {
     /** Every field of the C struct the class has no public accessor for, and the reverse. */
     static List<String> accessorDifferences(Map<String, List<String>> header, String struct,
             Class<?> cls) {
+        return accessorDifferences(header, struct, cls, "hashCode", "toString");
+    }
+
+    /** {@link #accessorDifferences} leaving the public no-argument methods {@code ignored} out. */
+    static List<String> accessorDifferences(Map<String, List<String>> header, String struct,
+            Class<?> cls, String... ignored) {
         List<String> problems = new ArrayList<>();
         List<String> accessors = new ArrayList<>();
         for (Method m : cls.getDeclaredMethods()) {
             if (Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers())
                     && m.getParameterCount() == 0
-                    && !Arrays.asList("hashCode", "toString").contains(m.getName())) {
+                    && !Arrays.asList(ignored).contains(m.getName())) {
                 accessors.add(m.getName());
             }
         }
@@ -194,6 +202,73 @@ class HeaderTablesTest {
         return out;
     }
 
+    private static Map<String, Integer> punishCodes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (PunishState s : PunishState.values()) {
+            out.put(s.name(), s.code());
+        }
+        return out;
+    }
+
+    private static Map<String, Integer> effectCodes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (EffectState s : EffectState.values()) {
+            out.put(s.name(), s.code());
+        }
+        return out;
+    }
+
+    private static Map<String, Integer> kindCodes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (JournalKind k : JournalKind.values()) {
+            out.put(k.name(), k.code());
+        }
+        return out;
+    }
+
+    private static final Pattern STRING_DEFINE =
+            Pattern.compile("#define (\\w+) \"([^\"]*)\"");
+
+    /**
+     * Every {@code #define PREFIX... "value"} of the header the class has no public constant for
+     * (same name after the prefix, same value), and every public String constant of the class
+     * the header lacks.
+     */
+    static List<String> constantDifferences(String header, String prefix, Class<?> cls)
+            throws Exception {
+        Map<String, String> c = new LinkedHashMap<>();
+        Matcher m = STRING_DEFINE.matcher(header);
+        while (m.find()) {
+            if (m.group(1).startsWith(prefix)) {
+                c.put(m.group(1).substring(prefix.length()), m.group(2));
+            }
+        }
+        Map<String, String> ours = new LinkedHashMap<>();
+        for (java.lang.reflect.Field f : cls.getDeclaredFields()) {
+            int mod = f.getModifiers();
+            if (Modifier.isPublic(mod) && Modifier.isStatic(mod) && f.getType() == String.class) {
+                ours.put(f.getName(), (String) f.get(null));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        if (c.isEmpty()) {
+            problems.add(prefix + "*: not in the header");
+        }
+        for (Map.Entry<String, String> e : c.entrySet()) {
+            String v = ours.get(e.getKey());
+            if (!e.getValue().equals(v)) {
+                problems.add(prefix + e.getKey() + " is \"" + e.getValue() + "\", "
+                        + cls.getSimpleName() + "." + e.getKey() + " is " + (v == null ? "missing" : "\"" + v + "\""));
+            }
+        }
+        for (String name : ours.keySet()) {
+            if (!c.containsKey(name)) {
+                problems.add(cls.getSimpleName() + "." + name + " is not " + prefix + name + " in the header");
+            }
+        }
+        return problems;
+    }
+
     /** The stats enums: the glue hands over the C value, WxStats takes it as the ordinal. */
     private static Map<String, Integer> ordinals(Enum<?>[] values) {
         Map<String, Integer> out = new LinkedHashMap<>();
@@ -225,6 +300,45 @@ class HeaderTablesTest {
         List<String> problems = new ArrayList<>();
         problems.addAll(enumDifferences(h, "wx_recover_state", "WX_STATE_", "RecoverState", recoverCodes()));
         problems.addAll(enumDifferences(h, "wx_log_level", "WX_LOG_", "LogLevel", logCodes()));
+        assertEquals(new ArrayList<String>(), problems);
+    }
+
+    @Test
+    void thePunishEnumsAndJournalKindMirrorTheirHeaderEnums() throws Exception {
+        Map<String, Map<String, Integer>> h = enums(header());
+        List<String> problems = new ArrayList<>();
+        problems.addAll(enumDifferences(h, "wx_punish_state", "WX_PUNISH_", "PunishState", punishCodes()));
+        problems.addAll(enumDifferences(h, "wx_effect_state", "WX_EFFECT_", "EffectState", effectCodes()));
+        problems.addAll(enumDifferences(h, "wx_journal_kind", "WX_KIND_", "JournalKind", kindCodes()));
+        assertEquals(new ArrayList<String>(), problems);
+    }
+
+    @Test
+    void theReqSceneAndFundRepatriationConstantsAreTheHeaders() throws Exception {
+        List<String> problems = new ArrayList<>();
+        problems.addAll(constantDifferences(header(), "WX_REQ_SCENE_", ReqScene.class));
+        problems.addAll(constantDifferences(header(), "WX_FUND_REPATRIATION_",
+                FundRepatriationStrategy.class));
+        assertEquals(new ArrayList<String>(), problems);
+    }
+
+    @Test
+    void everyRequestFieldOfTheHeaderHasABuilderValueAndAnAccessor() throws Exception {
+        Map<String, List<String>> h = structs(header());
+        List<String> problems = new ArrayList<>();
+        problems.addAll(accessorDifferences(h, "wx_punish_request", PunishRequest.class,
+                "hashCode", "toString", "toBuilder"));
+        problems.addAll(accessorDifferences(h, "wx_recover_request_v2", RecoverRequest.class,
+                "hashCode", "toString", "toBuilder"));
+        for (String field : h.get("wx_punish_request")) {
+            boolean setter = false;
+            for (Method m : PunishRequest.Builder.class.getMethods()) {
+                setter |= m.getName().equals(camel(field)) && m.getParameterCount() == 1;
+            }
+            if (!setter) {
+                problems.add("wx_punish_request." + field + " has no PunishRequest.Builder." + camel(field));
+            }
+        }
         assertEquals(new ArrayList<String>(), problems);
     }
 
@@ -276,6 +390,18 @@ class HeaderTablesTest {
                 "JournalState.REFUSED = 5 is not in wx_journal_state"),
                 enumDifferences(enums(changed), "wx_journal_state", "WX_JOURNAL_", "JournalState",
                         journalCodes()));
+    }
+
+    @Test
+    void aPunishStateOrConstantTheHeaderAddsIsNamed() throws Exception {
+        String changed = header().replace("  WX_PUNISH_FAILED = 3,\n", "  WX_PUNISH_FAILED = 3,\n  WX_PUNISH_REVOKED = 4,\n")
+                .replace("#define WX_FUND_REPATRIATION_ALL_FORBIDDEN \"ALL_FORBIDDEN\"\n",
+                        "#define WX_FUND_REPATRIATION_ALL_FORBIDDEN \"ALL_FORBIDDEN\"\n"
+                                + "#define WX_FUND_REPATRIATION_HALF \"HALF\"\n");
+        assertEquals(Arrays.asList("wx_punish_state: WX_PUNISH_REVOKED = 4 has no PunishState.REVOKED"),
+                enumDifferences(enums(changed), "wx_punish_state", "WX_PUNISH_", "PunishState", punishCodes()));
+        assertEquals(Arrays.asList("WX_FUND_REPATRIATION_HALF is \"HALF\", FundRepatriationStrategy.HALF is missing"),
+                constantDifferences(changed, "WX_FUND_REPATRIATION_", FundRepatriationStrategy.class));
     }
 
     @Test
