@@ -96,6 +96,7 @@ both_engines!(
     prune_deletes_old_final_entries_only_and_no_plaintext_reaches_the_disk,
     two_clients_of_eight_threads_share_one_journal,
     a_client_waits_for_an_entry_another_holds_and_reconcile_skips_it,
+    a_punish_and_a_recover_of_one_number_are_two_entries,
 );
 
 fn journal_path(tag: &str) -> std::path::PathBuf {
@@ -426,4 +427,64 @@ fn a_client_waits_for_an_entry_another_holds_and_reconcile_skips_it(engine: Engi
         b.journal_entry("J-HELD-1").unwrap().unwrap().state,
         JournalState::Accepted
     );
+}
+
+/// The platform numbers punishes and recovers separately: one `out_request_no` may be both,
+/// as two entries; a punish conflicts only with a punish; reconcile follows a punish with the
+/// PUNISH query; no plaintext ledger id or card number is stored.
+fn a_punish_and_a_recover_of_one_number_are_two_entries(engine: Engine) {
+    let sb = sandbox("journal-kinds");
+    let spec = journal(engine, "j-kinds");
+    let c = journaled(&sb, &spec);
+    let o = order(&sb, 0);
+    let p = wx_recover::PunishRequest {
+        out_request_no: "J-KIND-1".into(),
+        mchid: o["mchid"].as_str().unwrap().into(),
+        bal_account_no: "6230000000000666001".into(),
+        punish_scene: 6,
+        card_no: Some("6222020000000006666".into()),
+        ..Default::default()
+    };
+    let placed = c.punish(&p).expect("punish");
+    c.submit(&request(
+        &sb,
+        order_with_outcome(&sb, "SUCCESS"),
+        "J-KIND-1",
+    ))
+    .expect("a recover with the same number");
+    let pe = c
+        .journal_entry_of("J-KIND-1", wx_recover::JournalKind::Punish)
+        .unwrap()
+        .unwrap();
+    let re = c.journal_entry("J-KIND-1").unwrap().unwrap();
+    assert_eq!(pe.platform_no(), Some(placed.wxpay_punish_no.as_str()));
+    assert_ne!(pe.platform_no(), re.platform_no());
+    assert_eq!(c.pending().unwrap().len(), 2);
+    let mut other = p.clone();
+    other.punish_scene = 7;
+    assert_eq!(
+        c.punish(&other).unwrap_err().kind,
+        ErrorKind::InvalidArgument
+    );
+    let mut state = JournalState::Accepted;
+    for _ in 0..100 {
+        let r = c.reconcile(ReconcileOptions::default()).unwrap();
+        if r.pending.is_empty() {
+            state = c
+                .journal_entry_of("J-KIND-1", wx_recover::JournalKind::Punish)
+                .unwrap()
+                .unwrap()
+                .state;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(state, JournalState::Succeeded);
+    let bytes = stored_bytes(engine, &spec);
+    for secret in [&p.bal_account_no, p.card_no.as_ref().unwrap()] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "plaintext in the journal"
+        );
+    }
 }
