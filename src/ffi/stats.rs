@@ -178,7 +178,7 @@ pub unsafe extern "C" fn wx_recover_endpoint_stats(
             .ok()
             .and_then(|i| crate::Endpoint::ALL.get(i).copied())
             .ok_or_else(|| crate::Error::invalid("endpoint", "must be a wx_endpoint value"))?;
-        out.write(client.inner.stats().endpoint(e).clone().into());
+        out.write((*client.inner.stats().endpoint(e)).into());
         Ok(())
     })
 }
