@@ -60,15 +60,44 @@ VALID = {
     "entry": "JOURNAL_ENTRY",
     "report": "REPORT",
     "state": "WX_JOURNAL_ACCEPTED",
+    "from": '"/nonexistent/hostile-journal.sqlite"',
+    "to": '"postgresql://wx@127.0.0.1:1/hostile"',
+    "merchant": "MCHID",
+    "timeout_ms": "100",
+    "copied": "NULL",
+    "skipped": "NULL",
+    "pending": "NULL",
+    "kind": "1",
+    "endpoint": "3",
+    "i": "0",
+}
+# Parameters whose fixture depends on their type: the three request structs and the handles
+# of the punish's results (a name such as `a` or `o` is shared with the recover's).
+TYPE_VALID = {
+    "const wx_recover_request *": "&REQ",
+    "const wx_recover_request_v2 *": "&REQ2",
+    "const wx_punish_request *": "&PREQ",
+    "const wx_punish_accepted *": "PUNISH_ACCEPTED",
+    "const wx_punish_order *": "PUNISH_ORDER",
+    "int64_t *": "&I64_SINK",
+}
+# Each request struct: its fixture and the copy a case spoils.
+REQUESTS = {
+    "const wx_recover_request *": ("wx_recover_request", "REQ", "REQ_HOSTILE"),
+    "const wx_recover_request_v2 *": ("wx_recover_request_v2", "REQ2", "REQ2_HOSTILE"),
+    "const wx_punish_request *": ("wx_punish_request", "PREQ", "PREQ_HOSTILE"),
 }
 # Pointer parameters that may be NULL (documented): the call must not fail because of it.
-OPTIONAL = {"err", "recover_reason", "field", "callback", "user_data", "options", "deleted"}
+OPTIONAL = {"err", "recover_reason", "field", "callback", "user_data", "options", "deleted", "copied", "skipped",
+            "pending", "punish_reason", "punish_end_time", "card_no", "sgn_no", "req_scene",
+            "fund_repatriation_strategy"}
 # Documented accessor results for a NULL handle, when not the type's zero value.
 NULL_DEFAULT = {"wx_error_status": "WX_INVALID_ARGUMENT", "wx_journal_entry_error_status": "WX_OK"}
 ZERO = {"const char *": "NULL", "uint32_t": "0", "uint16_t": "0", "bool": "false",
         "wx_recover_state": "WX_STATE_UNKNOWN", "size_t": "0", "int64_t": "0",
         "wx_journal_state": "WX_JOURNAL_IN_DOUBT", "const wx_journal_entry *": "NULL",
-        "const wx_journal_list *": "NULL"}
+        "const wx_journal_list *": "NULL", "wx_punish_state": "WX_PUNISH_UNKNOWN",
+        "wx_effect_state": "WX_EFFECT_UNKNOWN", "wx_journal_kind": "WX_KIND_RECOVER"}
 
 
 def parse(header):
@@ -93,8 +122,10 @@ def parse(header):
                 ptype = " ".join(pm.group(1).replace("*", " * ").split()).replace("* *", "**")
                 plist.append((ptype, pm.group(2)))
         funcs.append((ret, name, plist))
-    sm = re.search(r"typedef struct \{(.*?)\} wx_recover_request;", text, re.S)
-    fields = re.findall(r"const char \*(\w+);", re.sub(r"//[^\n]*", "", sm.group(1)))
+    fields = {}
+    for ptype, (struct, _, _) in REQUESTS.items():
+        sm = re.search(r"typedef struct \{([^{}]*)\} " + struct + ";", text)
+        fields[ptype] = re.findall(r"const char \*(\w+);", re.sub(r"//[^\n]*", "", sm.group(1)))
     return funcs, fields
 
 
@@ -124,6 +155,8 @@ class Gen:
         self.lines.append(s)
 
     def valid(self, fname, ptype, pname):
+        if ptype in TYPE_VALID:
+            return TYPE_VALID[ptype]
         if pname in ("out",):
             return None  # generated per call
         if pname == "err":
@@ -212,7 +245,7 @@ class Gen:
                 self.emit(f"    CHECK_MSG({name}({', '.join(args)}) == {default}, \"{name}: NULL handle\");")
                 self.n += 1
         # A real handle with hostile extra arguments: no crash; string fields NULL when unknown.
-        real = VALID.get(handle)
+        real = TYPE_VALID.get(params[0][0], VALID.get(handle))
         if real is None:
             sys.exit(f"gen_hostile: no fixture for handle '{handle}' of {name}()")
         self.emit(f"    if ({real}) {{")
@@ -265,15 +298,17 @@ class Gen:
             self.fallible(name, params, {"body": "(const uint8_t *)HUGE", "body_len": "HUGE_LEN"}, None, None, f"{name}: 1 MiB body")
         # The request struct: each field NULL, bad UTF-8, 1 MiB (the struct walk is generated too).
         if "request" in names:
-            for f in fields:
+            rtype = dict((p, t) for t, p in params)["request"]
+            _, fixture, spoiled = REQUESTS[rtype]
+            for f in fields[rtype]:
                 opt = f in OPTIONAL
                 for variant, expr, want, needle in [
                     ("NULL", "NULL", None if opt else "WX_INVALID_ARGUMENT", None if opt else f),
                     ("bad UTF-8", "BAD_UTF8", "WX_INVALID_ARGUMENT", f),
                     ("1 MiB", "HUGE", None, None),
                 ]:
-                    self.emit(f"    REQ_HOSTILE = REQ; REQ_HOSTILE.{f} = {expr};")
-                    self.fallible(name, params, {"request": "&REQ_HOSTILE"}, want, needle, f"{name}: request.{f}={variant}")
+                    self.emit(f"    {spoiled} = {fixture}; {spoiled}.{f} = {expr};")
+                    self.fallible(name, params, {"request": f"&{spoiled}"}, want, needle, f"{name}: request.{f}={variant}")
 
 
 def main():
@@ -293,7 +328,8 @@ def main():
     g.emit("}")
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         f.write("\n".join(g.lines) + "\n")
-    print(f"gen_hostile: {len(funcs)} functions, {g.n} generated cases, request fields: {', '.join(fields)}")
+    shown = "; ".join(f"{REQUESTS[t][0]}: {', '.join(f)}" for t, f in fields.items())
+    print(f"gen_hostile: {len(funcs)} functions, {g.n} generated cases, request fields: {shown}")
 
 
 if __name__ == "__main__":

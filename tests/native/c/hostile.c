@@ -18,6 +18,11 @@ int passed, failed;
 const wx_recover *CLIENT;
 const char *CONFIG_JSON, *CONFIG_PATH, *MCHID;
 wx_recover_request REQ, REQ_HOSTILE;
+wx_recover_request_v2 REQ2, REQ2_HOSTILE;
+wx_punish_request PREQ, PREQ_HOSTILE;
+wx_punish_accepted *PUNISH_ACCEPTED;
+wx_punish_order *PUNISH_ORDER;
+int64_t I64_SINK;
 wx_accepted *ACCEPTED;
 wx_order *ORDER;
 wx_notification *NOTIFICATION;
@@ -207,8 +212,27 @@ int main(int argc, char **argv) {
         wx_recover_free(jc);
     }
 
-    /* A request that passes validation but names an order the sandbox does not have. */
+    /* A real punish and its query, for live punish handles. */
+    static char pno[64];
+    snprintf(pno, sizeof pno, "HOSTILEP%ld", (long)time(NULL));
+    wx_punish_request preal = {pno, argv[4], argv[5], 3, "hostile-input fixture", NULL, "6222020000000000042",
+                               NULL, NULL, NULL};
+    if (wx_recover_punish(CLIENT, &preal, &PUNISH_ACCEPTED, &err) != WX_OK ||
+        wx_recover_query_punish(CLIENT, pno, argv[4], &PUNISH_ORDER, &err) != WX_OK) {
+        fprintf(stderr, "fixture punish: %s\n", wx_error_message(err));
+        wx_error_free(err);
+        err = NULL;
+        failed++;
+    }
+
+    /* Requests that pass validation but name an order the sandbox does not have (the punish:
+     * one number for every case, so re-entry, not a new control each time). */
     REQ = (wx_recover_request){"HOSTILE-NO-SUCH-ORDER", "WB-NO-SUCH", "WX-NO-SUCH", argv[4], argv[5], "hostile"};
+    REQ2 = (wx_recover_request_v2){"HOSTILE-NO-SUCH-ORDER", "WB-NO-SUCH", "WX-NO-SUCH", argv[4], argv[5], "hostile",
+                                   "6222020000000000042", "SGN-HOSTILE", WX_REQ_SCENE_SJT_MICRO_MERCHANT};
+    PREQ = (wx_punish_request){"HOSTILE-PUNISH-1", argv[4], argv[5], 3, "hostile", "2027-01-01T00:00:00+08:00",
+                               "6222020000000000042", "SGN-HOSTILE", WX_REQ_SCENE_SJT_MICRO_MERCHANT,
+                               WX_FUND_REPATRIATION_ALL_FORBIDDEN};
 
     hostile_all();
     int missing = 0;
@@ -224,6 +248,8 @@ int main(int argc, char **argv) {
 
     wx_accepted_free(ACCEPTED);
     wx_order_free(ORDER);
+    wx_punish_accepted_free(PUNISH_ACCEPTED);
+    wx_punish_order_free(PUNISH_ORDER);
     wx_notification_free(NOTIFICATION);
     wx_journal_list_free(JOURNAL_LIST);
     wx_journal_entry_free(JOURNAL_ENTRY);
