@@ -82,6 +82,33 @@ constexpr wx::QuotaStore cpp_of(wx_quota_store s) noexcept {
     return wx::QuotaStore::local;
 }
 
+constexpr wx::PunishState cpp_of(wx_punish_state s) noexcept {
+    switch (s) {
+        WX_SAME(WX_PUNISH_UNKNOWN, wx::PunishState::unknown);
+        WX_SAME(WX_PUNISH_EXECUTING, wx::PunishState::executing);
+        WX_SAME(WX_PUNISH_SUCCESS, wx::PunishState::success);
+        WX_SAME(WX_PUNISH_FAILED, wx::PunishState::failed);
+    }
+    return wx::PunishState::unknown;
+}
+
+constexpr wx::EffectState cpp_of(wx_effect_state s) noexcept {
+    switch (s) {
+        WX_SAME(WX_EFFECT_UNKNOWN, wx::EffectState::unknown);
+        WX_SAME(WX_EFFECT_ACTIVE, wx::EffectState::active);
+        WX_SAME(WX_EFFECT_RECOVERED, wx::EffectState::recovered);
+    }
+    return wx::EffectState::unknown;
+}
+
+constexpr wx::JournalKind cpp_of(wx_journal_kind k) noexcept {
+    switch (k) {
+        WX_SAME(WX_KIND_RECOVER, wx::JournalKind::recover);
+        WX_SAME(WX_KIND_PUNISH, wx::JournalKind::punish);
+    }
+    return wx::JournalKind::recover;
+}
+
 #undef WX_SAME
 
 }  // namespace header_tables

@@ -1,6 +1,7 @@
 // GoogleTest tests that include/wx_recover.hpp's tables agree with the C side: the enums (checked
 // when header_tables.hpp compiles), the stats structs (their generated conversion) and the
-// documented order fields of the core's table (src/protocol/model.rs), read through the library.
+// documented order fields of the core's table (src/protocol/model.rs), read through the library,
+// and the punish order's text fields (src/protocol/punish.rs).
 
 #include <gtest/gtest.h>
 
@@ -63,6 +64,20 @@ std::vector<std::string> order_differences(const std::vector<std::string>& core)
     return problems;
 }
 
+// The names in the core's `PUNISH_ORDER_TEXT_FIELDS` list (src/protocol/punish.rs), in order.
+std::vector<std::string> core_punish_text_fields(const std::string& punish_rs) {
+    std::vector<std::string> names;
+    const std::string start = "PUNISH_ORDER_TEXT_FIELDS: &[&str] = &[";
+    const std::size_t from = punish_rs.find(start);
+    if (from == std::string::npos) return names;
+    const std::size_t body = from + start.size();
+    const std::string list = punish_rs.substr(body, punish_rs.find("];", body) - body);
+    const std::regex name("\"(\\w+)\"");
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), name); it != std::sregex_iterator(); ++it)
+        names.push_back((*it)[1]);
+    return names;
+}
+
 }  // namespace
 
 TEST(Tables, EveryHeaderEnumConstantHasItsCppEnumeratorWithTheSameValue) {
@@ -71,6 +86,11 @@ TEST(Tables, EveryHeaderEnumConstantHasItsCppEnumeratorWithTheSameValue) {
         EXPECT_EQ(static_cast<int>(header_tables::cpp_of(static_cast<wx_status>(v))), v);
     for (int v = WX_JOURNAL_IN_DOUBT; v <= WX_JOURNAL_EXPIRED; ++v)
         EXPECT_EQ(static_cast<int>(header_tables::cpp_of(static_cast<wx_journal_state>(v))), v);
+    for (int v = WX_PUNISH_UNKNOWN; v <= WX_PUNISH_FAILED; ++v)
+        EXPECT_EQ(static_cast<int>(header_tables::cpp_of(static_cast<wx_punish_state>(v))), v);
+    for (int v = WX_EFFECT_UNKNOWN; v <= WX_EFFECT_RECOVERED; ++v)
+        EXPECT_EQ(static_cast<int>(header_tables::cpp_of(static_cast<wx_effect_state>(v))), v);
+    EXPECT_EQ(header_tables::cpp_of(WX_KIND_PUNISH), wx::JournalKind::punish);
     EXPECT_EQ(header_tables::cpp_of(WX_BREAKER_HALF_OPEN), wx::BreakerState::half_open);
     EXPECT_EQ(wx::to_string(header_tables::cpp_of(WX_QUOTA_REDIS)), "redis");
 }
@@ -131,4 +151,12 @@ TEST(Tables, TheReaderOfTheCoreTableSkipsDocCommentsAndAttributes) {
     EXPECT_EQ(core_order_fields("x\nrecover_order_fields!(\n    a_no,\n    /// RFC 3339.\n    #[allow(x)]\n"
                                 "    b_time,\n);\n"),
               (std::vector<std::string>{"a_no", "b_time"}));
+}
+
+TEST(Tables, EveryTextFieldOfThePunishOrderIsAPunishOrderMemberInTheCoresOrder) {
+    const std::vector<std::string> core = core_punish_text_fields(read_source("src/protocol/punish.rs"));
+    ASSERT_GE(core.size(), 12u);
+    std::vector<std::string> members;
+    for (const auto& m : wx::detail::punish_order_members) members.push_back(m.name);
+    EXPECT_EQ(members, core);
 }
