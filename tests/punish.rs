@@ -266,3 +266,39 @@ fn a_chosen_failure_is_followed_to_failed() {
         .unwrap();
     assert_eq!(e.state, JournalState::Failed);
 }
+
+/// A verified notification that names a punish is recorded in the journal's punish entry (and
+/// leaves a recover of the same number alone).
+#[test]
+fn a_notification_naming_a_punish_is_recorded() {
+    let sb = sandbox("punish-notify");
+    let dir = temp_dir("punish-notify");
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = client(
+        &sb,
+        json!({"journal": dir.join("j.sqlite").to_str().unwrap()}),
+    );
+    let p = punish_request(&sb, "P-NOTE-1");
+    let placed = c.punish(&p).unwrap();
+    let v = sb
+        .sign_notification(json!({"plaintext": {
+            "out_request_no": "P-NOTE-1", "wxpay_punish_no": placed.wxpay_punish_no,
+            "mchid": p.mchid, "punish_state": "SUCCESS", "effect_state": "ACTIVE"}}))
+        .expect("sandbox signs");
+    let h = |k: &str| v["headers"][k].as_str().unwrap().to_string();
+    let headers = wx_recover::SignedHeaders {
+        timestamp: h("Wechatpay-Timestamp"),
+        nonce: h("Wechatpay-Nonce"),
+        signature: h("Wechatpay-Signature"),
+        serial: h("Wechatpay-Serial"),
+        signature_type: Some(h("Wechatpay-Signature-Type")),
+    };
+    c.parse_notification(&headers, v["body"].as_str().unwrap().as_bytes())
+        .expect("verified");
+    let e = c
+        .journal_entry_of("P-NOTE-1", JournalKind::Punish)
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.state, JournalState::Succeeded);
+    assert_eq!(e.platform_no(), Some(placed.wxpay_punish_no.as_str()));
+}
