@@ -305,6 +305,29 @@ fn a_wrong_password_or_value_is_a_configuration_error_without_the_password() {
     let parsed = Config::from_json(&cfg);
     std::env::remove_var("PGPASSWORD");
     Client::new(parsed.expect("config")).expect("PGPASSWORD is used");
+    // Or from a password file (PGPASSFILE), which must be owner-only, as libpq requires.
+    let dir = temp_dir("fleet-passfile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let passfile = dir.join("pgpass");
+    std::fs::write(
+        &passfile,
+        format!("# test\n127.0.0.1:{}:wx:wx:{}\n", pg.port, pg.password()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::env::set_var("PGPASSFILE", &passfile);
+        let wide = Config::from_json(&cfg);
+        std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let owner_only = Config::from_json(&cfg);
+        std::env::remove_var("PGPASSFILE");
+        let e = Client::new(wide.expect("config"))
+            .err()
+            .expect("a readable passfile is ignored");
+        assert_eq!(e.kind, ErrorKind::Config, "{e}");
+        Client::new(owner_only.expect("config")).expect("the passfile's password is used");
+    }
     // A mistyped URL is taken for no path, and its password is not echoed either.
     let typo = pg.url().replacen("postgresql://", "postgresql:/", 1);
     let e = Client::from_json(&config(&sb, json!({"journal": typo})))

@@ -523,6 +523,15 @@ impl Postgres {
                     self.target.shown
                 ),
             ),
+            // The server asked for a password and none was given (URL, PGPASSWORD or
+            // password file): the configuration's.
+            None if text.starts_with("invalid configuration") => Error::config(
+                "journal",
+                format!(
+                    "{}: {text} (give it in the URL, PGPASSWORD or the password file)",
+                    self.target.shown
+                ),
+            ),
             None => self.unavailable(text),
             Some(db) => {
                 let code = db.code().code();
