@@ -44,6 +44,16 @@ typedef enum {
   WX_EFFECT_RECOVERED = 2,
 } wx_effect_state;
 
+// One endpoint's counters (wx_recover_endpoint_stats()): the wx_stats members in
+// declaration order, then the punish, which wx_stats' frozen layout has no room for.
+typedef enum {
+  WX_ENDPOINT_RECOVER = 0,
+  WX_ENDPOINT_QUERY = 1,
+  WX_ENDPOINT_CERTIFICATES = 2,
+  // 管控: its own bucket and counters.
+  WX_ENDPOINT_PUNISH = 3,
+} wx_endpoint;
+
 // Where the next call goes.
 typedef enum {
   WX_HOST_PRIMARY = 0,

@@ -681,6 +681,9 @@ struct Stats {
     /// Failed calls to the shared store.
     std::uint64_t quota_store_errors = 0;
     // end of generated Stats
+    /// The punish (管控) endpoint's counters. wx_stats' layout is frozen and has no member for
+    /// them: Client::stats() reads them with wx_recover_endpoint_stats(WX_ENDPOINT_PUNISH).
+    EndpointStats punish;
 };
 
 namespace detail {
@@ -717,6 +720,10 @@ inline Stats stats_from(const wx_stats& s) noexcept {
     return r;
 }
 // end of generated stats conversions
+
+// wx_endpoint's WX_ENDPOINT_PUNISH: wx_recover.h does not declare the enum (the function takes
+// an int), so the value is written here.
+inline constexpr int kEndpointPunish = WX_ENDPOINT_PUNISH;
 
 inline JournalEntry journal_entry_from(const wx_journal_entry* e) {
     const auto text = [e](const char* name) { return opt(wx_journal_entry_get(e, name)); };
@@ -1107,14 +1114,20 @@ public:
         return deleted;
     }
 
-    /// A snapshot of this client's counters (per endpoint) and of its breaker and quota store
-    /// (docs/stats.md). Never touches the network.
+    /// A snapshot of this client's counters (per endpoint, the punish's in Stats::punish) and of
+    /// its breaker and quota store (docs/stats.md). Never touches the network.
     Stats stats() const {
         wx_stats raw;
         wx_error* err = nullptr;
         const wx_status st = wx_recover_stats(handle(), &raw, &err);
         detail::check(st, err);
-        return detail::stats_from(raw);
+        Stats r = detail::stats_from(raw);
+        wx_endpoint_stats punish;
+        const wx_status pst =
+            wx_recover_endpoint_stats(handle(), detail::kEndpointPunish, &punish, &err);
+        detail::check(pst, err);
+        r.punish = detail::endpoint_stats_from(punish);
+        return r;
     }
 
     /// The C handle, for calls this wrapper does not cover. Still owned by this Client.

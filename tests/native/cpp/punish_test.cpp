@@ -179,8 +179,15 @@ TEST(Punish, AControlIsPlacedFollowedLiftedAndSeenRecovered) {
     const std::string lift_no = env().fresh_no("lift");
     {
         const wx::Client c = client({{"journal", Value::str(dir.path + "/j.sqlite")}});
+        const wx::Stats fresh = c.stats();
+        EXPECT_EQ(fresh.punish, wx::EndpointStats{});
 
         const wx::PunishAccepted placed = c.punish(req);
+        // The punish counts on its own endpoint (wx_recover_endpoint_stats), not on recover's.
+        const wx::Stats counted = c.stats();
+        EXPECT_EQ(counted.punish.requests, 1u);
+        EXPECT_EQ(counted.punish.attempts, static_cast<std::uint64_t>(placed.attempts));
+        EXPECT_EQ(counted.recover, fresh.recover);
         EXPECT_EQ(placed.out_request_no, no);
         EXPECT_EQ(placed.wxpay_punish_no.size(), 25u) << placed.wxpay_punish_no;
         EXPECT_TRUE(all_digits(placed.wxpay_punish_no)) << placed.wxpay_punish_no;

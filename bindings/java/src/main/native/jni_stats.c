@@ -1,4 +1,5 @@
-/* JNI glue, stats: a wx_stats snapshot copied field by field, by name, into WxStats' long[]. */
+/* JNI glue, stats: a wx_stats snapshot copied field by field, by name, into WxStats' long[];
+ * one endpoint's counters (wx_recover_endpoint_stats) likewise. */
 #include "jni_glue.h"
 #include "wx_tables.h"
 
@@ -40,5 +41,31 @@ JNIEXPORT jlongArray JNICALL Java_io_wxrecover_Native_stats(JNIEnv *env, jclass 
         return NULL; /* OutOfMemoryError pending */
     }
     (*env)->SetLongArrayRegion(env, arr, 0, WX_STATS_LONGS, values);
+    return arr;
+}
+
+/* javac -h copies Native.ENDPOINT_STATS_LENGTH (WxStats.EndpointStats.LENGTH) too. */
+_Static_assert(WX_ENDPOINT_STATS_COUNT == io_wxrecover_Native_ENDPOINT_STATS_LENGTH,
+               "wx_tables.h and WxStats.java disagree on an endpoint's counters: run make header");
+
+/* One endpoint's counters (wx_recover_endpoint_stats), in wx_endpoint_stats order: how
+ * WxStats gets the punish's, which wx_stats' frozen layout has no member for. */
+JNIEXPORT jlongArray JNICALL Java_io_wxrecover_Native_endpointStats(JNIEnv *env, jclass cls,
+                                                                    jlong client, jint endpoint) {
+    wx_endpoint_stats e;
+    wx_error *err = NULL;
+    jlong values[WX_ENDPOINT_STATS_COUNT];
+    jlongArray arr;
+    wx_status st = wx_recover_endpoint_stats(client_ptr(client), (int)endpoint, &e, &err);
+    (void)cls;
+    if (!jni_check(env, st, err)) {
+        return NULL;
+    }
+    (void)put_endpoint(values, &e);
+    arr = (*env)->NewLongArray(env, WX_ENDPOINT_STATS_COUNT);
+    if (arr == NULL) {
+        return NULL; /* OutOfMemoryError pending */
+    }
+    (*env)->SetLongArrayRegion(env, arr, 0, WX_ENDPOINT_STATS_COUNT, values);
     return arr;
 }

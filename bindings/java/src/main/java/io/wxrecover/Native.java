@@ -360,4 +360,16 @@ final class Native {
 
     /** A copy of wx_recover_stats' snapshot, laid out as {@link #STATS_LENGTH} says. */
     static native long[] stats(long client) throws WxRecoverException;
+
+    /** Length of the array {@link #endpointStats} returns: wx_endpoint_stats in C order. */
+    static final int ENDPOINT_STATS_LENGTH = WxStats.EndpointStats.LENGTH;
+
+    /**
+     * wx_endpoint's WX_ENDPOINT_PUNISH. wx_recover.h does not declare the enum (the C function
+     * takes an int), so the value is written here, as Python's binding writes it.
+     */
+    static final int ENDPOINT_PUNISH = 3;
+
+    /** wx_recover_endpoint_stats' counters for {@code endpoint} (a wx_endpoint value). */
+    static native long[] endpointStats(long client, int endpoint) throws WxRecoverException;
 }

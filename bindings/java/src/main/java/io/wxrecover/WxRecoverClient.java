@@ -402,14 +402,15 @@ public final class WxRecoverClient implements AutoCloseable {
     // ----- stats for operators (docs/stats.md) -----
 
     /**
-     * A snapshot of this client's counters (per endpoint: requests, attempts, retries,
-     * failovers, limiter waits and refusals, 429s received, verification failures) and of its
-     * breaker and quota store. Never touches the network; cheap enough for every scrape.
+     * A snapshot of this client's counters (per endpoint, {@link WxStats#punish()} included:
+     * requests, attempts, retries, failovers, limiter waits and refusals, 429s received,
+     * verification failures) and of its breaker and quota store. Never touches the network.
      *
      * @throws IllegalStateException after {@link #close()}
      */
     public WxStats stats() throws WxRecoverException {
-        return withHandle(h -> WxStats.fromArray(Native.stats(h)));
+        return withHandle(h -> WxStats.fromArrays(Native.stats(h),
+                Native.endpointStats(h, Native.ENDPOINT_PUNISH)));
     }
 
     // ----- logging -----

@@ -110,6 +110,51 @@ public final class WxStats extends Value {
     // end of generated WxStats
 
     /**
+     * The punish (管控) endpoint's counters, or null in a WxStats built without them. wx_stats'
+     * layout is frozen, so they are not in its array: {@link WxRecoverClient#stats()} reads them
+     * with {@code wx_recover_endpoint_stats(…, WX_ENDPOINT_PUNISH, …)}. Assigned only by the
+     * constructor below (the generated one cannot take it).
+     */
+    private EndpointStats punish;
+
+    /** Every field, in the order of the accessors, {@code punish} (may be null) last. */
+    public WxStats(EndpointStats recover, EndpointStats query, EndpointStats certificates,
+            Host activeHost, BreakerState breaker, boolean backupDown, QuotaStore quotaStore,
+            boolean quotaStoreHealthy, long quotaStoreErrors, EndpointStats punish) {
+        this(recover, query, certificates, activeHost, breaker, backupDown, quotaStore,
+                quotaStoreHealthy, quotaStoreErrors);
+        this.punish = punish;
+    }
+
+    /**
+     * The punish (管控) endpoint's counters: always there in a snapshot from
+     * {@link WxRecoverClient#stats()}; null only when built without them.
+     */
+    public EndpointStats punish() {
+        return punish;
+    }
+
+    @Override
+    Object[] extraFields() {
+        return new Object[] {"punish", punish};
+    }
+
+    /**
+     * {@link #fromArray} with the punish endpoint's counters, the array from
+     * {@code Native.endpointStats} (wx_endpoint_stats in C order).
+     */
+    static WxStats fromArrays(long[] a, long[] punish) {
+        WxStats s = fromArray(a);
+        if (punish == null || punish.length != EndpointStats.LENGTH) {
+            throw new IllegalStateException(
+                    "wx-recover JNI glue returned an endpoint stats array of the wrong size");
+        }
+        return new WxStats(s.recover, s.query, s.certificates, s.activeHost, s.breaker,
+                s.backupDown, s.quotaStore, s.quotaStoreHealthy, s.quotaStoreErrors,
+                EndpointStats.fromArray(punish, 0));
+    }
+
+    /**
      * One endpoint's counters. {@code limiterWaiting} is a gauge; every other field only grows.
      * Immutable; equal when every counter is equal.
      */

@@ -121,6 +121,12 @@ class HeaderTablesTest {
     }
 
     /** Every field of the C struct the class has no public accessor for, and the reverse. */
+    /**
+     * WxStats' accessors with no wx_stats field: punish() comes from wx_recover_endpoint_stats,
+     * wx_stats' layout being frozen.
+     */
+    static final String[] STATS_NOT_IN_WX_STATS = {"hashCode", "toString", "punish"};
+
     static List<String> accessorDifferences(Map<String, List<String>> header, String struct,
             Class<?> cls) {
         return accessorDifferences(header, struct, cls, "hashCode", "toString");
@@ -359,7 +365,7 @@ class HeaderTablesTest {
         Map<String, List<String>> h = structs(header());
         List<String> problems = new ArrayList<>();
         problems.addAll(accessorDifferences(h, "wx_endpoint_stats", WxStats.EndpointStats.class));
-        problems.addAll(accessorDifferences(h, "wx_stats", WxStats.class));
+        problems.addAll(accessorDifferences(h, "wx_stats", WxStats.class, STATS_NOT_IN_WX_STATS));
         assertEquals(new ArrayList<String>(), problems);
         int counters = h.get("wx_endpoint_stats").size();
         assertEquals(counters, WxStats.EndpointStats.LENGTH);
@@ -416,6 +422,6 @@ class HeaderTablesTest {
     void aStatsFieldTheHeaderDropsIsNamed() throws Exception {
         String changed = header().replace("  uint64_t quota_store_errors;\n", "");
         assertEquals(Arrays.asList("WxStats.quotaStoreErrors() has no field quota_store_errors in wx_stats"),
-                accessorDifferences(structs(changed), "wx_stats", WxStats.class));
+                accessorDifferences(structs(changed), "wx_stats", WxStats.class, STATS_NOT_IN_WX_STATS));
     }
 }

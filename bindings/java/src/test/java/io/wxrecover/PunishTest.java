@@ -124,11 +124,20 @@ class PunishTest {
         String no = req.outRequestNo();
         try (WxRecoverClient c = WxRecoverClient.fromConfigJson(sb.unlimitedConfig(
                 Jdk8Support.map("journal", dir.resolve("j.sqlite").toString())))) {
+            WxStats fresh = c.stats();
+            assertEquals(0, fresh.punish().requests(), fresh.toString());
             PunishAccepted placed = c.punish(req);
             assertEquals(no, placed.outRequestNo());
             assertTrue(placed.wxpayPunishNo().matches("1[0-9]{24}"), placed.wxpayPunishNo());
             assertNotNull(placed.requestId(), "Request-ID of the accepting answer");
             assertEquals(1, placed.attempts());
+            // The punish counts on its own endpoint (wx_recover_endpoint_stats), not on recover.
+            WxStats counted = c.stats();
+            assertEquals(1, counted.punish().requests(), counted.toString());
+            assertEquals(1, counted.punish().attempts(), counted.toString());
+            assertEquals(fresh.recover(), counted.recover());
+            assertNotEquals(fresh, counted);
+            assertTrue(counted.toString().contains(", punish=EndpointStats[requests=1,"), counted.toString());
 
             // Re-entry: the same request again is the same control order.
             PunishAccepted again = c.punish(req.toBuilder().build());

@@ -64,6 +64,7 @@ class StatsTest {
             assertEquals(ZERO, s.recover());
             assertEquals(ZERO, s.query());
             assertEquals(ZERO, s.certificates());
+            assertEquals(ZERO, s.punish());
             assertEquals(WxStats.Host.PRIMARY, s.activeHost());
             assertEquals(WxStats.BreakerState.CLOSED, s.breaker());
             assertFalse(s.backupDown());
@@ -179,6 +180,29 @@ class StatsTest {
             assertTrue(s.quotaStoreErrors() >= 1, s.toString());
             assertEquals(1, s.query().attempts());
         }
+    }
+
+    @Test
+    void thePunishCountersTakePartInEqualsHashCodeAndToString() {
+        WxStats without = new WxStats(ZERO, ZERO, ZERO, WxStats.Host.PRIMARY,
+                WxStats.BreakerState.CLOSED, false, WxStats.QuotaStore.LOCAL, true, 0);
+        WxStats zero = new WxStats(ZERO, ZERO, ZERO, WxStats.Host.PRIMARY,
+                WxStats.BreakerState.CLOSED, false, WxStats.QuotaStore.LOCAL, true, 0, ZERO);
+        WxStats one = new WxStats(ZERO, ZERO, ZERO, WxStats.Host.PRIMARY,
+                WxStats.BreakerState.CLOSED, false, WxStats.QuotaStore.LOCAL, true, 0,
+                counters(1, 1));
+        assertEquals(null, without.punish());
+        assertEquals(zero, new WxStats(ZERO, ZERO, ZERO, WxStats.Host.PRIMARY,
+                WxStats.BreakerState.CLOSED, false, WxStats.QuotaStore.LOCAL, true, 0, ZERO));
+        assertEquals(zero.hashCode(), new WxStats(ZERO, ZERO, ZERO, WxStats.Host.PRIMARY,
+                WxStats.BreakerState.CLOSED, false, WxStats.QuotaStore.LOCAL, true, 0, ZERO)
+                .hashCode());
+        assertFalse(zero.equals(one));
+        assertFalse(zero.equals(without));
+        assertFalse(zero.hashCode() == one.hashCode());
+        assertTrue(one.toString().endsWith(", quotaStoreErrors=0, punish=" + counters(1, 1) + "]"),
+                one.toString());
+        assertTrue(without.toString().endsWith(", punish=null]"), without.toString());
     }
 
     @Test
