@@ -70,6 +70,39 @@ pub fn percent_encode(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
+/// Sends a submit body (recover or punish, new or stored) and checks its acceptance: the
+/// platform's number in `number_field` must be there and the answer must name the order that
+/// was sent. Returns the number and the exchange it came from.
+pub(crate) fn send_submit(
+    api: call::Api<'_>,
+    spec: &CallSpec,
+    number_field: &str,
+    out_request_no: &str,
+    body: &[u8],
+    serial: &str,
+) -> Result<(String, Exchange)> {
+    let ex = api.send(spec, spec.path, Some(body), Some(serial))?;
+    let parsed = parse_object(&ex)?;
+    let field = |name: &str| {
+        parsed
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let bad = |why: String| ex.fail(Error::new(ErrorKind::BadResponse, why));
+    let number = field(number_field).ok_or_else(|| bad(format!("answer has no {number_field}")))?;
+    match field("out_request_no") {
+        Some(n) if n == out_request_no => {}
+        _ => {
+            return Err(bad(
+                "answer's out_request_no does not match the request".to_string()
+            ))
+        }
+    }
+    Ok((number, ex))
+}
+
 /// The verified body as a JSON object, parsed strictly (no duplicate keys).
 pub(crate) fn parse_object(ex: &Exchange) -> Result<Value> {
     match json::parse_strict(&ex.answer.body) {

@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::api::call::Api;
-use crate::api::{parse_object, PUNISH};
-use crate::core::error::{Error, ErrorKind, Result};
+use crate::api::{send_submit, PUNISH};
+use crate::core::error::{Error, Result};
 use crate::infra::crypto;
 use crate::protocol::punish::{PunishAccepted, PunishRequest};
 
@@ -51,22 +51,14 @@ pub(crate) fn send(
     body: &[u8],
     serial: &str,
 ) -> Result<PunishAccepted> {
-    let ex = api.send(&PUNISH, PUNISH.path, Some(body), Some(serial))?;
-    let parsed = parse_object(&ex)?;
-    let field = |name: &str| {
-        parsed
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let bad = |why: &str| ex.fail(Error::new(ErrorKind::BadResponse, why));
-    let wxpay_punish_no =
-        field("wxpay_punish_no").ok_or_else(|| bad("answer has no wxpay_punish_no"))?;
-    match field("out_request_no") {
-        Some(n) if n == out_request_no => {}
-        _ => return Err(bad("answer's out_request_no does not match the request")),
-    }
+    let (wxpay_punish_no, ex) = send_submit(
+        api,
+        &PUNISH,
+        "wxpay_punish_no",
+        out_request_no,
+        body,
+        serial,
+    )?;
     Ok(PunishAccepted {
         wxpay_punish_no,
         out_request_no: out_request_no.to_string(),

@@ -32,20 +32,39 @@ fn ask(
     Ok((ex, parsed))
 }
 
+/// The answer's order (`object`, read through `field`) must be the one asked for: another
+/// order's state is never returned as this one's.
+fn about_the_order<'a>(
+    ex: &Exchange,
+    object: &str,
+    field: impl Fn(&str) -> Option<&'a str>,
+    out_request_no: &str,
+    mchid: &str,
+) -> Result<()> {
+    for (name, wanted) in [("out_request_no", out_request_no), ("mchid", mchid)] {
+        if field(name) != Some(wanted) {
+            return Err(ex.fail(Error::new(
+                ErrorKind::BadResponse,
+                format!("query answer's {object}.{name} does not match the request"),
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Queries a punish by its `out_request_no` for the target merchant `mchid`. Another order's
 /// state is never returned as this one's.
 pub(crate) fn punish(api: Api<'_>, out_request_no: &str, mchid: &str) -> Result<PunishOrder> {
     let (ex, parsed) = ask(api, "PUNISH", out_request_no, mchid)?;
     let order = PunishOrder::from_query_body(&parsed, ex.answer.request_id.clone(), ex.attempts)
         .map_err(|e| ex.fail(e))?;
-    for (name, wanted) in [("out_request_no", out_request_no), ("mchid", mchid)] {
-        if order.field(name) != Some(wanted) {
-            return Err(ex.fail(Error::new(
-                ErrorKind::BadResponse,
-                format!("query answer's punish_order.{name} does not match the request"),
-            )));
-        }
-    }
+    about_the_order(
+        &ex,
+        "punish_order",
+        |n| order.field(n),
+        out_request_no,
+        mchid,
+    )?;
     Ok(order)
 }
 
@@ -55,13 +74,12 @@ pub(crate) fn recover(api: Api<'_>, out_request_no: &str, mchid: &str) -> Result
     let (ex, parsed) = ask(api, "RECOVER", out_request_no, mchid)?;
     let order = RecoverOrder::from_query_body(&parsed, ex.answer.request_id.clone(), ex.attempts)
         .map_err(|e| ex.fail(e))?;
-    for (name, wanted) in [("out_request_no", out_request_no), ("mchid", mchid)] {
-        if order.field(name) != Some(wanted) {
-            return Err(ex.fail(Error::new(
-                ErrorKind::BadResponse,
-                format!("query answer's recover_order.{name} does not match the request"),
-            )));
-        }
-    }
+    about_the_order(
+        &ex,
+        "recover_order",
+        |n| order.field(n),
+        out_request_no,
+        mchid,
+    )?;
     Ok(order)
 }

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::api::call::Api;
-use crate::api::{parse_object, RECOVER};
-use crate::core::error::{Error, ErrorKind, Result};
+use crate::api::{send_submit, RECOVER};
+use crate::core::error::{Error, Result};
 use crate::infra::crypto;
 use crate::protocol::model::{Accepted, RecoverRequest};
 
@@ -57,22 +57,14 @@ pub(crate) fn send(
     body: &[u8],
     serial: &str,
 ) -> Result<Accepted> {
-    let ex = api.send(&RECOVER, RECOVER.path, Some(body), Some(serial))?;
-    let parsed = parse_object(&ex)?;
-    let field = |name: &str| {
-        parsed
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let bad = |why: &str| ex.fail(Error::new(ErrorKind::BadResponse, why));
-    let wxpay_recover_no =
-        field("wxpay_recover_no").ok_or_else(|| bad("answer has no wxpay_recover_no"))?;
-    match field("out_request_no") {
-        Some(n) if n == out_request_no => {}
-        _ => return Err(bad("answer's out_request_no does not match the request")),
-    }
+    let (wxpay_recover_no, ex) = send_submit(
+        api,
+        &RECOVER,
+        "wxpay_recover_no",
+        out_request_no,
+        body,
+        serial,
+    )?;
     Ok(Accepted {
         wxpay_recover_no,
         out_request_no: out_request_no.to_string(),

@@ -80,44 +80,39 @@ fn opt(p: *const c_char, name: &str) -> crate::Result<Option<String>> {
 }
 
 fn punish_from(r: &wx_punish_request) -> crate::Result<PunishRequest> {
-    {
-        Ok(PunishRequest {
-            out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
-            mchid: req_str(r.mchid, "mchid")?.to_string(),
-            bal_account_no: req_str(r.bal_account_no, "bal_account_no")?.to_string(),
-            punish_scene: r.punish_scene,
-            punish_reason: opt(r.punish_reason, "punish_reason")?,
-            punish_end_time: opt(r.punish_end_time, "punish_end_time")?,
-            card_no: opt(r.card_no, "card_no")?,
-            sgn_no: opt(r.sgn_no, "sgn_no")?,
-            req_scene: opt(r.req_scene, "req_scene")?,
-            fund_repatriation_strategy: opt(
-                r.fund_repatriation_strategy,
-                "fund_repatriation_strategy",
-            )?,
-        })
-    }
+    Ok(PunishRequest {
+        out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
+        mchid: req_str(r.mchid, "mchid")?.to_string(),
+        bal_account_no: req_str(r.bal_account_no, "bal_account_no")?.to_string(),
+        punish_scene: r.punish_scene,
+        punish_reason: opt(r.punish_reason, "punish_reason")?,
+        punish_end_time: opt(r.punish_end_time, "punish_end_time")?,
+        card_no: opt(r.card_no, "card_no")?,
+        sgn_no: opt(r.sgn_no, "sgn_no")?,
+        req_scene: opt(r.req_scene, "req_scene")?,
+        fund_repatriation_strategy: opt(
+            r.fund_repatriation_strategy,
+            "fund_repatriation_strategy",
+        )?,
+    })
 }
 
+/// The v2 request: its first six fields read as wx_recover_request's are, then the three
+/// optional ones.
 fn recover_v2_from(r: &wx_recover_request_v2) -> crate::Result<crate::RecoverRequest> {
-    {
-        Ok(crate::RecoverRequest {
-            out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
-            related_webank_punish_no: req_str(
-                r.related_webank_punish_no,
-                "related_webank_punish_no",
-            )?
-            .to_string(),
-            related_wxpay_punish_no: req_str(r.related_wxpay_punish_no, "related_wxpay_punish_no")?
-                .to_string(),
-            mchid: req_str(r.mchid, "mchid")?.to_string(),
-            bal_account_no: req_str(r.bal_account_no, "bal_account_no")?.to_string(),
-            recover_reason: opt(r.recover_reason, "recover_reason")?,
-            card_no: opt(r.card_no, "card_no")?,
-            sgn_no: opt(r.sgn_no, "sgn_no")?,
-            req_scene: opt(r.req_scene, "req_scene")?,
-        })
-    }
+    let base = wx_recover_request {
+        out_request_no: r.out_request_no,
+        related_webank_punish_no: r.related_webank_punish_no,
+        related_wxpay_punish_no: r.related_wxpay_punish_no,
+        mchid: r.mchid,
+        bal_account_no: r.bal_account_no,
+        recover_reason: r.recover_reason,
+    };
+    let mut request = super::request::request_from(&base)?;
+    request.card_no = opt(r.card_no, "card_no")?;
+    request.sgn_no = opt(r.sgn_no, "sgn_no")?;
+    request.req_scene = opt(r.req_scene, "req_scene")?;
+    Ok(request)
 }
 
 /// Submits a recover with the optional fields of wx_recover_request_v2; otherwise exactly

@@ -24,7 +24,7 @@ pub struct wx_recover_request {
 }
 
 /// The request's fields as the core's type: each required string present and UTF-8.
-fn request_from(r: &wx_recover_request) -> crate::Result<RecoverRequest> {
+pub(super) fn request_from(r: &wx_recover_request) -> crate::Result<RecoverRequest> {
     Ok(RecoverRequest {
         out_request_no: req_str(r.out_request_no, "out_request_no")?.to_string(),
         related_webank_punish_no: req_str(r.related_webank_punish_no, "related_webank_punish_no")?

@@ -88,6 +88,19 @@ macro_rules! entry_columns {
 }
 const ENTRY_COLUMN_COUNT: usize = 15;
 
+/// In `RECORD`'s update of an existing row: the content is the same, the entry is in doubt,
+/// and no other live lease holds it, so this submit takes it over (one condition for the four
+/// columns the take-over sets).
+macro_rules! takeable {
+    () => {
+        concat!(
+            "e.digest = EXCLUDED.digest AND e.state = 'IN_DOUBT' AND (e.lease_until IS NULL OR e.lease_until < ",
+            now!(),
+            " OR e.lease_owner = $10)"
+        )
+    };
+}
+
 /// $1 merchant, $2 out_request_no, $3..$9 the order, $10 holder, $11 lease seconds, $12 kind.
 const RECORD: &str = concat!(
     "INSERT INTO wx_recover_entries AS e (merchant, kind, out_request_no,
@@ -97,18 +110,10 @@ const RECORD: &str = concat!(
      VALUES ($1, $12, $2, $3, $4, $5, $6, $7, $8, $9, 'IN_DOUBT', 1, ",
     now!(), ", ", now!(), ", ", now!(), ", $10, ", now!(), " + $11)
      ON CONFLICT (merchant, kind, out_request_no) DO UPDATE SET
-       attempts = e.attempts + CASE WHEN e.digest = EXCLUDED.digest AND e.state = 'IN_DOUBT'
-           AND (e.lease_until IS NULL OR e.lease_until < ", now!(), " OR e.lease_owner = $10)
-           THEN 1 ELSE 0 END,
-       last_attempt_at = CASE WHEN e.digest = EXCLUDED.digest AND e.state = 'IN_DOUBT'
-           AND (e.lease_until IS NULL OR e.lease_until < ", now!(), " OR e.lease_owner = $10)
-           THEN ", now!(), " ELSE e.last_attempt_at END,
-       lease_until = CASE WHEN e.digest = EXCLUDED.digest AND e.state = 'IN_DOUBT'
-           AND (e.lease_until IS NULL OR e.lease_until < ", now!(), " OR e.lease_owner = $10)
-           THEN EXCLUDED.lease_until ELSE e.lease_until END,
-       lease_owner = CASE WHEN e.digest = EXCLUDED.digest AND e.state = 'IN_DOUBT'
-           AND (e.lease_until IS NULL OR e.lease_until < ", now!(), " OR e.lease_owner = $10)
-           THEN $10 ELSE e.lease_owner END
+       attempts = e.attempts + CASE WHEN ", takeable!(), " THEN 1 ELSE 0 END,
+       last_attempt_at = CASE WHEN ", takeable!(), " THEN ", now!(), " ELSE e.last_attempt_at END,
+       lease_until = CASE WHEN ", takeable!(), " THEN EXCLUDED.lease_until ELSE e.lease_until END,
+       lease_owner = CASE WHEN ", takeable!(), " THEN $10 ELSE e.lease_owner END
      RETURNING (e.xmax = 0) AS inserted, e.digest = $9 AS same, e.lease_owner IS NOT DISTINCT FROM $10 AS mine, ",
     entry_columns!(),
     ", body, wechatpay_serial"
@@ -472,10 +477,9 @@ impl Postgres {
             self.give_back(conn);
             match result {
                 Ok(v) => return Ok(v),
-                Err(e) if closed && round == 0 => {
+                Err(_) if closed && round == 0 => {
                     // The server closed this connection (a restart, a failover): the idle
                     // ones went with it. Drop them all, so the retry opens a new one.
-                    let _ = e;
                     self.drop_idle();
                     continue;
                 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import json
 from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -124,8 +125,6 @@ def accepted_from(lib: Any, out: Any) -> PunishAccepted:
 
 
 def order_from(lib: Any, o: Any) -> PunishOrder:
-    import json as _json
-
     def get(name: str) -> Optional[str]:
         return text(lib.wx_punish_order_get(o, name.encode()))
 
@@ -136,8 +135,8 @@ def order_from(lib: Any, o: Any) -> PunishOrder:
     raw = text(lib.wx_punish_order_json(o)) or "{}"
     documented = set(TEXT_FIELDS) | {"punish_state", "effect_state", "punish_scene", "punish_rule_version",
                                      "control_action"}
-    extra = {k: _json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-             for k, v in sorted(_json.loads(raw).items()) if k not in documented}
+    extra = {k: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+             for k, v in sorted(json.loads(raw).items()) if k not in documented}
     return PunishOrder(
         punish_state=PunishState(int(lib.wx_punish_order_state(o))),
         effect_state=EffectState(int(lib.wx_punish_order_effect_state(o))),
